@@ -1,0 +1,48 @@
+# Quick start:  make demo  (install and run the reference scenario)
+#               make test  (install test extras and run lint, types and the whole suite)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install install-test lint typecheck pytest bench schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/coachsim run scenarios/reference.yaml --force
+	@echo "Open outputs/reference/report.html in a browser."
+
+lint: install-test
+	$(BIN)/ruff format --check sim cli.py tests benchmarks
+	$(BIN)/ruff check sim cli.py tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy
+
+pytest: install-test
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python benchmarks/engine.py
+
+schema: install
+	$(BIN)/coachsim schema > scenarios/scenario.schema.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
