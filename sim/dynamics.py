@@ -1,0 +1,122 @@
+"""Skill dynamics: training, forgetting, the post-training dip and coaching reinforcement.
+
+Pure functions only: no SimPy, no random numbers. A rep's skill on one sales stage is two parts,
+both on the logit scale of that stage's win probability:
+
+* ``consolidated`` -- kept for good;
+* ``fresh`` -- what the rep learned recently, forgotten exponentially with a time constant
+  ``stability`` (working days) counted from ``t_last``, the last time it was refreshed.
+
+``learned(t) = consolidated + fresh * exp(-(t - t_last) / stability)``.
+
+Training adds to ``fresh`` and starts a short dip (people try new habits and fumble at first).
+A coaching session of effect ``e`` moves part of what is still retained into ``consolidated``
+(consolidation), makes what remains fresh decay more slowly (spacing), and adds new learning in
+proportion to the gap to a ceiling (improvement with diminishing returns). Every gain saturates at
+the ceiling, no step lowers skill, and nothing but time lowers it.
+
+A stage skill state is the tuple ``(consolidated, fresh, t_last_days, stability_days)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+SkillState = tuple[float, float, float, float]
+"""(consolidated, fresh, t_last_days, stability_days) of one rep on one stage."""
+
+
+def sigmoid(x: float) -> float:
+    """The logistic function, safe for large ``|x|``."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def logit(p: float) -> float:
+    """The inverse of :func:`sigmoid` for ``0 < p < 1``."""
+    return math.log(p / (1.0 - p))
+
+
+def retained_fresh(fresh: float, t_last_days: float, stability_days: float, t: float) -> float:
+    """How much of ``fresh`` is still retained at time ``t`` (exponential forgetting)."""
+    if fresh == 0.0 or t <= t_last_days:
+        return fresh
+    return fresh * math.exp(-(t - t_last_days) / stability_days)
+
+
+def learned(state: SkillState, t: float) -> float:
+    """Learned skill at time ``t``: the consolidated part plus the fresh part still retained."""
+    consolidated, fresh, t_last_days, stability_days = state
+    return consolidated + retained_fresh(fresh, t_last_days, stability_days, t)
+
+
+def dip(depth: float, t_train_days: float, recovery_days: float, t: float) -> float:
+    """The post-training dip at ``t``: ``depth`` at the training day, recovering exponentially."""
+    if depth == 0.0 or t < t_train_days:
+        return 0.0
+    return depth * math.exp(-(t - t_train_days) / recovery_days)
+
+
+def train(
+    state: SkillState, t: float, gain: float, initial_stability_days: float, ceiling: float
+) -> SkillState:
+    """A training programme on this stage at ``t``.
+
+    The retained fresh skill gains ``gain`` (capped so learned skill stays at or below the
+    ceiling), forgetting restarts from ``t`` and stability resets to its initial value.
+    """
+    consolidated, fresh, t_last_days, stability_days = state
+    kept = retained_fresh(fresh, t_last_days, stability_days, t)
+    room = max(0.0, ceiling - consolidated - kept)
+    return (consolidated, kept + min(max(gain, 0.0), room), t, initial_stability_days)
+
+
+def coach(
+    state: SkillState,
+    t: float,
+    effect: float,
+    consolidation: float,
+    spacing_gain: float,
+    improvement: float,
+    ceiling: float,
+) -> SkillState:
+    """One coaching session on this stage at ``t`` with effect ``e`` (quality x readiness x fit).
+
+    * consolidation: a share ``consolidation * e`` (at most all) of the retained fresh skill
+      becomes consolidated;
+    * spacing: ``stability *= 1 + spacing_gain * e``;
+    * improvement: ``fresh += improvement * e * (ceiling - learned)`` (at most the whole gap).
+    """
+    consolidated, fresh, t_last_days, stability_days = state
+    if effect <= 0.0:
+        return state
+    kept = retained_fresh(fresh, t_last_days, stability_days, t)
+    moved = min(1.0, consolidation * effect) * kept
+    consolidated += moved
+    kept -= moved
+    gap = max(0.0, ceiling - consolidated - kept)
+    kept += min(1.0, improvement * effect) * gap
+    return (consolidated, kept, t, stability_days * (1.0 + spacing_gain * effect))
+
+
+def session_effect(quality: float, readiness: float, fit: float, dose: float = 1.0) -> float:
+    """The effect of one session on one stage: ``quality * readiness * fit * dose``.
+
+    ``dose`` is the share of a full session's worth of time the stage received (see
+    ``coaching.full_effect_minutes``); it is at most 1.
+    """
+    return quality * readiness * fit * min(1.0, max(0.0, dose))
+
+
+def conversion_probability(
+    base_logit: float, ability: float, learned_skill: float, dip_now: float, boost: float
+) -> float:
+    """Probability that a deal advances past a stage: ``sigmoid(logit(base) + a + L - dip + b)``."""
+    return sigmoid(base_logit + ability + learned_skill - dip_now + boost)
+
+
+def discount_share(base_discount: float, sensitivity: float, closing_skill: float) -> float:
+    """The share of list value given away at close; a better closer discounts less."""
+    return base_discount * math.exp(-sensitivity * max(0.0, closing_skill))
