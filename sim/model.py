@@ -1,0 +1,646 @@
+"""The simulation of one replication: a sales team over a horizon of working weeks.
+
+SimPy processes only; the maths is in :mod:`sim.dynamics`, the focus policies in
+:mod:`sim.policies`, the draws in :mod:`sim.draws`.
+
+* Each **manager** has one calendar, a preemptive SimPy resource of capacity 1. Leadership
+  meetings arrive at random and take it with the highest priority; a meeting that arrives during
+  a coaching session preempts it unless the clash is protected (``coaching_protection``). A
+  preempted session counts as held but shortened if at least half of it was held, else as
+  cancelled. Coaching sessions wait for meetings; one that cannot start in its week is cancelled.
+  Admin and the manager's own selling fill the time meetings and coaching leave, in that order,
+  so every hour is admin, meetings, selling, coaching or idle.
+* Each week, every **coach** (the managers, and the outside coach if any) plans the sessions its
+  reps are due, fits what it can into its free hours (the rest is *unscheduled*) and shares them
+  out by its focus policy.
+* **Leads** are candidate arrivals at the nominal rate, each kept with the probability that equals
+  the share of the rep's selling hours left that week after coaching and training (thinning).
+* **Deals** (see :mod:`sim.people`) cost one event per stage reached.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Sequence
+from typing import Any, cast
+
+import numpy as np
+import simpy
+from simpy.events import Event, Timeout
+
+from sim import dynamics as dyn
+from sim.calibration import ability_sigma
+from sim.config import Programme, Scenario
+from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
+from sim.people import Deal, ManagerSeller, Rep
+from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
+from sim.results import Recorder, summary_row, weekly_frame
+from sim.rng import Purpose, UniformBlock, stream
+
+DAYS = 5.0
+"""Working days per week."""
+
+MEETING, COACHING = "meeting", "coaching"
+
+
+class LeadSource:
+    """A seller's candidate leads for the whole horizon, indexed by week.
+
+    Draws are made in blocks and turned into Python lists once, so the event loop never touches
+    numpy. A stage's uniform is kept as its logit: a deal advances when its logit-scale score
+    exceeds it, which is the same decision as ``u < sigmoid(score)`` without an ``exp``.
+    """
+
+    __slots__ = ("rows", "thin_u", "times", "week_start")
+
+    def __init__(
+        self,
+        seed: int,
+        replication: int,
+        leads: Purpose,
+        deals: Purpose,
+        entity: int,
+        rate_per_day: float,
+        run: Replication,
+    ) -> None:
+        s = run.scenario
+        weeks = run.sim_weeks
+        times, extra = poisson_arrivals(
+            stream(seed, replication, leads, entity), rate_per_day, weeks * DAYS
+        )
+        self.times: list[float] = times.tolist()
+        self.thin_u: list[float] = extra[:, 0].tolist()
+        self.week_start: list[int] = np.searchsorted(
+            times, DAYS * np.arange(weeks + 1), side="left"
+        ).tolist()
+        d = deal_draws(
+            stream(seed, replication, deals, entity),
+            len(self.times),
+            [st.duration_mean_days for st in s.stages],
+            [st.duration_cv for st in s.stages],
+            s.deal_value.mean_usd,
+            s.deal_value.cv,
+        )
+        with np.errstate(divide="ignore"):
+            stage_logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)
+        self.rows: list[tuple[list[float], list[float], float]] = list(
+            zip(
+                d.durations_days.tolist(), stage_logit_u.tolist(), d.value_usd.tolist(), strict=True
+            )
+        )
+
+    def open_week(
+        self, run: Replication, seller: Any, week: int, share: float, open_at: float | None = None
+    ) -> int:
+        """Create the deals of the week's candidates kept with probability ``share``."""
+        kept = 0
+        thin_u, times, rows = self.thin_u, self.times, self.rows
+        for j in range(self.week_start[week], self.week_start[week + 1]):
+            if thin_u[j] < share:
+                durations, stage_logit_u, value = rows[j]
+                opened = times[j] if open_at is None else open_at
+                Deal(run, seller, opened, durations, stage_logit_u, value)
+                kept += 1
+        return kept
+
+
+class Coach:
+    """What a coach does in a session, and how it shares its sessions among its reps."""
+
+    def __init__(
+        self, run: Replication, programme: Programme, reps: Sequence[Rep], picks: Purpose
+    ) -> None:
+        s = run.scenario
+        self.run = run
+        self.programme = programme
+        self.reps = list(reps)
+        names = s.stage_names()
+        self.scope = (
+            [names.index(n) for n in programme.scope]
+            if programme.scope
+            else list(range(len(names)))
+        )
+        self.scope_set = frozenset(self.scope)
+        self.fit = 1.0 if programme.tailored else s.skill.generic_fit
+        self.session_days_per_hour = 1.0  # set by subclasses when the calendar matters
+        self.session_hours = programme.minutes_per_session / 60.0
+        f = programme.focus
+        params = FocusParams(f.tier_weights.model_dump(), f.readiness_threshold)
+        views = [RepView(r.tier, r.readiness, r.percentile) for r in self.reps]
+        self.weights = focus_weights(f.policy, views, params)
+        self.credit = [0.0] * len(self.reps)
+        self.demand_credit = 0.0
+        self._picks = [
+            UniformBlock(stream(run.seed, run.replication, picks, r.index), 64) for r in self.reps
+        ]
+        sk = s.skill
+        self._dyn = (sk.consolidation, sk.spacing_gain, sk.improvement, sk.ceiling)
+
+    def active(self, week: int) -> bool:
+        """Whether the programme runs in simulation week ``week``."""
+        return (
+            week - self.run.warmup >= self.programme.start_week
+            and self.programme.sessions_per_rep_per_week > 0
+        )
+
+    def plan(self, week: int, fit: int) -> tuple[int, list[tuple[int, int]]]:
+        """(sessions due, [(rep position, count)]) for a week in which ``fit`` sessions fit."""
+        p = self.programme
+        due = p.sessions_per_rep_per_week * len(self.reps) + self.demand_credit
+        planned = math.floor(due + 1e-9)
+        self.demand_credit = due - planned
+        budget = max(0, min(planned, fit))
+        shares = capped_shares(self.weights, budget, p.max_sessions_per_rep_per_week)
+        counts = allocate(shares, self.credit, round(sum(shares)))
+        return planned, [(i, n) for i, n in enumerate(counts) if n > 0]
+
+    def book_reps(self, week: int, order: list[int], lost_selling_hours: list[float]) -> None:
+        """Take this week's sessions out of the reps' selling hours and record their time."""
+        lost = self.session_hours * self.programme.rep_time_share
+        for pos in order:
+            lost_selling_hours[self.reps[pos].index] += lost
+        self.run.recorder.add("rep_coaching_hours", week, self.session_hours * len(order))
+
+    @staticmethod
+    def interleave(counts: list[tuple[int, int]]) -> list[int]:
+        """Rep positions in session order, round robin so a rep's sessions spread out."""
+        order: list[int] = []
+        most = max((n for _, n in counts), default=0)
+        for r in range(most):
+            order.extend(i for i, n in counts if n > r)
+        return order
+
+    def apply(self, pos: int, t: float, quality: float, held_share: float) -> None:
+        """The effect of one session on rep ``pos`` at ``t`` (``held_share`` of it was held)."""
+        rep = self.reps[pos]
+        p = self.programme
+        u = self._picks[pos].next()
+        if p.style == "micro":
+            e = dyn.session_effect(
+                quality,
+                rep.readiness,
+                self.fit,
+                held_share * p.minutes_per_session / p.full_effect_minutes,
+            )
+            scope = self.scope_set
+            open_now = [d for d in rep.open_deals if d.stage in scope and d.open_days <= t]
+            if open_now:
+                deal = open_now[int(u * len(open_now))]
+                k = deal.stage
+                deal.boost += p.deal_boost * e
+            else:
+                k = self.scope[int(u * len(self.scope))]
+            if e > 0.0:
+                rep.reinforce(k, t, e, self._dyn)
+            return
+        dose = held_share * p.minutes_per_session / len(self.scope) / p.full_effect_minutes
+        e = dyn.session_effect(quality, rep.readiness, self.fit, dose)
+        if e > 0.0:
+            for k in self.scope:
+                rep.reinforce(k, t, e, self._dyn)
+
+
+class Manager(Coach):
+    """A sales manager: a calendar shared by meetings, coaching, admin and own selling."""
+
+    def __init__(self, run: Replication, index: int, reps: Sequence[Rep], trained: bool) -> None:
+        super().__init__(run, run.scenario.coaching, reps, Purpose.MANAGER_COACHING)
+        s = run.scenario
+        m = s.managers
+        self.index = index
+        self.trained = trained
+        self.calendar = simpy.PreemptiveResource(run.env, capacity=1)
+        self.seller = ManagerSeller(run, m.ability, len(s.stages))
+        self.busy: str | None = None
+        """What holds the calendar now: a meeting, a coaching session, or nothing."""
+        self.busy_since = 0.0
+        self.hours = {MEETING: [0.0] * run.sim_weeks, COACHING: [0.0] * run.sim_weeks}
+        self.session_days = self.session_hours / m.hours_per_day
+        free = (
+            DAYS * m.hours_per_day
+            - m.admin_hours_per_week
+            - m.selling_hours_per_week
+            - m.meetings_per_week * m.meeting_mean_hours
+        )
+        self.fit_per_week = max(0, math.floor(free / self.session_hours + 1e-9))
+        self.leads = LeadSource(
+            run.seed,
+            run.replication,
+            Purpose.MANAGER_LEADS,
+            Purpose.MANAGER_DEALS,
+            index,
+            m.own_leads_per_week / DAYS,
+            run,
+        )
+        times, extra = poisson_arrivals(
+            stream(run.seed, run.replication, Purpose.MEETINGS, index),
+            m.meetings_per_week / DAYS,
+            run.sim_weeks * DAYS,
+            extra=2,
+        )
+        lengths = lognormal_from_uniform(extra[:, 0], m.meeting_mean_hours, m.meeting_hours_cv)
+        self.meetings = list(
+            zip(
+                times.tolist(),
+                (lengths / m.hours_per_day).tolist(),
+                extra[:, 1].tolist(),
+                strict=True,
+            )
+        )
+        self._meeting_i = 0
+        run.env.timeout(0).callbacks.append(lambda _e: self._next_meeting())
+
+    def quality(self, t: float) -> float:
+        """Coaching quality at ``t``: trained, untrained, or on the coach-the-coach ramp."""
+        m = self.run.scenario.managers
+        if self.trained:
+            return m.quality_trained
+        return m.quality_untrained + (m.quality_trained - m.quality_untrained) * (
+            self.run.coach_the_coach_progress(t)
+        )
+
+    def account(self, kind: str, start: float, end: float) -> None:
+        """Add calendar time [start, end) of ``kind`` to the weeks it falls in, in hours."""
+        hpd = self.run.scenario.managers.hours_per_day
+        hours = self.hours[kind]
+        weeks = len(hours)
+        while start < end:
+            w = int(start // DAYS)
+            stop = min(end, (w + 1) * DAYS)
+            if w < weeks:
+                hours[w] += (stop - start) * hpd
+            start = stop
+
+    # Meetings are callback chains, not processes: they are never preempted, so they need no
+    # process to interrupt, and a chain costs one event per step.
+    def _next_meeting(self) -> None:
+        i = self._meeting_i
+        if i < len(self.meetings):
+            t = self.meetings[i][0]
+            Timeout(self.run.env, t - self.run.env.now).callbacks.append(self._meeting_arrives)
+
+    def _meeting_arrives(self, _event: Event) -> None:
+        _, length_days, u = self.meetings[self._meeting_i]
+        self._meeting_i += 1
+        self._next_meeting()
+        run = self.run
+        preempt = True
+        if self.busy == COACHING:
+            w = int(run.env.now // DAYS)
+            run.recorder.add("meeting_clashes", w, 1.0)
+            if u < run.scenario.managers.coaching_protection:
+                preempt = False
+                run.recorder.add("clashes_protected", w, 1.0)
+        req = self.calendar.request(priority=0, preempt=preempt)
+        req.length_days = length_days  # type: ignore[attr-defined]
+        req.callbacks.append(self._meeting_starts)
+
+    def _meeting_starts(self, req: Event) -> None:
+        env = self.run.env
+        self.busy, self.busy_since = MEETING, env.now
+        self.run.log("meeting_start", self.index)
+        Timeout(env, req.length_days, value=req).callbacks.append(  # type: ignore[attr-defined]
+            self._meeting_ends
+        )
+
+    def _meeting_ends(self, event: Event) -> None:
+        env = self.run.env
+        self.account(MEETING, self.busy_since, env.now)
+        self.busy = None
+        self.calendar.release(cast(simpy.resources.resource.Request, event.value))
+        self.run.log("meeting_end", self.index)
+
+    def start_week(self, week: int, booked_hours: list[float]) -> None:
+        """Plan this week's coaching and start the process that runs it."""
+        if not self.active(week):
+            return
+        rec = self.run.recorder
+        planned, counts = self.plan(week, self.fit_per_week)
+        order = self.interleave(counts)
+        rec.add("sessions_planned", week, planned)
+        rec.add("sessions_unscheduled", week, planned - len(order))
+        self.book_reps(week, order, booked_hours)
+        if order:
+            self.run.env.process(self._sessions(week, order))
+
+    def _sessions(self, week: int, order: list[int]) -> Generator[Event, Any, None]:
+        env = self.run.env
+        rec = self.run.recorder
+        dur = self.session_days
+        latest = (week + 1) * DAYS - dur
+        gap = DAYS / len(order)
+        for i, pos in enumerate(order):
+            start = week * DAYS + (i + 0.5) * gap - 0.5 * dur
+            if env.now < start:
+                yield env.timeout(start - env.now)
+            if self._undisturbed(env.now + dur):
+                # Exact shortcut: the calendar is free and no meeting arrives before the session
+                # ends, so the resource would grant at once and never preempt.
+                self.busy, self.busy_since = COACHING, env.now
+                self.run.log("session_start", self.index)
+                yield env.timeout(dur)
+                self.run.log("session_end", self.index)
+                self.account(COACHING, self.busy_since, env.now)
+                self.busy = None
+                rec.add("sessions_held", week, 1.0)
+                self.apply(pos, env.now, self.quality(env.now), 1.0)
+                continue
+            req = self.calendar.request(priority=1, preempt=False)
+            if not req.triggered:
+                yield req | env.timeout(max(0.0, latest - env.now))
+            if not req.triggered:
+                req.cancel()
+                rec.add("sessions_cancelled", week, 1.0)
+                self.run.log("session_not_started", self.index)
+                continue
+            begun = env.now
+            self.busy, self.busy_since = COACHING, begun
+            self.run.log("session_start", self.index)
+            try:
+                yield env.timeout(dur)
+                held = 1.0
+                self.run.log("session_end", self.index)
+            except simpy.Interrupt:
+                held = (env.now - begun) / dur
+                self.run.log("session_preempted", self.index)
+            self.account(COACHING, self.busy_since, env.now)
+            self.busy = None
+            self.calendar.release(req)
+            if held >= 0.5:
+                rec.add("sessions_held", week, 1.0)
+                if held < 1.0:
+                    rec.add("sessions_shortened", week, 1.0)
+                self.apply(pos, env.now, self.quality(env.now), held)
+            else:
+                rec.add("sessions_cancelled", week, 1.0)
+
+    def _undisturbed(self, until: float) -> bool:
+        """Whether the calendar is free now and no meeting arrives before ``until``."""
+        cal = self.calendar
+        if cal.users or cal.queue:
+            return False
+        i = self._meeting_i
+        return i >= len(self.meetings) or self.meetings[i][0] > until
+
+    def end_week(self, week: int) -> None:
+        """Close the week's calendar: admin and own selling fill what is left; create own deals."""
+        run = self.run
+        m = run.scenario.managers
+        if self.busy is not None:
+            self.account(self.busy, self.busy_since, run.env.now)
+            self.busy_since = run.env.now
+        capacity = DAYS * m.hours_per_day
+        meeting, coaching = self.hours[MEETING][week], self.hours[COACHING][week]
+        rest = max(0.0, capacity - meeting - coaching)
+        admin = min(m.admin_hours_per_week, rest)
+        selling = min(m.selling_hours_per_week, rest - admin)
+        rec = run.recorder
+        rec.add("mgr_meeting_hours", week, meeting)
+        rec.add("mgr_coaching_hours", week, coaching)
+        rec.add("mgr_admin_hours", week, admin)
+        rec.add("mgr_selling_hours", week, selling)
+        rec.add("mgr_idle_hours", week, capacity - meeting - coaching - admin - selling)
+        if m.selling_hours_per_week > 0 and week + 1 < run.sim_weeks:
+            share = selling / m.selling_hours_per_week
+            self.leads.open_week(run, self.seller, week, share, open_at=run.env.now)
+
+
+class OutsideCoach(Coach):
+    """A professional from outside: its own hours, a fee, no manager time, no meetings."""
+
+    def __init__(self, run: Replication, reps: Sequence[Rep]) -> None:
+        oc = run.scenario.outside_coach
+        assert oc is not None
+        super().__init__(run, oc, reps, Purpose.OUTSIDE_COACHING)
+        self.oc = oc
+        self.travel_hours = oc.travel_hours_per_session if oc.format == "in_person" else 0.0
+        self.travel_usd = oc.travel_cost_per_session_usd if oc.format == "in_person" else 0.0
+        self.enrolled = sum(1 for w in self.weights if w > 0.0)
+
+    def active(self, week: int) -> bool:
+        """Whether the engagement runs this week."""
+        end = self.oc.end_week if self.oc.end_week is not None else math.inf
+        return super().active(week) and week - self.run.warmup < end
+
+    def start_week(self, week: int, booked_hours: list[float]) -> None:
+        """Plan, bill and schedule this week's sessions."""
+        if not self.active(week):
+            return
+        oc = self.oc
+        run = self.run
+        rec = run.recorder
+        ctc = 0.0
+        if oc.coach_the_coach and week - self.run.warmup - oc.start_week < (
+            oc.coach_the_coach_ramp_weeks
+        ):
+            ctc = oc.coach_the_coach_hours_per_manager_per_week * len(run.managers)
+        available = max(0.0, oc.hours_per_week - ctc)
+        fit = math.floor(available / (self.session_hours + self.travel_hours) + 1e-9)
+        planned, counts = self.plan(week, fit)
+        order = self.interleave(counts)
+        n = len(order)
+        rec.add("sessions_planned", week, planned)
+        rec.add("sessions_unscheduled", week, planned - n)
+        rec.add("sessions_held", week, n)
+        rec.add("outside_sessions_held", week, n)
+        billed = n * self.session_hours + ctc
+        rec.add("outside_coach_hours", week, billed + n * self.travel_hours)
+        if oc.fee_per_hour_usd is not None:
+            rec.add("outside_fees_usd", week, billed * oc.fee_per_hour_usd)
+        else:
+            fee = oc.fee_per_rep_per_month_usd or 0.0
+            rec.add("outside_fees_usd", week, self.enrolled * fee * 12.0 / 52.0)
+        rec.add("travel_usd", week, n * self.travel_usd)
+        dur = self.session_hours / run.scenario.managers.hours_per_day
+        env = run.env
+        self.book_reps(week, order, booked_hours)
+        for i, pos in enumerate(order):
+            end = week * DAYS + (i + 0.5) * DAYS / n + 0.5 * dur
+            Timeout(env, end - env.now, value=pos).callbacks.append(self._session_done)
+
+    def _session_done(self, event: Event) -> None:
+        self.apply(cast(int, event.value), self.run.env.now, self.oc.quality, 1.0)
+
+
+class Replication:
+    """One replication of a scenario: build the team, run the weeks, hand back the tables."""
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int) -> None:
+        self.scenario = s = scenario
+        self.seed = seed
+        self.replication = replication
+        self.env = simpy.Environment()
+        self.events = 0
+        self.trace: list[tuple[str, int, float]] | None = None
+        """Set to a list to record (event, manager, time) of every calendar event."""
+        self.warmup = s.warmup_weeks
+        """Warm-up weeks: simulation week ``w`` is report week ``w - warmup``."""
+        self.sim_weeks = s.weeks + s.warmup_weeks
+        names = s.stage_names()
+        self.recorder = Recorder(s.weeks, names, s.warmup_weeks)
+        self.base_logits = [dyn.logit(st.base_conversion) for st in s.stages]
+        self.last_stage = len(s.stages) - 1
+        self.sigma = ability_sigma(
+            s.team.top20_revenue_share,
+            [st.base_conversion for st in s.stages],
+            s.team.ability_lead_elasticity,
+        )
+        self.reps = self._build_reps()
+        n_mgr = s.team.managers
+        trained_u = stream(seed, replication, Purpose.MANAGER_TRAINED).random(n_mgr).tolist()
+        per = s.team.reps_per_manager
+        self.managers = [
+            Manager(
+                self, m, self.reps[m * per : (m + 1) * per], trained_u[m] < s.managers.trained_share
+            )
+            for m in range(n_mgr)
+        ]
+        self.outside = OutsideCoach(self, self.reps) if s.outside_coach is not None else None
+        # Better sellers build more pipeline; the lognormal factor keeps the team mean rate.
+        eps = s.team.ability_lead_elasticity
+        rate = s.leads.per_rep_per_week / DAYS * math.exp(-0.5 * (eps * self.sigma) ** 2)
+        self.lead_sources = [
+            LeadSource(
+                seed,
+                replication,
+                Purpose.REP_LEADS,
+                Purpose.REP_DEALS,
+                r.index,
+                rate * math.exp(eps * r.ability),
+                self,
+            )
+            for r in self.reps
+        ]
+        self.training_hours = self._training_hours()
+        self._weeks_done = self.env.process(self._weeks())
+
+    def _build_reps(self) -> list[Rep]:
+        s = self.scenario
+        n = s.team.managers * s.team.reps_per_manager
+        z = stream(self.seed, self.replication, Purpose.ABILITY).standard_normal(n)
+        ready = stream(self.seed, self.replication, Purpose.READINESS).beta(
+            s.team.readiness_alpha, s.team.readiness_beta, n
+        )
+        order = np.argsort(z, kind="stable")
+        rank = np.empty(n, dtype=int)
+        rank[order] = np.arange(n)
+        n_edge = round(0.2 * n)
+        reps = []
+        for i in range(n):
+            tier = "C" if rank[i] < n_edge else ("A" if rank[i] >= n - n_edge else "B")
+            reps.append(
+                Rep(
+                    self,
+                    i,
+                    i // s.team.reps_per_manager,
+                    float(self.sigma * z[i]),
+                    float(ready[i]),
+                    tier,
+                    float(rank[i] / max(1, n - 1)),
+                    len(s.stages),
+                )
+            )
+        return reps
+
+    def _training_hours(self) -> list[float]:
+        """Selling hours each rep loses to training, per week."""
+        s = self.scenario
+        per_day = s.team.selling_hours_per_week / DAYS
+        out = [0.0] * self.sim_weeks
+        for t in s.training:
+            days, w = t.days_out_of_field, t.start_week + self.warmup
+            while days > 0 and w < self.sim_weeks:
+                out[w] += min(days, DAYS) * per_day
+                days -= DAYS
+                w += 1
+        return out
+
+    def log(self, event: str, who: int) -> None:
+        """Record a calendar event when tracing is on (a no-op otherwise)."""
+        if self.trace is not None:
+            self.trace.append((event, who, round(self.env.now, 9)))
+
+    def coach_the_coach_progress(self, t: float) -> float:
+        """Share of the coach-the-coach ramp completed at ``t`` (0 without it)."""
+        oc = self.scenario.outside_coach
+        if oc is None or not oc.coach_the_coach:
+            return 0.0
+        end = oc.end_week if oc.end_week is not None else math.inf
+        weeks = min(t / DAYS - self.warmup, end) - oc.start_week
+        return min(1.0, max(0.0, weeks / oc.coach_the_coach_ramp_weeks))
+
+    def _weeks(self) -> Generator[Event, Any, None]:
+        for week in range(self.sim_weeks):
+            self._start_week(week)
+            yield self.env.timeout(DAYS)
+            self._end_week(week)
+
+    def _start_week(self, week: int) -> None:
+        s = self.scenario
+        rec = self.recorder
+        t = self.env.now
+        stages = s.stage_names()
+        for tr in s.training:
+            if tr.start_week + self.warmup != week:
+                continue
+            ks = [stages.index(n) for n in tr.stages] if tr.stages else range(len(stages))
+            for rep in self.reps:
+                for k in ks:
+                    rep.set_state(
+                        k,
+                        dyn.train(
+                            rep.state(k),
+                            t,
+                            tr.gain,
+                            s.skill.initial_stability_days,
+                            s.skill.ceiling,
+                        ),
+                    )
+                rep.t_train_days, rep.dip_depth = t, tr.dip_depth
+                rep.dip_recovery_days = tr.dip_recovery_days
+            rec.add("training_usd", week, tr.fixed_cost_usd + tr.cost_per_rep_usd * len(self.reps))
+        booked = [self.training_hours[week]] * len(self.reps)
+        for m in self.managers:
+            m.start_week(week, booked)
+        if self.outside is not None:
+            self.outside.start_week(week, booked)
+        selling = s.team.selling_hours_per_week
+        kept = 0
+        for rep, src, hours in zip(self.reps, self.lead_sources, booked, strict=True):
+            kept += src.open_week(self, rep, week, max(0.0, 1.0 - hours / selling))
+        rec.add("leads", week, kept)
+        n_reps = len(self.reps)
+        rec.add("rep_training_hours", week, self.training_hours[week] * n_reps)
+
+    def _end_week(self, week: int) -> None:
+        t = self.env.now
+        n = len(self.reps)
+        if week >= self.warmup:
+            for k in range(len(self.scenario.stages)):
+                self.recorder.skill[k][week - self.warmup] = (
+                    sum(r.learned(k, t) for r in self.reps) / n
+                )
+        for m in self.managers:
+            m.end_week(week)
+
+    def run(self) -> tuple[Any, dict[str, Any]]:
+        """Run to the horizon; return (weekly DataFrame, summary row)."""
+        self.env.run(until=self._weeks_done)
+        self.events = next(self.env._eid)  # type: ignore[attr-defined]
+        """Events the run scheduled (for benchmarks)."""
+        s = self.scenario
+        weekly = weekly_frame(
+            self.recorder,
+            s.name or "scenario",
+            self.replication,
+            self.seed,
+            s.money.gross_margin,
+            s.money.manager_hourly_cost_usd,
+            s.money.rep_hourly_cost_usd,
+        )
+        summary = summary_row(
+            weekly,
+            [r.rep_revenue_usd for r in self.reps],
+            {"ability_sigma": self.sigma},
+        )
+        return weekly, summary
