@@ -1,0 +1,78 @@
+"""Engine speed: the reference scenario against bare SimPy processing the same number of events.
+
+Both are timed in this one run on this machine, so the ratio is meaningful on a shared, noisy
+machine where absolute seconds are not. The last line is ``overhead_vs_bare_simpy=<ratio>``
+(target: at most 2.5; issue 4 asks 2.0).
+
+    python benchmarks/engine.py [--replications N] [--scenario FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import simpy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sim.config import load_scenario
+from sim.model import Replication
+
+
+def bare_simpy(events: int, processes: int = 300, seed: int = 0) -> float:
+    """Seconds for bare SimPy to process ``events`` timeouts from ``processes`` processes."""
+    rng = random.Random(seed)
+    delays = [rng.expovariate(1.0) for _ in range(4096)]
+    env = simpy.Environment()
+    per = events // processes
+
+    def worker(offset: int) -> simpy.events.ProcessGenerator:
+        for i in range(per):
+            yield env.timeout(delays[(offset + i) & 4095])
+
+    for p in range(processes):
+        env.process(worker(p * 13))
+    start = time.perf_counter()
+    env.run()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--replications", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many timings")
+    ap.add_argument(
+        "--scenario",
+        default=str(Path(__file__).resolve().parent.parent / "scenarios" / "reference.yaml"),
+    )
+    args = ap.parse_args()
+    scenario = load_scenario(args.scenario)
+    Replication(scenario, 0, 0).run()  # warm caches (calibration, imports)
+    model_s = bare_s = 0.0
+    events = 0
+    for r in range(args.replications):
+        # Best of `repeat` for both sides, back to back, so a busy moment on a shared machine
+        # does not land on one side only.
+        best_model = best_bare = float("inf")
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            rep = Replication(scenario, 1, r)
+            rep.run()
+            best_model = min(best_model, time.perf_counter() - start)
+            best_bare = min(best_bare, bare_simpy(rep.events, seed=r))
+        model_s += best_model
+        bare_s += best_bare
+        events += rep.events
+    n = args.replications
+    print(f"scenario={scenario.name} replications={n} events_per_replication={events // n}")
+    print(f"model_s_per_replication={model_s / n:.3f}")
+    print(f"bare_simpy_s_per_replication={bare_s / n:.3f}")
+    print(f"overhead_vs_bare_simpy={model_s / bare_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

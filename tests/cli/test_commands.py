@@ -1,0 +1,158 @@
+"""The commands as a user runs them: outputs, overwriting, help, version, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import sim
+from cli import main
+from tests.conftest import SCENARIOS
+
+TINY = "extends: {ref}\nname: tiny\nweeks: 6\nwarmup_weeks: 2\nteam:\n  managers: 2\n"
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY.format(ref=(SCENARIOS / "reference.yaml").resolve()))
+    return path
+
+
+def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "2", "--seed", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "report.html",
+        "summary.csv",
+        "weekly.csv",
+    ]
+    weekly = pd.read_csv(out / "weekly.csv")
+    needed = [
+        "scenario",
+        "replication",
+        "week",
+        "revenue",
+        "gross_profit",
+        "deals_won",
+        "sessions_planned",
+        "sessions_held",
+        "sessions_cancelled",
+        "sessions_unscheduled",
+        "mgr_admin_hours",
+        "mgr_meeting_hours",
+        "mgr_selling_hours",
+        "mgr_coaching_hours",
+        "mgr_idle_hours",
+        "skill_prospecting",
+        "skill_discovery",
+        "skill_proposal",
+        "skill_closing",
+        "revenue_A",
+        "revenue_B",
+        "revenue_C",
+    ]
+    assert set(needed) <= set(weekly.columns)
+    assert len(weekly) == 2 * 6
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 2
+    assert {"top20_revenue_share", "headroom_multiple", "revenue"} <= set(summary.columns)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 3 and manifest["replications"] == 2
+    assert manifest["coachsim_version"] == sim.__version__
+    assert manifest["scenario"]["weeks"] == 6 and manifest["scenario"]["team"]["managers"] == 2
+    assert len(manifest["scenario_hash"]) == 64
+    assert manifest["command"].startswith("coachsim run")
+    assert manifest["wall_time_s"] >= 0
+    html = (out / "report.html").read_text()
+    for fig in ("fig-revenue", "fig-skill", "fig-time", "fig-sessions", "fig-concentration"):
+        assert f'id="{fig}"' in html
+    assert "Report:" in result.output
+
+
+def test_default_output_is_outputs_scenario_name(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert (tmp_path / "outputs" / "tiny" / "report.html").exists()
+
+
+def test_existing_output_is_refused_without_force(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "already exists; use --force" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    forced = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert not (out / "keep.txt").exists() and (out / "weekly.csv").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_failure_while_writing_leaves_nothing(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cli
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(cli, "run_report", broken)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(out)])
+    assert result.exit_code != 0
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [tiny]
+
+
+def test_same_seed_gives_identical_files(tiny: Path, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        r = CliRunner().invoke(main, ["run", str(tiny), "-n", "2", "-o", str(tmp_path / name)])
+        assert r.exit_code == 0
+    for f in ("weekly.csv", "summary.csv"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+
+
+def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
+    ctx = click.Context(group)
+    return [(name, group.get_command(ctx, name)) for name in group.list_commands(ctx)]  # type: ignore[misc]
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    assert main.help and "coachsim run" in main.help
+    for name, cmd in _commands(main):
+        assert cmd.help, f"{name} has no help text"
+        assert "Example" in cmd.help and f"coachsim {name}" in cmd.help, name
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output
+        for param in cmd.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts} has no help"
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and sim.__version__ in result.output
+
+
+def test_committed_schema_matches_the_models() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    committed = json.loads((SCENARIOS / "scenario.schema.json").read_text())
+    assert json.loads(result.output) == committed, (
+        "scenarios/scenario.schema.json is stale: run coachsim schema > "
+        "scenarios/scenario.schema.json"
+    )

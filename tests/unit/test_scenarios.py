@@ -1,0 +1,58 @@
+"""The shipped scenario files and the loader's merging rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.config import Scenario, load_scenario
+from tests.conftest import SCENARIOS
+
+FILES = sorted(SCENARIOS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_shipped_scenario_is_valid_and_editor_ready(path: Path) -> None:
+    first = path.read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=scenario.schema.json"
+    s = load_scenario(str(path))
+    assert s.name == path.stem
+
+
+def test_reference_writes_out_the_schema_defaults() -> None:
+    ref = load_scenario(str(SCENARIOS / "reference.yaml"))
+    default = Scenario(name="reference", description=ref.description)
+    assert ref.canonical() == default.canonical()
+
+
+def test_every_field_is_described() -> None:
+    def walk(model: type) -> None:
+        for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+            assert field.description, f"{model.__name__}.{name} has no description"
+            ann = field.annotation
+            for sub in getattr(ann, "__args__", (ann,)):
+                if isinstance(sub, type) and hasattr(sub, "model_fields"):
+                    walk(sub)
+
+    walk(Scenario)
+
+
+def test_extends_merges_maps_and_replaces_lists(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(
+        "name: base\ndescription: the base\nteam:\n  managers: 3\n  reps_per_manager: 4\n"
+        "training:\n  - {start_week: 5}\n  - {start_week: 9}\n"
+    )
+    (tmp_path / "child.yaml").write_text(
+        "extends: base.yaml\nteam:\n  managers: 5\ntraining:\n  - {start_week: 2}\n"
+    )
+    s = load_scenario(str(tmp_path / "child.yaml"))
+    assert (s.team.managers, s.team.reps_per_manager) == (5, 4)
+    assert [t.start_week for t in s.training] == [2]
+    assert s.name == "child" and s.description == ""
+
+
+def test_digest_ignores_names_but_not_settings() -> None:
+    a = Scenario(name="a")
+    assert a.digest() == Scenario(name="b", description="x").digest()
+    assert a.digest() != Scenario(name="a", weeks=50).digest()
