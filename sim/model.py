@@ -307,7 +307,7 @@ class Manager(Coach):
         env = self.run.env
         self.account(MEETING, self.busy_since, env.now)
         self.busy = None
-        self.calendar.release(cast(simpy.resources.resource.Request, event.value))
+        self.calendar.release(cast(simpy.resources.resource.PriorityRequest, event.value))
         self.run.log("meeting_end", self.index)
 
     def start_week(self, week: int, booked_hours: list[float]) -> None:
@@ -626,7 +626,7 @@ class Replication:
     def run(self) -> tuple[Any, dict[str, Any]]:
         """Run to the horizon; return (weekly DataFrame, summary row)."""
         self.env.run(until=self._weeks_done)
-        self.events = next(self.env._eid)  # type: ignore[attr-defined]
+        self.events = next(self.env._eid)
         """Events the run scheduled (for benchmarks)."""
         s = self.scenario
         weekly = weekly_frame(
