@@ -89,15 +89,20 @@ def coach(
     * spacing: ``stability *= 1 + spacing_gain * e``;
     * improvement: ``fresh += improvement * e * (ceiling - learned)`` (at most the whole gap).
     """
-    consolidated, fresh, t_last_days, stability_days = state
+    consolidated, kept, t_last_days, stability_days = state
     if effect <= 0.0:
         return state
-    kept = retained_fresh(fresh, t_last_days, stability_days, t)
-    moved = min(1.0, consolidation * effect) * kept
+    # Written out (no helper calls, no min/max) because it runs for every session and stage.
+    if kept != 0.0 and t > t_last_days:
+        kept *= math.exp((t_last_days - t) / stability_days)
+    share = consolidation * effect
+    moved = kept if share >= 1.0 else share * kept
     consolidated += moved
     kept -= moved
-    gap = max(0.0, ceiling - consolidated - kept)
-    kept += min(1.0, improvement * effect) * gap
+    gap = ceiling - consolidated - kept
+    if gap > 0.0:
+        step = improvement * effect
+        kept += gap if step >= 1.0 else step * gap
     return (consolidated, kept, t, stability_days * (1.0 + spacing_gain * effect))
 
 
