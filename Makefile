@@ -1,4 +1,4 @@
-# Quick start:  make demo  (install and run the reference scenario)
+# Quick start:  make demo  (install, compare the reference team with an outside coach)
 #               make test  (install test extras and run lint, types and the whole suite)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -22,9 +22,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+DEMO_OUT := outputs/compare-reference-vs-outside_coach
+
 demo: install
-	$(BIN)/coachsim run scenarios/reference.yaml --force
-	@echo "Open outputs/reference/report.html in a browser."
+	$(BIN)/coachsim compare scenarios/reference.yaml scenarios/outside_coach.yaml \
+		scenarios/outside_coach_virtual.yaml -o $(DEMO_OUT) --force
+	@echo "Open $(DEMO_OUT)/report.html in a browser."
 
 lint: install-test
 	$(BIN)/ruff format --check sim cli.py tests benchmarks

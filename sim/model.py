@@ -156,10 +156,13 @@ class Coach:
 
     def book_reps(self, week: int, order: list[int], lost_selling_hours: list[float]) -> None:
         """Take this week's sessions out of the reps' selling hours and record their time."""
-        lost = self.session_hours * self.programme.rep_time_share
+        share = self.programme.rep_time_share
+        lost = self.session_hours * share
         for pos in order:
             lost_selling_hours[self.reps[pos].index] += lost
-        self.run.recorder.add("rep_coaching_hours", week, self.session_hours * len(order))
+        hours = self.session_hours * len(order)
+        self.run.recorder.add("rep_coaching_hours", week, hours)
+        self.run.recorder.add("rep_offselling_hours", week, hours * (1.0 - share))
 
     @staticmethod
     def interleave(counts: list[tuple[int, int]]) -> list[int]:
@@ -443,6 +446,7 @@ class OutsideCoach(Coach):
         rec.add("sessions_unscheduled", week, planned - n)
         rec.add("sessions_held", week, n)
         rec.add("outside_sessions_held", week, n)
+        rec.add("outside_session_hours", week, n * self.session_hours)
         billed = n * self.session_hours + ctc
         rec.add("outside_coach_hours", week, billed + n * self.travel_hours)
         if oc.fee_per_hour_usd is not None:

@@ -37,7 +37,9 @@ COUNTS = (
     "mgr_coaching_hours",
     "mgr_idle_hours",
     "rep_coaching_hours",
+    "rep_offselling_hours",
     "rep_training_hours",
+    "outside_session_hours",
     "outside_coach_hours",
     "outside_fees_usd",
     "travel_usd",
@@ -117,10 +119,13 @@ def weekly_frame(
     with np.errstate(invalid="ignore", divide="ignore"):
         data["progress_rate"] = data["stage_advances"] / data["stage_exits"]
     data["cash_cost_usd"] = data["outside_fees_usd"] + data["travel_usd"] + data["training_usd"]
+    # Salaried hours not already missing from revenue (see sim.economics): rep hours taken
+    # from selling are costed by the leads they lose, not again here.
     data["time_cost_usd"] = (
         data["mgr_coaching_hours"] * manager_hourly_cost_usd
-        + (data["rep_coaching_hours"] + data["rep_training_hours"]) * rep_hourly_cost_usd
+        + data["rep_offselling_hours"] * rep_hourly_cost_usd
     )
+    data["coaching_hours"] = data["mgr_coaching_hours"] + data["outside_session_hours"]
     for name, values in zip(rec.stage_names, rec.skill, strict=True):
         data[f"skill_{name}"] = np.asarray(values)
     return pd.DataFrame(data)
@@ -151,7 +156,7 @@ def summary_row(
         "replication": int(first["replication"]),
         "seed": int(first["seed"]),
     }
-    for name in (*COUNTS, "gross_profit", "cash_cost_usd", "time_cost_usd"):
+    for name in (*COUNTS, "gross_profit", "cash_cost_usd", "time_cost_usd", "coaching_hours"):
         row[name] = float(weekly[name].sum())
     share, headroom = concentration(rep_revenue)
     row["top20_revenue_share"] = share

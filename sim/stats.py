@@ -12,7 +12,7 @@ from scipy import stats as st
 def t_halfwidth(values: np.ndarray | pd.Series, level: float = 0.95) -> float:
     """Half-width of the t confidence interval of the mean (nan with fewer than 2 values)."""
     x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
+    x = x[np.isfinite(x)]
     n = len(x)
     if n < 2:
         return math.nan
@@ -22,7 +22,7 @@ def t_halfwidth(values: np.ndarray | pd.Series, level: float = 0.95) -> float:
 def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float, float, float]:
     """(mean, low, high) of the t confidence interval of the mean."""
     x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
+    x = x[np.isfinite(x)]
     if len(x) == 0:
         return math.nan, math.nan, math.nan
     m = float(x.mean())

@@ -156,3 +156,55 @@ def test_committed_schema_matches_the_models() -> None:
         "scenarios/scenario.schema.json is stale: run coachsim schema > "
         "scenarios/scenario.schema.json"
     )
+
+
+def test_compare_writes_the_business_case(tiny: Path, tmp_path: Path) -> None:
+    alt = tmp_path / "alt.yaml"
+    alt.write_text("extends: tiny.yaml\nname: alt\noutside_coach:\n  hours_per_week: 5\n")
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(main, ["compare", str(tiny), str(alt), "-n", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "comparison.csv",
+        "manifest.json",
+        "report.html",
+        "summary.csv",
+        "weekly.csv",
+    ]
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == ["scenario", "metric", "mean", "ci_low", "ci_high", "n"]
+    from sim.compare import METRICS
+
+    assert list(table.metric) == list(METRICS)
+    assert set(pd.read_csv(out / "weekly.csv").scenario) == {"tiny", "alt"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["baseline"] == "tiny" and set(manifest["scenarios"]) == {"tiny", "alt"}
+    assert "alt: revenue " in result.output and "Report:" in result.output
+
+
+def test_compare_default_output_and_refusals(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    alt = tmp_path / "alt.yaml"
+    alt.write_text("extends: tiny.yaml\nname: alt\n")
+    ok = CliRunner().invoke(main, ["compare", str(tiny), str(alt), "-n", "1", "-q"])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "outputs" / "compare-tiny-vs-alt" / "comparison.csv").exists()
+    again = CliRunner().invoke(main, ["compare", str(tiny), str(alt), "-n", "1", "-q"])
+    assert again.exit_code == 1 and "already exists; use --force" in again.output
+    same = CliRunner().invoke(main, ["compare", str(tiny), str(tiny), "-n", "1", "-o", "x"])
+    assert same.exit_code == 1 and "names must differ" in same.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_compare_reports_bad_files_all_at_once(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("weeks: 0\n")
+    (tmp_path / "b.yaml").write_text("team: {managerz: 1}\n")
+    result = CliRunner().invoke(
+        main,
+        ["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-o", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "a.yaml:1:8: weeks" in result.output and "b.yaml:1:8: team.managerz" in result.output
+    assert not (tmp_path / "o").exists()

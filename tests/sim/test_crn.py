@@ -20,6 +20,9 @@ COACH_COLUMNS = [
     "outside_fees_usd",
     "travel_usd",
     "rep_coaching_hours",
+    "outside_session_hours",
+    "rep_offselling_hours",
+    "coaching_hours",
     "cash_cost_usd",
     "time_cost_usd",
 ]

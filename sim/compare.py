@@ -1,0 +1,170 @@
+"""Paired comparison of scenarios against a baseline: the numbers of the business case.
+
+Every scenario runs on the same seed, so replication ``r`` of each saw the same leads, meetings
+and deals as replication ``r`` of the baseline. Metrics are computed per replication from the
+paired differences (:func:`replication_metrics`) and then summarised as means with 95%
+t-intervals across replications (:func:`comparison_table`; a Wilson interval for
+probabilities).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim import economics as eco
+from sim.config import Scenario
+from sim.runner import RunResult, run_scenario
+from sim.stats import mean_ci
+
+METRICS = (
+    "revenue_uplift",
+    "revenue_uplift_pct",
+    "incremental_gross_profit",
+    "incremental_cash_cost",
+    "incremental_time_cost",
+    "incremental_cost",
+    "cost_share_of_gain",
+    "roi_pct",
+    "bcr",
+    "payback_week",
+    "prob_payback",
+    "npv",
+    "prob_roi_positive",
+    "coaching_hours",
+    "sessions_cancelled_pct",
+    "revenue_uplift_pct_A",
+    "revenue_uplift_pct_B",
+    "revenue_uplift_pct_C",
+)
+"""Rows of comparison.csv for each scenario, in order (see docs/model.md for units)."""
+
+PROPORTIONS = ("prob_payback", "prob_roi_positive")
+
+
+@dataclass
+class Comparison:
+    """The runs of a comparison, the per-replication metrics and their summary."""
+
+    baseline: RunResult
+    alternatives: list[RunResult]
+    per_replication: pd.DataFrame
+    table: pd.DataFrame
+
+
+def _by_rep(weekly: pd.DataFrame, column: str) -> np.ndarray:
+    """(replications, weeks) array of one weekly column."""
+    return weekly.pivot(index="replication", columns="week", values=column).to_numpy()
+
+
+def replication_metrics(base: RunResult, alt: RunResult) -> pd.DataFrame:
+    """One row per replication: every metric of ``alt`` against ``base`` (paired)."""
+    bw, aw = base.weekly, alt.weekly
+    rev_b, rev_a = _by_rep(bw, "revenue"), _by_rep(aw, "revenue")
+    gp = _by_rep(aw, "gross_profit") - _by_rep(bw, "gross_profit")
+    cash = _by_rep(aw, "cash_cost_usd") - _by_rep(bw, "cash_cost_usd")
+    time = _by_rep(aw, "time_cost_usd") - _by_rep(bw, "time_cost_usd")
+    cost = cash + time
+    rate = alt.scenario.money.annual_discount_rate
+    weeks = alt.scenario.weeks
+    rows = []
+    for r in range(rev_b.shape[0]):
+        uplift = float(rev_a[r].sum() - rev_b[r].sum())
+        total_cost = float(cost[r].sum())
+        benefit = float(gp[r].sum())
+        roi = eco.roi_pct(benefit, total_cost)
+        payback = eco.payback_week(gp[r], cost[r])
+        row = {
+            "scenario": alt.scenario.name,
+            "replication": r,
+            "revenue_uplift": uplift,
+            "revenue_uplift_pct": _pct(uplift, float(rev_b[r].sum())),
+            "incremental_gross_profit": benefit,
+            "incremental_cash_cost": float(cash[r].sum()),
+            "incremental_time_cost": float(time[r].sum()),
+            "incremental_cost": total_cost,
+            "cost_share_of_gain": eco.cost_share_of_gain(total_cost, uplift) * 100.0,
+            "roi_pct": roi,
+            "bcr": eco.bcr(benefit, total_cost),
+            "payback_week": payback if math.isfinite(payback) else math.nan,
+            "prob_payback": math.nan if math.isnan(payback) else float(math.isfinite(payback)),
+            "npv": eco.npv(gp[r] - cost[r], rate),
+            "prob_roi_positive": math.nan if math.isnan(roi) else float(roi > 0.0),
+        }
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    sa = alt.summary.sort_values("replication").reset_index(drop=True)
+    sb = base.summary.sort_values("replication").reset_index(drop=True)
+    out["coaching_hours"] = sa["coaching_hours"] / weeks
+    planned = sa["sessions_planned"].replace(0, np.nan)
+    out["sessions_cancelled_pct"] = sa["sessions_cancelled"] / planned * 100.0
+    for tier in "ABC":
+        col = f"revenue_{tier}"
+        out[f"revenue_uplift_pct_{tier}"] = [
+            _pct(a - b, b) for a, b in zip(sa[col], sb[col], strict=True)
+        ]
+    return out
+
+
+def _pct(part: float, whole: float) -> float:
+    """``part`` as a percentage of ``whole``; undefined when ``whole`` is zero."""
+    return part / whole * 100.0 if whole else math.nan
+
+
+def wilson(successes: float, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval of a proportion."""
+    if n == 0:
+        return math.nan, math.nan
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return centre - half, centre + half
+
+
+def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """Mean, 95% interval and n of every metric, per scenario (rows: scenario, metric)."""
+    rows = []
+    for name, group in per_rep.groupby("scenario", sort=False):
+        for metric in METRICS:
+            x = group[metric].to_numpy(dtype=float)
+            x = x[np.isfinite(x)]
+            n = len(x)
+            if metric in PROPORTIONS:
+                m = float(x.mean()) if n else math.nan
+                lo, hi = wilson(float(x.sum()), n)
+            else:
+                m, lo, hi = mean_ci(x)
+            rows.append(
+                {"scenario": name, "metric": metric, "mean": m, "ci_low": lo, "ci_high": hi, "n": n}
+            )
+    return pd.DataFrame(rows)
+
+
+def compare(
+    baseline: Scenario,
+    alternatives: Sequence[Scenario],
+    replications: int = 20,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> Comparison:
+    """Run the baseline and every alternative on the same seed and compare them, paired."""
+    names = [baseline.name, *(a.name for a in alternatives)]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must differ within a comparison: {names}")
+    done = 0
+
+    def tick(_: int) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done)
+
+    base = run_scenario(baseline, replications, seed, progress=tick)
+    alts = [run_scenario(a, replications, seed, progress=tick) for a in alternatives]
+    per_rep = pd.concat([replication_metrics(base, a) for a in alts], ignore_index=True)
+    return Comparison(base, alts, per_rep, summarise(per_rep))

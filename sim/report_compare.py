@@ -1,0 +1,316 @@
+"""The comparison report: an executive summary in plain words, then the charts of the case.
+
+Built from the comparison's DataFrames only (see :mod:`sim.compare`); page furniture and the
+shared charts come from :mod:`sim.report`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.compare import Comparison
+from sim.report import (
+    PALETTE,
+    Figure,
+    band_traces,
+    esc,
+    layout,
+    page,
+    sessions_figure,
+    table_html,
+    time_split_figure,
+)
+from sim.stats import mean_ci
+
+BASELINE_COLOUR = "#7f7f7f"
+ROLL_WEEKS = 4
+
+
+def scenario_colours(baseline: str, others: Sequence[str]) -> dict[str, str]:
+    """One colour per scenario, the same in every chart: grey for the baseline."""
+    colours = {baseline: BASELINE_COLOUR}
+    for i, name in enumerate(others):
+        colours[name] = PALETTE[i % len(PALETTE)]
+    return colours
+
+
+def _metric(table: pd.DataFrame, scenario: str, metric: str) -> tuple[float, float, float, int]:
+    row = table[(table.scenario == scenario) & (table.metric == metric)].iloc[0]
+    return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
+
+
+def _pct(x: float, digits: int = 1) -> str:
+    return f"{x:+.{digits}f}%" if math.isfinite(x) else "n/a"
+
+
+def headline(table: pd.DataFrame, scenario: str, weeks: int) -> str:
+    """One plain sentence of the business case of ``scenario``."""
+    up, lo, hi, _ = _metric(table, scenario, "revenue_uplift_pct")
+    parts = [f"revenue {_pct(up)} (95% CI {_pct(lo)} to {_pct(hi)})"]
+    cost, _, _, _ = _metric(table, scenario, "incremental_cost")
+    share, _, _, n_share = _metric(table, scenario, "cost_share_of_gain")
+    roi, _, _, n_roi = _metric(table, scenario, "roi_pct")
+    if cost <= 0:
+        parts.append("no extra cost, so ROI is not defined")
+    else:
+        if n_share and math.isfinite(share):
+            parts.append(f"its cost is {share:.1f}% of the revenue gain")
+        else:
+            parts.append("no revenue gain to set the cost against")
+        if n_roi and math.isfinite(roi):
+            parts.append(f"ROI {roi:,.0f}%")
+        pay, _, _, n_pay = _metric(table, scenario, "payback_week")
+        prob_pay, _, _, _ = _metric(table, scenario, "prob_payback")
+        if math.isfinite(prob_pay) and prob_pay >= 0.5 and n_pay:
+            parts.append(f"pays back in week {pay:.0f}")
+        else:
+            parts.append(f"does not pay back within {weeks} weeks in most runs")
+        pos, _, _, n_pos = _metric(table, scenario, "prob_roi_positive")
+        if n_pos:
+            parts.append(f"ROI > 0 in {pos:.0%} of runs")
+    return ", ".join(parts) + "."
+
+
+def _rolling_uplift(cmp: Comparison, alt_weekly: pd.DataFrame) -> pd.DataFrame:
+    """Per week: mean 4-week rolling revenue uplift (%) and its 95% interval."""
+    base = cmp.baseline.weekly.pivot(index="replication", columns="week", values="revenue")
+    alt = alt_weekly.pivot(index="replication", columns="week", values="revenue")
+    diff = (alt - base).T.rolling(ROLL_WEEKS, min_periods=1).sum().T
+    denom = base.T.rolling(ROLL_WEEKS, min_periods=1).sum().T
+    pct = (diff / denom * 100.0).to_numpy()
+    rows = [mean_ci(pct[:, w]) for w in range(pct.shape[1])]
+    return pd.DataFrame(rows, columns=["mean", "low", "high"], index=base.columns)
+
+
+def _cumulative(cmp: Comparison, alt_weekly: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def by(df: pd.DataFrame, col: str) -> np.ndarray:
+        return df.pivot(index="replication", columns="week", values=col).to_numpy()
+
+    bw = cmp.baseline.weekly
+    gp = by(alt_weekly, "gross_profit") - by(bw, "gross_profit")
+    cost = (
+        by(alt_weekly, "cash_cost_usd")
+        + by(alt_weekly, "time_cost_usd")
+        - by(bw, "cash_cost_usd")
+        - by(bw, "time_cost_usd")
+    )
+    return np.cumsum(gp, axis=1).mean(axis=0), np.cumsum(cost, axis=1).mean(axis=0)
+
+
+def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
+    """The whole comparison page."""
+    base_name = cmp.baseline.scenario.name or "baseline"
+    alts = [a.scenario.name or "scenario" for a in cmp.alternatives]
+    colours = scenario_colours(base_name, alts)
+    weeks = cmp.baseline.scenario.weeks
+    table = cmp.table
+
+    uplift = go.Figure()
+    for alt, name in zip(cmp.alternatives, alts, strict=True):
+        band = _rolling_uplift(cmp, alt.weekly)
+        c = colours[name]
+        band_traces(uplift, band, esc(name), c)
+    uplift.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
+    layout(uplift, "Revenue uplift (%)")
+
+    payback = go.Figure()
+    for alt, name in zip(cmp.alternatives, alts, strict=True):
+        gp, cost = _cumulative(cmp, alt.weekly)
+        x = list(range(len(gp)))
+        payback.add_trace(
+            go.Scatter(
+                x=x,
+                y=gp / 1e3,
+                name=f"{esc(name)}: gross profit gained",
+                line={"color": colours[name], "width": 2},
+            )
+        )
+        payback.add_trace(
+            go.Scatter(
+                x=x,
+                y=cost / 1e3,
+                name=f"{esc(name)}: cost",
+                line={"color": colours[name], "width": 2, "dash": "dash"},
+            )
+        )
+    layout(payback, "Cumulative, thousand USD")
+
+    roi = go.Figure()
+    for name in alts:
+        vals = cmp.per_replication.loc[cmp.per_replication.scenario == name, "roi_pct"].dropna()
+        roi.add_trace(
+            go.Box(
+                y=vals,
+                name=esc(name),
+                marker_color=colours[name],
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                boxmean=True,
+            )
+        )
+    roi.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
+    layout(roi, "ROI (%) per replication", "Scenario")
+    roi.update_layout(showlegend=False, hovermode="closest")
+
+    tiers = go.Figure()
+    for name in alts:
+        ys, lo, hi = [], [], []
+        for tier in "ABC":
+            m, a, b, _ = _metric(table, name, f"revenue_uplift_pct_{tier}")
+            ys.append(m)
+            lo.append(m - a if math.isfinite(a) else 0.0)
+            hi.append(b - m if math.isfinite(b) else 0.0)
+        tiers.add_trace(
+            go.Bar(
+                x=["A-players (top 20%)", "B-players (middle 60%)", "C-players (bottom 20%)"],
+                y=ys,
+                name=esc(name),
+                marker_color=colours[name],
+                error_y={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
+            )
+        )
+    tiers.update_layout(barmode="group")
+    layout(tiers, f"Revenue vs {esc(base_name)} (%)", "Tier")
+    tiers.update_layout(hovermode="closest")
+
+    everyone = [cmp.baseline, *cmp.alternatives]
+    all_weekly = pd.concat([r.weekly for r in everyone], ignore_index=True)
+    names = [base_name, *alts]
+    time_fig = time_split_figure(
+        all_weekly, {r.scenario.name or "": r.scenario.team.managers for r in everyone}
+    )
+    sessions = sessions_figure(all_weekly, names)
+
+    stages = cmp.baseline.scenario.stage_names()
+    skill = make_subplots(
+        rows=1,
+        cols=len(stages),
+        shared_yaxes=True,
+        subplot_titles=[esc(s) for s in stages],
+        horizontal_spacing=0.03,
+    )
+    for run in everyone:
+        name = run.scenario.name or ""
+        means = run.weekly.groupby("week")[[f"skill_{s}" for s in stages]].mean()
+        for j, st in enumerate(stages):
+            skill.add_trace(
+                go.Scatter(
+                    x=list(means.index),
+                    y=means[f"skill_{st}"],
+                    name=esc(name),
+                    legendgroup=esc(name),
+                    showlegend=j == 0,
+                    line={"color": colours[name], "width": 2},
+                ),
+                row=1,
+                col=j + 1,
+            )
+    layout(skill, "")
+    skill.update_yaxes(title_text="Mean learned skill (logit units)", row=1, col=1)
+    skill.update_layout(margin={"t": 60})
+    for j in range(len(stages)):
+        skill.update_xaxes(title_text="Week", row=1, col=j + 1)
+
+    figures = [
+        Figure(
+            "fig-uplift",
+            "Revenue uplift week by week",
+            f"Each line is a scenario's revenue against {base_name}, replication by "
+            f"replication on the same random numbers, as a {ROLL_WEEKS}-week rolling "
+            "percentage; the band is the 95% confidence interval of the mean.",
+            uplift,
+        ),
+        Figure(
+            "fig-payback",
+            "Payback",
+            "Solid lines are the cumulative extra gross profit and dashed lines the cumulative "
+            "extra cost (cash plus salaried time); payback is where a solid line rises above "
+            "its dashed line for good.",
+            payback,
+        ),
+        Figure(
+            "fig-roi",
+            "ROI across replications",
+            "Each dot is one replication's ROI (Phillips: extra gross profit less extra cost, "
+            "over extra cost); the box spans the middle half, the dashed line is the mean.",
+            roi,
+        ),
+        Figure(
+            "fig-tiers",
+            "Uplift by tier",
+            "Revenue change of A-, B- and C-players against the baseline, with 95% intervals; "
+            "it shows who the programme helps.",
+            tiers,
+        ),
+        Figure(
+            "fig-time",
+            "Manager time",
+            "Average hours per manager per week by activity; each bar is the whole working week.",
+            time_fig,
+        ),
+        Figure(
+            "fig-sessions",
+            "Coaching sessions",
+            "Sessions per week across the team: held (including shortened), cancelled by "
+            "meetings, and planned but never scheduled for lack of time.",
+            sessions,
+        ),
+        Figure(
+            "fig-skill",
+            "Skill per stage",
+            "Mean learned skill of the reps per sales stage over time, one line per scenario.",
+            skill,
+        ),
+    ]
+    lines = "".join(
+        f"<li><b>{esc(name)}</b>: {esc(headline(table, name, weeks))}</li>" for name in alts
+    )
+    years = weeks / 52.0
+    base_rev = cmp.baseline.summary["revenue"].mean() / years
+    intro = (
+        f"<p>Each scenario against <b>{esc(base_name)}</b> (revenue {base_rev:,.0f} USD a "
+        f"year), paired replication by replication over {weeks} weeks.</p>"
+        f'<ul class="summary">{lines}</ul>'
+        f'<p class="meta">{esc(meta.get("replications"))} replications, seed '
+        f"{esc(meta.get('seed'))}; coachsim {esc(meta.get('version'))}. Intervals are 95% "
+        "t-intervals of the paired differences (Wilson for shares of runs). Costs are cash "
+        "(fees, travel, training) plus salaried hours not already missing from revenue.</p>"
+    )
+    rows = []
+    for metric, (label, digits) in KEY_METRICS.items():
+        row = {"measure (mean and 95% CI)": label}
+        for name in alts:
+            row[esc(name)] = _fmt(*_metric(table, name, metric)[:3], digits)
+        rows.append(row)
+    return page(f"coachsim: {' vs '.join(names)}", intro, figures, table_html(pd.DataFrame(rows)))
+
+
+KEY_METRICS = {
+    "revenue_uplift_pct": ("Revenue uplift (%)", 1),
+    "revenue_uplift": ("Revenue uplift (USD)", 0),
+    "incremental_gross_profit": ("Extra gross profit (USD)", 0),
+    "incremental_cash_cost": ("Extra cash cost (USD)", 0),
+    "incremental_time_cost": ("Extra salaried time (USD)", 0),
+    "cost_share_of_gain": ("Cost as a share of the revenue gain (%)", 1),
+    "roi_pct": ("ROI (%)", 0),
+    "bcr": ("Benefit-cost ratio", 2),
+    "payback_week": ("Payback week (runs that pay back)", 0),
+    "prob_payback": ("Share of runs that pay back", 2),
+    "npv": ("NPV (USD)", 0),
+}
+"""The rows of the summary table: label and decimals."""
+
+
+def _fmt(m: float, lo: float, hi: float, digits: int) -> str:
+    if not math.isfinite(m):
+        return "n/a"
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo == hi:
+        return f"{m:,.{digits}f}"
+    return f"{m:,.{digits}f} ({lo:,.{digits}f} to {hi:,.{digits}f})"

@@ -1,0 +1,122 @@
+"""The HTML reports in real headless Chromium (Debian's, never a downloaded browser build).
+
+Under CI (``CI`` set) these tests must run: a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from tests.conftest import SCENARIOS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EVIL = "<script>window.__x=1</script>"
+
+pytestmark = pytest.mark.browser
+
+
+def _need_browser() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install it (apt-get)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _scenario(tmp: Path, name: str, body: str = "") -> Path:
+    path = tmp / f"{abs(hash(name))}.yaml"
+    ref = (SCENARIOS / "reference.yaml").resolve()
+    path.write_text(
+        f"extends: {ref}\nname: '{name}'\nweeks: 12\nwarmup_weeks: 4\n"
+        f"team:\n  managers: 2\n  reps_per_manager: 3\n{body}"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("reports")
+    base = _scenario(tmp, "base")
+    evil = _scenario(tmp, EVIL, "outside_coach:\n  hours_per_week: 8\n")
+    virtual = _scenario(tmp, "virtual & co", "outside_coach:\n  format: virtual\n")
+    r1 = CliRunner().invoke(
+        main,
+        ["compare", str(base), str(evil), str(virtual), "-n", "3", "-o", str(tmp / "cmp"), "-q"],
+    )
+    assert r1.exit_code == 0, r1.output
+    r2 = CliRunner().invoke(main, ["run", str(evil), "-n", "2", "-o", str(tmp / "run"), "-q"])
+    assert r2.exit_code == 0, r2.output
+    return {"compare": tmp / "cmp" / "report.html", "run": tmp / "run" / "report.html"}
+
+
+COMPARE_FIGS = [
+    "fig-uplift",
+    "fig-payback",
+    "fig-roi",
+    "fig-tiers",
+    "fig-time",
+    "fig-sessions",
+    "fig-skill",
+]
+RUN_FIGS = ["fig-revenue", "fig-skill", "fig-time", "fig-sessions", "fig-concentration"]
+
+
+@pytest.mark.parametrize(("kind", "figs"), [("compare", COMPARE_FIGS), ("run", RUN_FIGS)])
+def test_report_renders_offline_without_errors(
+    browser: Any, reports: dict[str, Path], kind: str, figs: list[str]
+) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    url = reports[kind].as_uri()
+    page.on("request", lambda r: requests.append(r.url) if r.url != url else None)
+    page.goto(url)
+    for fig in figs:
+        page.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
+        assert page.locator(f"#{fig} svg.main-svg").count() >= 1, fig
+        box = page.locator(f"#{fig}").bounding_box()
+        assert box is not None and box["height"] > 200 and box["width"] > 300
+    assert errors == []
+    assert requests == [], f"the page made requests: {requests}"
+    # the user's string neither ran nor broke the page, and is shown as text
+    assert page.evaluate("window.__x") is None
+    assert EVIL in page.locator("body").inner_text()
+    page.close()
+
+
+def test_compare_summary_reads_in_plain_words(browser: Any, reports: dict[str, Path]) -> None:
+    page = browser.new_page()
+    page.goto(reports["compare"].as_uri())
+    items = page.locator("ul.summary li").all_inner_texts()
+    assert len(items) == 2
+    assert items[1].startswith("virtual & co: revenue ")
+    assert "95% CI" in items[1] and ("ROI" in items[1] or "cost" in items[1])
+    page.close()
