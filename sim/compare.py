@@ -12,13 +12,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim import economics as eco
 from sim.config import Scenario
-from sim.runner import RunResult, run_scenario
+from sim.executors import Executor
+from sim.runner import Engine, RunResult
 from sim.stats import mean_ci
 
 METRICS = (
@@ -64,6 +66,7 @@ def _by_rep(weekly: pd.DataFrame, column: str) -> np.ndarray:
 def replication_metrics(base: RunResult, alt: RunResult) -> pd.DataFrame:
     """One row per replication: every metric of ``alt`` against ``base`` (paired)."""
     bw, aw = base.weekly, alt.weekly
+    assert bw is not None and aw is not None
     rev_b, rev_a = _by_rep(bw, "revenue"), _by_rep(aw, "revenue")
     gp = _by_rep(aw, "gross_profit") - _by_rep(bw, "gross_profit")
     cash = _by_rep(aw, "cash_cost_usd") - _by_rep(bw, "cash_cost_usd")
@@ -151,20 +154,26 @@ def compare(
     replications: int = 20,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Comparison:
     """Run the baseline and every alternative on the same seed and compare them, paired."""
+    engine = comparison_engine(baseline, alternatives, seed)
+    engine.run(replications, executor, progress)
+    return from_engine(engine)
+
+
+def comparison_engine(
+    baseline: Scenario, alternatives: Sequence[Scenario], seed: int, **kwargs: Any
+) -> Engine:
+    """An engine for a comparison (checks that names differ)."""
     names = [baseline.name, *(a.name for a in alternatives)]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ within a comparison: {names}")
-    done = 0
+    return Engine([baseline, *alternatives], seed, **kwargs)
 
-    def tick(_: int) -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done)
 
-    base = run_scenario(baseline, replications, seed, progress=tick)
-    alts = [run_scenario(a, replications, seed, progress=tick) for a in alternatives]
-    per_rep = pd.concat([replication_metrics(base, a) for a in alts], ignore_index=True)
-    return Comparison(base, alts, per_rep, summarise(per_rep))
+def from_engine(engine: Engine) -> Comparison:
+    """The comparison of an engine that has run."""
+    per_rep = pd.concat(engine.per_rep, ignore_index=True)
+    runs = [engine.result(i) for i in range(len(engine.scenarios))]
+    return Comparison(runs[0], runs[1:], per_rep, summarise(per_rep))

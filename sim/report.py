@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim.stats import weekly_band
+from sim.aggregate import WeeklyStats
 
 PALETTE = (
     "#1f77b4",
@@ -120,10 +120,10 @@ def band_traces(
     )
 
 
-def time_split_figure(weekly: pd.DataFrame, managers_by_scenario: dict[str, int]) -> go.Figure:
+def time_split_figure(stats: dict[str, WeeklyStats], managers: dict[str, int]) -> go.Figure:
     """Mean hours per manager per week by activity, one bar per scenario."""
     fig = go.Figure()
-    names = list(managers_by_scenario)
+    names = list(stats)
     cols = {
         "admin": "mgr_admin_hours",
         "meetings": "mgr_meeting_hours",
@@ -132,10 +132,7 @@ def time_split_figure(weekly: pd.DataFrame, managers_by_scenario: dict[str, int]
         "idle": "mgr_idle_hours",
     }
     for label, col in cols.items():
-        ys = [
-            float(weekly.loc[weekly.scenario == n, col].mean()) / managers_by_scenario[n]
-            for n in names
-        ]
+        ys = [stats[n].overall(col) / managers[n] for n in names]
         fig.add_trace(
             go.Bar(
                 x=[esc(n) for n in names],
@@ -152,16 +149,17 @@ def time_split_figure(weekly: pd.DataFrame, managers_by_scenario: dict[str, int]
     return fig
 
 
-def sessions_figure(weekly: pd.DataFrame, names: Sequence[str]) -> go.Figure:
+def sessions_figure(stats: dict[str, WeeklyStats]) -> go.Figure:
     """Coaching sessions per week: held, cancelled by meetings, unscheduled for lack of time."""
     fig = go.Figure()
+    names = list(stats)
     parts = {
         "held": "sessions_held",
         "cancelled": "sessions_cancelled",
         "unscheduled": "sessions_unscheduled",
     }
     for label, col in parts.items():
-        ys = [float(weekly.loc[weekly.scenario == n, col].mean()) for n in names]
+        ys = [stats[n].overall(col) for n in names]
         fig.add_trace(
             go.Bar(
                 x=[esc(n) for n in names],
@@ -178,26 +176,19 @@ def sessions_figure(weekly: pd.DataFrame, names: Sequence[str]) -> go.Figure:
     return fig
 
 
-def skill_figure(weekly: pd.DataFrame, names: Sequence[str], stages: Sequence[str]) -> go.Figure:
-    """Mean learned skill per stage over time; one colour per scenario, one dash per stage."""
-    dashes = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+def skill_figure(stats: WeeklyStats, stages: Sequence[str]) -> go.Figure:
+    """Mean learned skill per stage over time, one line per stage."""
     fig = go.Figure()
-    for i, n in enumerate(names):
-        sub = weekly[weekly.scenario == n].groupby("week")
-        for j, stage in enumerate(stages):
-            y = sub[f"skill_{stage}"].mean()
-            label = f"{esc(n)}: {esc(stage)}" if len(names) > 1 else esc(stage)
-            fig.add_trace(
-                go.Scatter(
-                    x=list(y.index),
-                    y=y,
-                    name=label,
-                    line={
-                        "color": PALETTE[(i if len(names) > 1 else j) % len(PALETTE)],
-                        "dash": dashes[j % len(dashes)] if len(names) > 1 else "solid",
-                    },
-                )
+    for j, stage in enumerate(stages):
+        y = stats.weekly_mean(f"skill_{stage}")
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(len(y))),
+                y=y,
+                name=esc(stage),
+                line={"color": PALETTE[j % len(PALETTE)]},
             )
+        )
     return layout(fig, "Mean learned skill (logit units)")
 
 
@@ -253,7 +244,7 @@ def table_html(df: pd.DataFrame) -> str:
 
 
 def run_report(
-    weekly: pd.DataFrame,
+    stats: WeeklyStats,
     summary: pd.DataFrame,
     scenario_name: str,
     description: str,
@@ -263,8 +254,9 @@ def run_report(
 ) -> str:
     """The report of one scenario's run."""
     colour = PALETTE[0]
+    weeks = stats.mean.shape[1]
     rev = go.Figure()
-    band_traces(rev, weekly_band(weekly, "revenue"), esc(scenario_name), colour, 1e-3)
+    band_traces(rev, stats.band("revenue"), esc(scenario_name), colour, 1e-3)
     layout(rev, "Revenue per week (thousand USD)")
 
     tiers = go.Figure()
@@ -301,21 +293,21 @@ def run_report(
             "Skill per stage",
             "Mean learned skill of the reps on each sales stage (logit units added to the "
             "stage's win chance); it rises with training and coaching and fades without.",
-            skill_figure(weekly, [scenario_name], stages),
+            skill_figure(stats, stages),
         ),
         Figure(
             "fig-time",
             "Manager time",
             "Average hours per manager per week; every hour is admin, meetings, own selling, "
             "coaching or idle, so the bar is the whole working week.",
-            time_split_figure(weekly, {scenario_name: managers}),
+            time_split_figure({scenario_name: stats}, {scenario_name: managers}),
         ),
         Figure(
             "fig-sessions",
             "Coaching sessions",
             "Average sessions per week across the team: held (including shortened), "
             "cancelled by meetings, and planned but never scheduled for lack of time.",
-            sessions_figure(weekly, [scenario_name]),
+            sessions_figure({scenario_name: stats}),
         ),
         Figure(
             "fig-concentration",
@@ -325,7 +317,7 @@ def run_report(
             tiers,
         ),
     ]
-    years = weekly["week"].nunique() / 52.0
+    years = weeks / 52.0
     kpis = pd.DataFrame(
         {
             "measure": [
@@ -343,7 +335,7 @@ def run_report(
                 f"{summary['gross_profit'].mean() / years:,.0f}",
                 f"{summary['deals_won'].mean() / years:,.0f}",
                 f"{summary['win_rate_qualified'].mean():.1%}",
-                f"{summary['sessions_held'].mean() / weekly['week'].nunique():.1f}",
+                f"{summary['sessions_held'].mean() / weeks:.1f}",
                 f"{_pct(summary['sessions_cancelled'].sum(), summary['sessions_planned'].sum())}",
                 f"{summary['top20_revenue_share'].mean():.1%}",
                 f"{summary['headroom_multiple'].mean():.2f}x",
@@ -352,7 +344,7 @@ def run_report(
     )
     intro = (f"<p>{esc(description)}</p>" if description else "") + (
         f'<p class="meta">{esc(meta.get("replications"))} replications, seed '
-        f"{esc(meta.get('seed'))}, {esc(weekly['week'].nunique())} weeks; coachsim "
+        f"{esc(meta.get('seed'))}, {esc(weeks)} weeks; coachsim "
         f"{esc(meta.get('version'))}. Scenario hash {esc(str(meta.get('scenario_hash'))[:12])}."
         f"</p>"
     )

@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.aggregate import ROLL_WEEKS
 from sim.compare import Comparison
 from sim.report import (
     PALETTE,
@@ -26,10 +26,8 @@ from sim.report import (
     table_html,
     time_split_figure,
 )
-from sim.stats import mean_ci
 
 BASELINE_COLOUR = "#7f7f7f"
-ROLL_WEEKS = 4
 
 
 def scenario_colours(baseline: str, others: Sequence[str]) -> dict[str, str]:
@@ -77,32 +75,6 @@ def headline(table: pd.DataFrame, scenario: str, weeks: int) -> str:
     return ", ".join(parts) + "."
 
 
-def _rolling_uplift(cmp: Comparison, alt_weekly: pd.DataFrame) -> pd.DataFrame:
-    """Per week: mean 4-week rolling revenue uplift (%) and its 95% interval."""
-    base = cmp.baseline.weekly.pivot(index="replication", columns="week", values="revenue")
-    alt = alt_weekly.pivot(index="replication", columns="week", values="revenue")
-    diff = (alt - base).T.rolling(ROLL_WEEKS, min_periods=1).sum().T
-    denom = base.T.rolling(ROLL_WEEKS, min_periods=1).sum().T
-    pct = (diff / denom * 100.0).to_numpy()
-    rows = [mean_ci(pct[:, w]) for w in range(pct.shape[1])]
-    return pd.DataFrame(rows, columns=["mean", "low", "high"], index=base.columns)
-
-
-def _cumulative(cmp: Comparison, alt_weekly: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    def by(df: pd.DataFrame, col: str) -> np.ndarray:
-        return df.pivot(index="replication", columns="week", values=col).to_numpy()
-
-    bw = cmp.baseline.weekly
-    gp = by(alt_weekly, "gross_profit") - by(bw, "gross_profit")
-    cost = (
-        by(alt_weekly, "cash_cost_usd")
-        + by(alt_weekly, "time_cost_usd")
-        - by(bw, "cash_cost_usd")
-        - by(bw, "time_cost_usd")
-    )
-    return np.cumsum(gp, axis=1).mean(axis=0), np.cumsum(cost, axis=1).mean(axis=0)
-
-
 def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
     """The whole comparison page."""
     base_name = cmp.baseline.scenario.name or "baseline"
@@ -113,15 +85,14 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
 
     uplift = go.Figure()
     for alt, name in zip(cmp.alternatives, alts, strict=True):
-        band = _rolling_uplift(cmp, alt.weekly)
-        c = colours[name]
-        band_traces(uplift, band, esc(name), c)
+        band_traces(uplift, alt.stats.band("uplift_roll_pct"), esc(name), colours[name])
     uplift.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
     layout(uplift, "Revenue uplift (%)")
 
     payback = go.Figure()
     for alt, name in zip(cmp.alternatives, alts, strict=True):
-        gp, cost = _cumulative(cmp, alt.weekly)
+        gp = alt.stats.weekly_mean("cum_gain_usd")
+        cost = alt.stats.weekly_mean("cum_cost_usd")
         x = list(range(len(gp)))
         payback.add_trace(
             go.Scatter(
@@ -181,12 +152,12 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
     tiers.update_layout(hovermode="closest")
 
     everyone = [cmp.baseline, *cmp.alternatives]
-    all_weekly = pd.concat([r.weekly for r in everyone], ignore_index=True)
     names = [base_name, *alts]
+    stats = {r.scenario.name or "": r.stats for r in everyone}
     time_fig = time_split_figure(
-        all_weekly, {r.scenario.name or "": r.scenario.team.managers for r in everyone}
+        stats, {r.scenario.name or "": r.scenario.team.managers for r in everyone}
     )
-    sessions = sessions_figure(all_weekly, names)
+    sessions = sessions_figure(stats)
 
     stages = cmp.baseline.scenario.stage_names()
     skill = make_subplots(
@@ -196,14 +167,13 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
         subplot_titles=[esc(s) for s in stages],
         horizontal_spacing=0.03,
     )
-    for run in everyone:
-        name = run.scenario.name or ""
-        means = run.weekly.groupby("week")[[f"skill_{s}" for s in stages]].mean()
-        for j, st in enumerate(stages):
+    for name, st in stats.items():
+        for j, stage in enumerate(stages):
+            y = st.weekly_mean(f"skill_{stage}")
             skill.add_trace(
                 go.Scatter(
-                    x=list(means.index),
-                    y=means[f"skill_{st}"],
+                    x=list(range(len(y))),
+                    y=y,
                     name=esc(name),
                     legendgroup=esc(name),
                     showlegend=j == 0,

@@ -1,38 +1,289 @@
-"""Running replications and gathering their tables.
+"""Running replications: deterministic batches, any executor, results merged in order.
 
-``run_scenario`` is the public entry point (the CLI is a thin layer over it). Replication ``r``
-of a run seeded with ``seed`` derives all its streams from ``(seed, r)`` alone, so the results do
-not depend on how replications are split or ordered.
+Replication ``r`` of a run seeded with ``seed`` derives all its streams from ``(seed, r)`` alone.
+Replications are grouped into batches of a fixed size that depends only on the scenarios (each
+batch takes of the order of half a second), batch ``k`` holding replications ``k*size`` to
+``(k+1)*size - 1``. Batches may finish in any order on any worker; the :class:`Engine` merges
+them strictly in batch order, so every number, down to the last bit, is the same whether the run
+was serial, on local processes, on a Dask cluster, interrupted and resumed, or split any other
+way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
+from sim.aggregate import (
+    COMPARISON_SERIES,
+    WeeklyStats,
+    comparison_series,
+    matrix,
+    tracked_columns,
+)
 from sim.config import Scenario
+from sim.executors import Executor, SerialExecutor
 from sim.model import Replication
+from sim.stats import t_halfwidth
+
+SECONDS_PER_REP_EVENT = 0.5 / (48 * 120)
+"""Rough cost of one rep-week of simulation on a laptop core (for batch sizing only)."""
+TARGET_BATCH_S = 0.5
+"""Aim for tasks of about this long: Dask's per-task overhead is about a millisecond."""
 
 
 @dataclass
 class RunResult:
-    """The tables of a run: one row per (replication, week), and one per replication."""
+    """The tables of one scenario's run.
+
+    ``weekly`` holds one row per (replication, week) when the run kept it in memory (the Python
+    API does; the command line streams it to Parquet parts instead and leaves it ``None``).
+    ``stats`` holds the weekly means and intervals the reports use, whatever the size of the run.
+    """
 
     scenario: Scenario
     seed: int
     replications: int
-    weekly: pd.DataFrame
+    weekly: pd.DataFrame | None
     summary: pd.DataFrame
+    stats: WeeklyStats
     meta: dict[str, object] = field(default_factory=dict)
 
 
 def run_replication(
     scenario: Scenario, seed: int, replication: int
-) -> tuple[pd.DataFrame, dict[str, object]]:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One replication's weekly table and summary row."""
     return Replication(scenario, seed, replication).run()
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """One task: these replications of every scenario of the run."""
+
+    scenarios: tuple[Scenario, ...]
+    seed: int
+    reps: tuple[int, ...]
+
+
+BatchResult = list[tuple[pd.DataFrame, pd.DataFrame]]
+"""Per scenario, in order: (weekly rows, summary rows) of the batch's replications."""
+
+
+def run_batch(spec: BatchSpec) -> BatchResult:
+    """Run a batch (the function executors call; importable, so picklable)."""
+    out = []
+    for s in spec.scenarios:
+        weeklies, rows = [], []
+        for r in spec.reps:
+            w, row = run_replication(s, spec.seed, r)
+            weeklies.append(w)
+            rows.append(row)
+        out.append((pd.concat(weeklies, ignore_index=True), pd.DataFrame(rows)))
+    return out
+
+
+def batch_size(scenarios: Sequence[Scenario]) -> int:
+    """Replications per batch: a fixed function of the scenarios, never of timings."""
+    cost = (
+        sum(
+            s.team.managers * s.team.reps_per_manager * (s.weeks + s.warmup_weeks)
+            for s in scenarios
+        )
+        * SECONDS_PER_REP_EVENT
+    )
+    return max(1, min(50, round(TARGET_BATCH_S / max(cost, 1e-9))))
+
+
+class Sink(Protocol):
+    """Where finished batches go besides the in-memory statistics (see sim.store)."""
+
+    def has(self, reps: Sequence[int]) -> bool:
+        """Whether the batch of these replications is already stored (a resumed run)."""
+        ...
+
+    def load(self, reps: Sequence[int]) -> BatchResult:
+        """A stored batch."""
+        ...
+
+    def save(self, index: int, reps: Sequence[int], result: BatchResult) -> None:
+        """Store a finished batch durably."""
+        ...
+
+
+class Engine:
+    """Runs the replications of one or more scenarios and merges them in order.
+
+    With several scenarios the first is the baseline and the others are compared with it,
+    replication by replication (see sim.compare).
+    """
+
+    def __init__(
+        self,
+        scenarios: Sequence[Scenario],
+        seed: int,
+        keep_weekly: bool = True,
+        sink: Sink | None = None,
+        size: int | None = None,
+    ) -> None:
+        self.scenarios = list(scenarios)
+        self.names = [s.name or f"scenario{i}" for i, s in enumerate(self.scenarios)]
+        self.seed = seed
+        self.size = size or batch_size(self.scenarios)
+        self.keep_weekly = keep_weekly
+        self.sink = sink
+        base = self.scenarios[0]
+        cols = tracked_columns(base.stage_names())
+        self.stats = [
+            WeeklyStats(cols + (list(COMPARISON_SERIES) if i else []), s.weeks)
+            for i, s in enumerate(self.scenarios)
+        ]
+        self.summaries: list[list[pd.DataFrame]] = [[] for _ in self.scenarios]
+        self.weekly: list[list[pd.DataFrame]] = [[] for _ in self.scenarios]
+        self.per_rep: list[pd.DataFrame] = []
+        self.done = 0
+        """Replications merged so far (always a prefix 0..done-1)."""
+
+    def batches(self, stop: int) -> list[tuple[int, tuple[int, ...]]]:
+        """(index, replications) of the batches between what is done and ``stop``."""
+        out = []
+        first = self.done // self.size
+        for k in range(first, math.ceil(stop / self.size)):
+            reps = tuple(range(max(k * self.size, self.done), min((k + 1) * self.size, stop)))
+            if reps:
+                out.append((k, reps))
+        return out
+
+    def run(
+        self,
+        stop: int,
+        executor: Executor | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Run replications ``done .. stop-1``; merged in order as they finish."""
+        todo = self.batches(stop)
+        from_disk = [(k, reps) for k, reps in todo if self.sink is not None and self.sink.has(reps)]
+        to_run = [(k, reps) for k, reps in todo if (k, reps) not in from_disk]
+        ready: dict[int, BatchResult] = {}
+        order = [k for k, _ in todo]
+        reps_of = dict(todo)
+        pos = 0
+
+        def drain() -> None:
+            nonlocal pos
+            while pos < len(order):
+                k = order[pos]
+                if k in ready:
+                    self._merge(reps_of[k], ready.pop(k))
+                elif self.sink is not None and (k, reps_of[k]) in from_disk:
+                    self._merge(reps_of[k], self.sink.load(reps_of[k]))
+                else:
+                    return
+                pos += 1
+                if progress is not None:
+                    progress(self.done)
+
+        drain()
+        if to_run:
+            specs = [BatchSpec(tuple(self.scenarios), self.seed, reps) for _, reps in to_run]
+            ex = executor or SerialExecutor()
+            for i, result in ex.run(run_batch, specs):
+                k, reps = to_run[i]
+                if self.sink is not None:
+                    self.sink.save(k, reps, result)
+                ready[k] = result
+                drain()
+        drain()
+
+    def _merge(self, reps: tuple[int, ...], result: BatchResult) -> None:
+        from sim.compare import replication_metrics
+
+        base = result[0]
+        for i, (weekly, summary) in enumerate(result):
+            stats = self.stats[i]
+            if i:
+                values = np.concatenate(
+                    [
+                        matrix(weekly, stats.columns[: -len(COMPARISON_SERIES)]),
+                        comparison_series(base[0], weekly),
+                    ],
+                    axis=1,
+                )
+                self.per_rep.append(
+                    replication_metrics(
+                        _partial(self.scenarios[0], self.seed, base),
+                        _partial(self.scenarios[i], self.seed, (weekly, summary)),
+                    )
+                )
+            else:
+                values = matrix(weekly, stats.columns)
+            stats.update(values)
+            self.summaries[i].append(summary)
+            if self.keep_weekly:
+                self.weekly[i].append(weekly)
+        self.done = reps[-1] + 1
+
+    def headline_halfwidths(self) -> list[tuple[float, float]]:
+        """(mean, 95% half-width) of the headline figure: revenue of a run, or the revenue
+        uplift of every compared scenario."""
+        if len(self.scenarios) == 1:
+            rev = pd.concat(self.summaries[0])["revenue"].to_numpy()
+            return [(float(rev.mean()), t_halfwidth(rev))]
+        per = pd.concat(self.per_rep)
+        out = []
+        for name in self.names[1:]:
+            x = per.loc[per.scenario == name, "revenue_uplift"].to_numpy()
+            out.append((float(x.mean()), t_halfwidth(x)))
+        return out
+
+    def run_to_precision(
+        self,
+        precision: float,
+        start: int,
+        most: int,
+        executor: Executor | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Add replications until every headline's 95% half-width is within ``precision`` x
+        its |mean|, or ``most`` replications are done. Rounds are whole batches, and their sizes
+        depend only on the results, so a resumed run takes the same steps."""
+        # Every round ends on a batch boundary, so batches are the same in every round.
+        stop = min(most, math.ceil(max(start, 2) / self.size) * self.size)
+        while True:
+            self.run(stop, executor, progress)
+            if stop >= most:
+                return
+            need = stop
+            for mean, half in self.headline_halfwidths():
+                target = precision * abs(mean)
+                if not half <= target:
+                    grow = (half / target) ** 2 if target > 0 else 4.0
+                    need = max(need, math.ceil(stop * min(grow, 4.0)))
+            if need <= stop:
+                return
+            stop = min(most, math.ceil(need / self.size) * self.size)
+
+    def result(self, i: int) -> RunResult:
+        """The run of scenario ``i`` (0 is the baseline)."""
+        weekly = pd.concat(self.weekly[i], ignore_index=True) if self.keep_weekly else None
+        return RunResult(
+            self.scenarios[i],
+            self.seed,
+            self.done,
+            weekly,
+            pd.concat(self.summaries[i], ignore_index=True),
+            self.stats[i],
+        )
+
+
+def _partial(scenario: Scenario, seed: int, part: tuple[pd.DataFrame, pd.DataFrame]) -> RunResult:
+    weekly, summary = part
+    return RunResult(scenario, seed, len(summary), weekly, summary, WeeklyStats([], 0))
 
 
 def run_scenario(
@@ -40,24 +291,15 @@ def run_scenario(
     replications: int = 20,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Run ``replications`` replications of ``scenario`` and return its tables.
 
-    ``progress`` is called with the number of replications finished so far.
+    ``progress`` is called with the number of replications finished so far; ``executor``
+    defaults to this process (see sim.executors for local processes and Dask).
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    weeklies, rows = [], []
-    for r in range(replications):
-        weekly, row = run_replication(scenario, seed, r)
-        weeklies.append(weekly)
-        rows.append(row)
-        if progress is not None:
-            progress(r + 1)
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        replications=replications,
-        weekly=pd.concat(weeklies, ignore_index=True),
-        summary=pd.DataFrame(rows),
-    )
+    engine = Engine([scenario], seed)
+    engine.run(replications, executor, progress)
+    return engine.result(0)
