@@ -7,6 +7,7 @@ import shlex
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +17,15 @@ import click
 import pandas as pd
 
 import sim
-from sim.compare import compare as run_comparison
+from sim.compare import from_engine
 from sim.config import Scenario, ScenarioError, load_scenario
-from sim.output import OutputExists, check_target, write_atomically, write_json
+from sim.executors import ExecutorError, make_executor
+from sim.output import OutputExists, write_json
 from sim.report import run_report
 from sim.report_compare import compare_report, headline
-from sim.runner import RunResult, run_scenario
+from sim.runner import Engine, RunResult
 from sim.stats import mean_ci
+from sim.store import Store, StoreError
 
 
 class ScenarioProblems(click.ClickException):
@@ -43,16 +46,26 @@ def _load(path: str) -> Scenario:
 
 @contextmanager
 def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
-    """A rich progress bar on a terminal, one closing line otherwise, nothing with ``quiet``."""
+    """A rich progress bar on a terminal, one closing line otherwise, nothing with ``quiet``.
+
+    Yields ``tick(done, total=None)``; a new total (``--precision``) resizes the bar.
+    """
     start = time.perf_counter()
+    state = {"done": 0}
+
+    def count(done: int, new_total: int | None = None) -> None:
+        state["done"] = done
+
     if quiet:
-        yield lambda done: None
+        yield count
         return
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
             Progress,
+            TaskProgressColumn,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
@@ -63,44 +76,67 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("replications"),
+            TaskProgressColumn(),
             TimeElapsedColumn(),
+            TextColumn("left"),
             TimeRemainingColumn(),
+            console=Console(stderr=True),
             transient=True,
         ) as bar:
             task = bar.add_task(label, total=total)
-            yield lambda done: bar.update(task, completed=done)
+
+            def tick(done: int, new_total: int | None = None) -> None:
+                count(done)
+                bar.update(task, completed=done, total=new_total or bar.tasks[0].total)
+
+            yield tick
     else:
-        yield lambda done: None
-    click.echo(f"{label}: {total} replications in {time.perf_counter() - start:.1f} s", err=True)
+        yield count
+    wall = time.perf_counter() - start
+    click.echo(f"{label}: {state['done']} replications in {wall:.1f} s", err=True)
 
 
-def _manifest(result: RunResult, files: list[str], wall_s: float) -> dict[str, Any]:
-    s = result.scenario
+def _manifest(
+    scenarios: list[Scenario],
+    files: list[str],
+    seed: int,
+    replications: int,
+    wall_s: float,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     import numpy
     import pandas
     import simpy
 
-    return {
+    out: dict[str, Any] = {
         "coachsim_version": sim.__version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": _command_line(),
-        "seed": result.seed,
-        "replications": result.replications,
-        "scenario_name": s.name,
+        "seed": seed,
+        "replications": replications,
         "scenario_files": files,
-        "scenario_hash": s.digest(),
-        "scenario": s.canonical(),
-        "wall_time_s": round(wall_s, 3),
-        "versions": {
-            "python": sys.version.split()[0],
-            "numpy": numpy.__version__,
-            "pandas": pandas.__version__,
-            "simpy": simpy.__version__,
-        },
     }
+    if len(scenarios) == 1:
+        s = scenarios[0]
+        out.update(scenario_name=s.name, scenario_hash=s.digest(), scenario=s.canonical())
+    else:
+        out["baseline"] = scenarios[0].name
+        out["scenarios"] = {
+            s.name: {"hash": s.digest(), "scenario": s.canonical()} for s in scenarios
+        }
+    out.update(extra)
+    out["wall_time_s"] = round(wall_s, 3)
+    out["versions"] = {
+        "python": sys.version.split()[0],
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "simpy": simpy.__version__,
+    }
+    return out
 
 
 def _print_run_summary(result: RunResult, out: Path) -> None:
+    """A few lines of results for the terminal."""
     sm = result.summary
     years = result.scenario.weeks / 52.0
     m, lo, hi = mean_ci(sm["revenue"] / years)
@@ -149,116 +185,298 @@ def main() -> None:
 
 
 def _run_options(f: Any) -> Any:
-    f = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(f)
-    f = click.option("--force", is_flag=True, help="Replace the output directory if it exists.")(f)
-    f = click.option(
-        "-o",
-        "--output",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Output directory [default: outputs/<scenario name>].",
-    )(f)
-    f = click.option(
-        "--seed",
-        type=click.IntRange(min=0),
-        default=0,
-        show_default=True,
-        help="Seed of the run; the same seed gives identical results.",
-    )(f)
-    f = click.option(
-        "-n",
-        "--replications",
-        type=click.IntRange(min=1),
-        default=20,
-        show_default=True,
-        help="Number of replications.",
-    )(f)
+    opts = [
+        click.option(
+            "-n",
+            "--replications",
+            type=click.IntRange(min=1),
+            default=20,
+            show_default=True,
+            help="Number of replications (the first round, with --precision).",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Seed of the run; the same seed gives identical results.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Output directory.",
+        ),
+        click.option(
+            "--force",
+            is_flag=True,
+            help="Replace the output directory (or an interrupted run) if it exists.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Local worker processes [default: number of cores; 1 = serial].",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            default=None,
+            help="Run on an existing Dask cluster (needs coachsim[dask]).",
+        ),
+        click.option(
+            "--dask-local",
+            type=click.IntRange(min=1),
+            default=None,
+            metavar="N",
+            help="Run on an in-process Dask LocalCluster of N workers.",
+        ),
+        click.option(
+            "--precision",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Add replications until the 95% CI half-width of the headline "
+            "(revenue; revenue uplift of every scenario for compare) is within "
+            "P x |mean|.",
+        ),
+        click.option(
+            "--max-replications",
+            type=click.IntRange(min=2),
+            default=1000,
+            show_default=True,
+            help="Most replications --precision may run.",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Replications per task [default: sized from the scenarios to about half a "
+            "second]. Results are identical for the same batch size.",
+        ),
+        click.option(
+            "--resume",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            metavar="DIR",
+            help="Complete the interrupted run in DIR (its settings are reused).",
+        ),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
     return f
 
 
+def _execute(kind: str, files: list[str], opts: dict[str, Any]) -> None:
+    """Load, run (or resume), and write a run or a comparison."""
+    resume: Path | None = opts["resume"]
+    given = _load_all(files) if files else []
+    if resume is not None:
+        try:
+            target, job = Store.locate(resume)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        if job["kind"] != kind:
+            raise click.ClickException(
+                f"{resume} holds a '{job['kind']}' run; resume it "
+                f"with coachsim {job['kind']} --resume"
+            )
+        scenarios = [Scenario.model_validate(d) for d in job["scenarios"]]
+        if given and [g.digest() for g in given] != [x.digest() for x in scenarios]:
+            raise click.ClickException(
+                f"{resume} holds results of different scenarios ({', '.join(job['names'])}); "
+                "name no scenario to resume it as it was, or choose another -o"
+            )
+        files = job["files"]
+        seed, n, precision, most = (
+            job["seed"],
+            job["replications"],
+            job["precision"],
+            job["max_replications"],
+        )
+    else:
+        if not given:
+            raise click.UsageError("name the scenario file(s), or --resume DIR")
+        scenarios = given
+        if len({s.name for s in scenarios}) != len(scenarios):
+            names = [s.name or "" for s in scenarios]
+            dupes = sorted({x for x in names if names.count(x) > 1})
+            raise click.ClickException(
+                f"scenario names must differ within a comparison; repeated: {', '.join(dupes)} "
+                "(set name: in the files)"
+            )
+        default = (
+            f"compare-{scenarios[0].name}-vs-{scenarios[1].name}"
+            if kind == "compare"
+            else str(scenarios[0].name)
+        )
+        target = opts["output"] or Path("outputs") / default
+        seed, n, precision, most = (
+            opts["seed"],
+            opts["replications"],
+            opts["precision"],
+            opts["max_replications"],
+        )
+    names = [s.name or "" for s in scenarios]
+    size = job["batch_size"] if resume is not None else opts["batch_size"]
+    engine = Engine(scenarios, seed, keep_weekly=False, size=size)
+    store = Store(target, names)
+    engine.sink = store
+    if resume is None:
+        job = {
+            "kind": kind,
+            "coachsim_version": sim.__version__,
+            "seed": seed,
+            "replications": n,
+            "precision": precision,
+            "max_replications": most,
+            "batch_size": engine.size,
+            "files": files,
+            "names": names,
+            "scenarios": [x.canonical() for x in scenarios],
+        }
+        try:
+            store.start(job, opts["force"])
+        except OutputExists as exc:
+            raise click.ClickException(str(exc)) from None
+    quiet = opts["quiet"]
+    t0 = time.perf_counter()
+    label = f"{kind} {scenarios[0].name}"
+    try:
+        executor = make_executor(opts["jobs"], opts["scheduler"], opts["dask_local"])
+    except ExecutorError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        with executor as ex, _progress(n if precision is None else most, label, quiet) as tick:
+            if precision is None:
+                engine.run(n, ex, tick)
+            else:
+                engine.run_to_precision(precision, n, most, ex, tick)
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ninterrupted: {engine.done} replications kept in {store.dir}; finish "
+            f"with: coachsim {kind} --resume {store.dir}",
+            err=True,
+        )
+        raise SystemExit(130) from None
+    except BrokenProcessPool:
+        click.echo(
+            f"a worker process died: {engine.done} replications kept in {store.dir}; "
+            f"finish with: coachsim {kind} --resume {store.dir}",
+            err=True,
+        )
+        raise SystemExit(1) from None
+    meta = {
+        "replications": engine.done,
+        "seed": seed,
+        "version": sim.__version__,
+        "scenario_hash": scenarios[0].digest(),
+    }
+    extra = {
+        "precision": precision,
+        "max_replications": most if precision else None,
+        "batch_size": engine.size,
+    }
+
+    def write(d: Path) -> None:
+        store.write_weekly_csv(d / "weekly.csv")
+        summaries = [
+            pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))
+        ]
+        pd.concat(summaries, ignore_index=True).to_csv(d / "summary.csv", index=False)
+        if kind == "compare":
+            cmp = from_engine(engine)
+            cmp.table.to_csv(d / "comparison.csv", index=False)
+            html = compare_report(cmp, meta)
+        else:
+            s0 = scenarios[0]
+            html = run_report(
+                engine.stats[0],
+                summaries[0],
+                s0.name or "scenario",
+                s0.description,
+                s0.stage_names(),
+                s0.team.managers,
+                meta,
+            )
+        (d / "report.html").write_text(html, encoding="utf-8")
+        write_json(
+            d / "manifest.json",
+            _manifest(scenarios, files, seed, engine.done, time.perf_counter() - t0, extra),
+        )
+
+    try:
+        write(store.dir)
+        store.finish(opts["force"])
+    except OutputExists as exc:
+        raise click.ClickException(str(exc)) from None
+    if quiet:
+        return
+    if kind == "compare":
+        cmp = from_engine(engine)
+        weeks = scenarios[0].weeks
+        click.echo(
+            f"Against {scenarios[0].name}, {engine.done} paired replications, {weeks} weeks:"
+        )
+        for name in names[1:]:
+            click.echo(f"  {name}: {headline(cmp.table, name, weeks)}")
+        click.echo(f"Report: {target / 'report.html'}")
+    else:
+        _print_run_summary(engine.result(0), target)
+
+
+def _load_all(files: list[str]) -> list[Scenario]:
+    problems: list[str] = []
+    loaded: list[Scenario] = []
+    for path in files:
+        try:
+            loaded.append(load_scenario(path))
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ScenarioProblems("\n".join(problems))
+    return loaded
+
+
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @_run_options
-def run(
-    scenario: str, replications: int, seed: int, output: Path | None, force: bool, quiet: bool
-) -> None:
+def run(scenario: str | None, **opts: Any) -> None:
     """Run SCENARIO and write tables and an HTML report.
 
     Writes weekly.csv (one row per replication and week), summary.csv (one row per
-    replication), manifest.json (the resolved scenario, seed, versions) and report.html.
+    replication), Parquet parts of both in parts/, manifest.json (the resolved scenario, seed,
+    versions) and report.html to outputs/<scenario name> (or -o). Replications run on all
+    cores by default; Ctrl-C keeps every finished batch, and --resume finishes the run.
 
     Examples:
 
         coachsim run scenarios/reference.yaml
 
         coachsim run scenarios/training_and_coaching.yaml -n 50 --seed 7 -o outputs/tc --force
+
+        coachsim run scenarios/reference.yaml --precision 0.01 --max-replications 2000
+
+        coachsim run --resume outputs/reference.partial
     """
-    s = _load(scenario)
-    out = output or Path("outputs") / (s.name or Path(scenario).stem)
-    try:
-        check_target(out, force)
-    except OutputExists as exc:
-        raise click.ClickException(str(exc)) from None
-    t0 = time.perf_counter()
-    with _progress(replications, f"run {s.name}", quiet) as tick:
-        result = run_scenario(s, replications, seed, progress=tick)
-    wall = time.perf_counter() - t0
-    meta = {
-        "replications": replications,
-        "seed": seed,
-        "version": sim.__version__,
-        "scenario_hash": s.digest(),
-    }
-
-    def write(tmp: Path) -> None:
-        result.weekly.to_csv(tmp / "weekly.csv", index=False)
-        result.summary.to_csv(tmp / "summary.csv", index=False)
-        (tmp / "report.html").write_text(
-            run_report(
-                result.weekly,
-                result.summary,
-                s.name or "scenario",
-                s.description,
-                s.stage_names(),
-                s.team.managers,
-                meta,
-            ),
-            encoding="utf-8",
-        )
-        write_json(
-            tmp / "manifest.json",
-            _manifest(result, [str(Path(scenario))], time.perf_counter() - t0),
-        )
-
-    try:
-        write_atomically(out, force, write)
-    except OutputExists as exc:
-        raise click.ClickException(str(exc)) from None
-    del wall
-    if not quiet:
-        _print_run_summary(result, out)
+    _execute("run", [scenario] if scenario else [], opts)
 
 
 @main.command()
-@click.argument("baseline", type=click.Path(dir_okay=False))
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("baseline", required=False, type=click.Path(dir_okay=False))
+@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False))
 @_run_options
-def compare(
-    baseline: str,
-    scenarios: tuple[str, ...],
-    replications: int,
-    seed: int,
-    output: Path | None,
-    force: bool,
-    quiet: bool,
-) -> None:
+def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> None:
     """Compare SCENARIOS against BASELINE, paired on the same random numbers.
 
     Every scenario runs on the same seeds, replication by replication, so each difference is
     the programme's own effect. Writes comparison.csv (one row per scenario and metric: revenue
     uplift, incremental gross profit and cost, cost share of the gain, ROI, BCR, payback week,
     NPV, probability that ROI > 0, ... with 95% intervals), weekly.csv and summary.csv for all
-    scenarios, manifest.json and report.html with an executive summary.
+    scenarios, manifest.json and report.html with an executive summary, to
+    outputs/compare-<baseline>-vs-<first> (or -o).
 
     Examples:
 
@@ -266,66 +484,13 @@ def compare(
 
         coachsim compare scenarios/no_coaching.yaml scenarios/training_only.yaml
         scenarios/training_and_coaching.yaml -n 40 -o outputs/claims --force
+
+        coachsim compare scenarios/reference.yaml scenarios/outside_coach.yaml --precision 0.05
     """
-    problems: list[str] = []
-    loaded: list[Scenario] = []
-    for path in (baseline, *scenarios):
-        try:
-            loaded.append(load_scenario(path))
-        except ScenarioError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ScenarioProblems("\n".join(problems))
-    names = [s.name for s in loaded]
-    dupes = sorted({n for n in names if names.count(n) > 1 and n is not None})
-    if dupes:
-        raise click.ClickException(
-            f"scenario names must differ within a comparison; repeated: {', '.join(dupes)} "
-            "(set name: in the files)"
-        )
-    base, alts = loaded[0], loaded[1:]
-    out = output or Path("outputs") / f"compare-{base.name}-vs-{alts[0].name}"
-    try:
-        check_target(out, force)
-    except OutputExists as exc:
-        raise click.ClickException(str(exc)) from None
-    t0 = time.perf_counter()
-    total = replications * len(loaded)
-    with _progress(total, f"compare {base.name}", quiet) as tick:
-        cmp = run_comparison(base, alts, replications, seed, progress=tick)
-    meta = {"replications": replications, "seed": seed, "version": sim.__version__}
-
-    def write(tmp: Path) -> None:
-        runs = [cmp.baseline, *cmp.alternatives]
-        pd.concat([r.weekly for r in runs], ignore_index=True).to_csv(
-            tmp / "weekly.csv", index=False
-        )
-        pd.concat([r.summary for r in runs], ignore_index=True).to_csv(
-            tmp / "summary.csv", index=False
-        )
-        cmp.table.to_csv(tmp / "comparison.csv", index=False)
-        (tmp / "report.html").write_text(compare_report(cmp, meta), encoding="utf-8")
-        manifest = _manifest(cmp.baseline, [baseline], time.perf_counter() - t0)
-        manifest["baseline"] = manifest.pop("scenario_name")
-        manifest["scenario_files"] = [baseline, *scenarios]
-        manifest["scenarios"] = {
-            r.scenario.name: {"hash": r.scenario.digest(), "scenario": r.scenario.canonical()}
-            for r in runs
-        }
-        for key in ("scenario", "scenario_hash"):
-            manifest.pop(key)
-        write_json(tmp / "manifest.json", manifest)
-
-    try:
-        write_atomically(out, force, write)
-    except OutputExists as exc:
-        raise click.ClickException(str(exc)) from None
-    if not quiet:
-        weeks = base.weeks
-        click.echo(f"Against {base.name}, {replications} paired replications, {weeks} weeks:")
-        for a in alts:
-            click.echo(f"  {a.name}: {headline(cmp.table, a.name or '', weeks)}")
-        click.echo(f"Report: {out / 'report.html'}")
+    files = [baseline, *scenarios] if baseline else []
+    if baseline and not scenarios and opts["resume"] is None:
+        raise click.UsageError("compare needs a baseline and at least one scenario")
+    _execute("compare", files, opts)
 
 
 @main.command()

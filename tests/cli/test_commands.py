@@ -30,10 +30,14 @@ def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "manifest.json",
+        "parts",
         "report.html",
+        "run.json",
         "summary.csv",
         "weekly.csv",
     ]
+    assert pd.read_parquet(out / "parts" / "weekly").shape[0] == 2 * 6
+    assert pd.read_parquet(out / "parts" / "summary").shape[0] == 2
     weekly = pd.read_csv(out / "weekly.csv")
     needed = [
         "scenario",
@@ -102,20 +106,29 @@ def test_existing_output_is_refused_without_force(tiny: Path, tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_failure_while_writing_leaves_nothing(
+def test_failure_while_writing_keeps_the_parts_and_resume_finishes(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import cli
+
+    real = cli.run_report
 
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(cli, "run_report", broken)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(out)])
+    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "2", "-j", "1", "-o", str(out)])
     assert result.exit_code != 0
     assert not out.exists()
-    assert list(tmp_path.iterdir()) == [tiny]
+    partial = tmp_path / "out.partial"
+    assert len(list((partial / "parts" / "summary").glob("part-*.parquet"))) >= 1
+    monkeypatch.setattr(cli, "run_report", real)
+    again = CliRunner().invoke(main, ["run", "-o", str(out), str(tiny), "-n", "2"])
+    assert again.exit_code == 1 and "--resume" in again.output
+    done = CliRunner().invoke(main, ["run", "--resume", str(partial), "-q"])
+    assert done.exit_code == 0, done.output
+    assert (out / "report.html").exists() and not partial.exists()
 
 
 def test_same_seed_gives_identical_files(tiny: Path, tmp_path: Path) -> None:
@@ -167,7 +180,9 @@ def test_compare_writes_the_business_case(tiny: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "comparison.csv",
         "manifest.json",
+        "parts",
         "report.html",
+        "run.json",
         "summary.csv",
         "weekly.csv",
     ]

@@ -1,0 +1,179 @@
+"""Executors, interruption and resume, precision: the same numbers however the run is split."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from tests.conftest import ROOT, SCENARIOS
+
+SMALL = (
+    "extends: {ref}\nname: {name}\nweeks: {weeks}\nwarmup_weeks: 3\nteam:\n  managers: {m}\n{extra}"
+)
+IDENTICAL = ("weekly.csv", "summary.csv", "comparison.csv", "report.html")
+
+
+def _files(tmp: Path, weeks: int = 10, managers: int = 2) -> tuple[Path, Path]:
+    ref = (SCENARIOS / "reference.yaml").resolve()
+    base = tmp / "base.yaml"
+    base.write_text(SMALL.format(ref=ref, name="base", extra="", weeks=weeks, m=managers))
+    alt = tmp / "alt.yaml"
+    alt.write_text(
+        SMALL.format(
+            ref=ref,
+            name="alt",
+            weeks=weeks,
+            m=managers,
+            extra="outside_coach:\n  format: virtual\n",
+        )
+    )
+    return base, alt
+
+
+def _same(a: Path, b: Path, names: tuple[str, ...] = IDENTICAL) -> None:
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    ma = json.loads((a / "manifest.json").read_text())
+    mb = json.loads((b / "manifest.json").read_text())
+    for volatile in ("created", "wall_time_s", "command"):
+        ma.pop(volatile), mb.pop(volatile)
+    assert ma == mb
+
+
+def test_serial_processes_and_dask_give_identical_files(tmp_path: Path) -> None:
+    base, alt = _files(tmp_path)
+    args = ["compare", str(base), str(alt), "-n", "7", "--seed", "4", "-q", "--batch-size", "2"]
+    for name, extra in (
+        ("serial", ["-j", "1"]),
+        ("procs", ["-j", "2"]),
+        ("dask", ["--dask-local", "2"]),
+    ):
+        result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / name), *extra])
+        assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "serial" / "run.json").read_text())["batch_size"] == 2
+    _same(tmp_path / "serial", tmp_path / "procs")
+    _same(tmp_path / "serial", tmp_path / "dask")
+
+
+def test_dask_without_a_scheduler_says_so(tmp_path: Path) -> None:
+    base, _ = _files(tmp_path)
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(base),
+            "-n",
+            "1",
+            "-o",
+            str(tmp_path / "o"),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "cannot reach the Dask scheduler tcp://127.0.0.1:9" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_interrupted_run_resumes_to_the_same_files(tmp_path: Path) -> None:
+    base, alt = _files(tmp_path, weeks=30, managers=4)
+    ref = tmp_path / "ref"
+    args = ["compare", str(base), str(alt), "-n", "40", "--seed", "2", "-q", "--batch-size", "1"]
+    assert CliRunner().invoke(main, [*args, "-o", str(ref), "-j", "1"]).exit_code == 0
+
+    out = tmp_path / "cut"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), *args, "-o", str(out), "-j", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parts = tmp_path / "cut.partial" / "parts" / "summary"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("part-*.parquet"))) < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "--resume" in err and "Traceback" not in err
+    kept = len(list(parts.glob("part-*.parquet")))
+    total = json.loads((tmp_path / "cut.partial" / "run.json").read_text())
+    assert 2 <= kept < -(-40 // total["batch_size"]), "interrupted part-way"
+    assert not out.exists()
+
+    other = tmp_path / "other.yaml"
+    other.write_text(base.read_text().replace("weeks: 30", "weeks: 31"))
+    refused = CliRunner().invoke(
+        main, ["compare", str(other), str(alt), "--resume", str(tmp_path / "cut.partial")]
+    )
+    assert refused.exit_code == 1 and "different scenarios" in refused.output
+
+    done = CliRunner().invoke(
+        main, ["compare", "--resume", str(tmp_path / "cut.partial"), "-q", "-j", "2"]
+    )
+    assert done.exit_code == 0, done.output
+    assert not (tmp_path / "cut.partial").exists()
+    _same(ref, out)
+
+
+def test_precision_adds_replications_until_the_interval_is_tight(tmp_path: Path) -> None:
+    base, _ = _files(tmp_path)
+    out = tmp_path / "p"
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(base),
+            "-n",
+            "4",
+            "--precision",
+            "0.03",
+            "--max-replications",
+            "200",
+            "-o",
+            str(out),
+            "-j",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    n = manifest["replications"]
+    assert manifest["precision"] == 0.03
+    revenue = pd.read_csv(out / "summary.csv")["revenue"]
+    assert len(revenue) == n and n > 4
+    from sim.stats import t_halfwidth
+
+    assert t_halfwidth(revenue) <= 0.03 * abs(revenue.mean()) or n == 200
+
+
+def test_progress_is_one_line_off_a_terminal_and_nothing_when_quiet(tmp_path: Path) -> None:
+    base, _ = _files(tmp_path)
+    loud = CliRunner().invoke(main, ["run", str(base), "-n", "2", "-o", str(tmp_path / "a")])
+    assert loud.exit_code == 0
+    assert loud.stderr.strip().splitlines() == [loud.stderr.strip().splitlines()[0]]
+    assert "run base: 2 replications in" in loud.stderr
+    quiet = CliRunner().invoke(main, ["run", str(base), "-n", "2", "-o", str(tmp_path / "b"), "-q"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+@pytest.mark.skipif(os.cpu_count() == 1, reason="needs two cores to matter")
+def test_default_jobs_is_number_of_cores() -> None:
+    from sim.executors import ProcessExecutor, make_executor
+
+    ex = make_executor()
+    try:
+        assert isinstance(ex, ProcessExecutor) and ex.workers == os.cpu_count()
+    finally:
+        ex.close()
