@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -177,3 +178,66 @@ def test_default_jobs_is_number_of_cores() -> None:
         assert isinstance(ex, ProcessExecutor) and ex.workers == os.cpu_count()
     finally:
         ex.close()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            out.append(int(status.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to find worker processes")
+def test_killed_worker_keeps_finished_batches(tmp_path: Path) -> None:
+    base, alt = _files(tmp_path, weeks=30, managers=4)
+    args = ["compare", str(base), str(alt), "-n", "30", "--seed", "5", "-q", "--batch-size", "1"]
+    ref = tmp_path / "ref"
+    assert CliRunner().invoke(main, [*args, "-o", str(ref), "-j", "1"]).exit_code == 0
+    out = tmp_path / "cut"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), *args, "-o", str(out), "-j", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parts = tmp_path / "cut.partial" / "parts" / "summary"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("part-*.parquet"))) < 2:
+        time.sleep(0.05)
+    workers = [
+        p for p in _children(proc.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+    assert workers, "no worker processes found"
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "worker process died" in err and "--resume" in err and "Traceback" not in err
+    done = CliRunner().invoke(main, ["compare", "--resume", str(tmp_path / "cut"), "-q"])
+    assert done.exit_code == 0, done.output
+    _same(ref, out)
+
+
+def test_dask_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from sim.executors import ExecutorError, make_executor
+
+    real_import = builtins.__import__
+
+    def no_dask(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("distributed"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(ExecutorError, match=r"pip install 'coachsim\[dask\]'"):
+        make_executor(dask_local=1)

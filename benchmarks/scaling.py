@@ -1,0 +1,52 @@
+"""Cost against team size: wall time per replication for 48, 192 and 768 reps, and the fitted
+exponent of time ~ reps^k (target k <= 1.1: cost linear in team size), then one replication of a
+1,000-rep team over 156 weeks (target: 10 s here).
+
+    python benchmarks/scaling.py
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from common import reference, variant
+
+from sim.model import Replication
+
+
+def seconds(scenario, repeat: int = 2) -> float:  # type: ignore[no-untyped-def]
+    best = math.inf
+    for r in range(repeat):
+        start = time.perf_counter()
+        Replication(scenario, 0, r).run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    ref = reference()
+    Replication(ref, 0, 0).run()  # warm caches
+    sizes = [8, 32, 128]  # managers of 6 reps: 48, 192, 768 reps
+    xs, ys = [], []
+    for m in sizes:
+        s = variant(ref, team={"managers": m})
+        t = seconds(s)
+        reps = m * ref.team.reps_per_manager
+        xs.append(math.log(reps))
+        ys.append(math.log(t))
+        print(f"reps={reps} weeks={s.weeks} s_per_replication={t:.3f}")
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    k = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+    big = variant(ref, team={"managers": 167, "reps_per_manager": 6}, weeks=156)
+    t_big = seconds(big, repeat=1)
+    print(f"reps=1002 weeks=156 s_per_replication={t_big:.2f}")
+    print(f"scaling_exponent={k:.3f}")
+    print(f"big_team_s={t_big:.2f}")
+
+
+if __name__ == "__main__":
+    main()
