@@ -1,8 +1,7 @@
-"""Writing results: all files of a run appear together or not at all.
+"""Writing results: directories appear whole, and nothing is replaced without being asked.
 
-Files are written into a temporary directory beside the target and moved into place with one
-rename when everything is written, so an interrupted or failed run leaves no partial output. An
-existing output directory is replaced only when the caller says so (``--force``).
+A run writes into a directory of its own (see :mod:`sim.store`) and :func:`replace_dir` moves it
+into place with renames, so readers never see a half-written output.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 
@@ -19,38 +17,18 @@ class OutputExists(Exception):
     """The output directory already exists and may not be replaced."""
 
 
-def check_target(target: Path, force: bool) -> None:
-    """Refuse early (before any work) to write over existing results without ``force``."""
-    if target.exists() and not force:
-        raise OutputExists(
-            f"{target} already exists; use --force to replace it or -o to choose another directory"
-        )
-    if target.exists() and not target.is_dir():
-        raise OutputExists(f"{target} exists and is not a directory")
-
-
-def write_atomically(target: Path, force: bool, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmpdir)`` and move the directory it filled to ``target``."""
-    check_target(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; results are ordinary directories
-    try:
-        write(tmp)
-        if target.exists():
-            old = Path(
-                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
-            )
-            os.replace(target, old / target.name)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def replace_dir(src: Path, target: Path, force: bool) -> None:
+    """Move the finished directory ``src`` to ``target``; an existing ``target`` only with
+    ``force``, and then the old one is removed only after the new one is in place."""
+    if not target.exists():
+        os.replace(src, target)
+        return
+    if not force:
+        raise OutputExists(f"{target} already exists; use --force to replace it")
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.replace(target, old / target.name)
+    os.replace(src, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json(path: Path, data: object) -> None:

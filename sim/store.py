@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.output import OutputExists
+from sim.output import OutputExists, replace_dir
 from sim.runner import BatchResult
 
 PARTIAL = ".partial"
@@ -123,19 +122,7 @@ class Store:
 
     def finish(self, force: bool) -> None:
         """Move the complete run into place, replacing an old one only with ``force``."""
-        if self.target.exists():
-            if not force:
-                raise OutputExists(f"{self.target} already exists; use --force to replace it")
-            old = Path(
-                tempfile.mkdtemp(
-                    prefix=f".{self.target.name}.", suffix=".old", dir=self.target.parent
-                )
-            )
-            os.replace(self.target, old / self.target.name)
-            os.replace(self.dir, self.target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self.dir, self.target)
+        replace_dir(self.dir, self.target, force)
 
 
 def _write_atomic(path: Path, text: str) -> None:
