@@ -194,13 +194,12 @@ class Coach:
             else:
                 k = self.scope[int(u * len(self.scope))]
             if e > 0.0:
-                rep.reinforce(k, t, e, self._dyn)
+                rep.reinforce((k,), t, e, self._dyn)
             return
         dose = held_share * p.minutes_per_session / len(self.scope) / p.full_effect_minutes
         e = dyn.session_effect(quality, rep.readiness, self.fit, dose)
         if e > 0.0:
-            for k in self.scope:
-                rep.reinforce(k, t, e, self._dyn)
+            rep.reinforce(self.scope, t, e, self._dyn)
 
 
 class Manager(Coach):
@@ -334,6 +333,19 @@ class Manager(Coach):
         gap = DAYS / len(order)
         for i, pos in enumerate(order):
             start = week * DAYS + (i + 0.5) * gap - 0.5 * dur
+            begin = max(env.now, start)
+            if begin + dur < (week + 1) * DAYS and self._undisturbed(begin + dur):
+                # Exact shortcut: the calendar is free from now on and no meeting arrives before
+                # the session would end, so the resource would grant it at its start and never
+                # preempt it; nothing observes the calendar meanwhile (not even the week's close),
+                # so one event (the end) is enough.
+                self.run.log("session_start", self.index, begin)
+                yield env.timeout(begin + dur - env.now)
+                self.run.log("session_end", self.index)
+                self.account(COACHING, begin, env.now)
+                rec.add("sessions_held", week, 1.0)
+                self.apply(pos, env.now, self.quality(env.now), 1.0)
+                continue
             if env.now < start:
                 yield env.timeout(start - env.now)
             if self._undisturbed(env.now + dur):
@@ -559,10 +571,10 @@ class Replication:
                 w += 1
         return out
 
-    def log(self, event: str, who: int) -> None:
-        """Record a calendar event when tracing is on (a no-op otherwise)."""
+    def log(self, event: str, who: int, at: float | None = None) -> None:
+        """Record a calendar event (at ``at``, default now) when tracing is on."""
         if self.trace is not None:
-            self.trace.append((event, who, round(self.env.now, 9)))
+            self.trace.append((event, who, round(self.env.now if at is None else at, 9)))
 
     def coach_the_coach_progress(self, t: float) -> float:
         """Share of the coach-the-coach ramp completed at ``t`` (0 without it)."""

@@ -10,6 +10,7 @@ end of each stage from its seller's skill *at that moment* (evaluated lazily, se
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from simpy.events import Timeout
@@ -107,11 +108,16 @@ class Rep:
         self.c[k], self.f[k], self.tl[k], self.s[k] = st
 
     def reinforce(
-        self, k: int, t: float, effect: float, params: tuple[float, float, float, float]
+        self,
+        stages: Sequence[int],
+        t: float,
+        effect: float,
+        params: tuple[float, float, float, float],
     ) -> None:
-        """A coaching session of ``effect`` on stage ``k`` at ``t`` (see dynamics.coach)."""
+        """A coaching session of ``effect`` on each of ``stages`` at ``t`` (dynamics.coach)."""
         c, f, tl, s = self.c, self.f, self.tl, self.s
-        c[k], f[k], tl[k], s[k] = dyn.coach((c[k], f[k], tl[k], s[k]), t, effect, *params)
+        for k in stages:
+            c[k], f[k], tl[k], s[k] = dyn.coach((c[k], f[k], tl[k], s[k]), t, effect, *params)
 
     def learned(self, k: int, t: float) -> float:
         """Learned skill on stage ``k`` at ``t``."""
