@@ -120,60 +120,54 @@ def band_traces(
     )
 
 
-def time_split_figure(stats: dict[str, WeeklyStats], managers: dict[str, int]) -> go.Figure:
-    """Mean hours per manager per week by activity, one bar per scenario."""
+def stacked_bars(
+    stats: dict[str, WeeklyStats],
+    parts: dict[str, str],
+    colours: dict[str, str],
+    y_title: str,
+    divide_by: dict[str, int] | None = None,
+) -> go.Figure:
+    """One stacked bar per scenario: the mean per week of each part (column), labelled."""
     fig = go.Figure()
     names = list(stats)
-    cols = {
+    for label, col in parts.items():
+        ys = [stats[n].overall(col) / (divide_by[n] if divide_by else 1) for n in names]
+        fig.add_trace(
+            go.Bar(
+                x=[esc(n) for n in names],
+                y=ys,
+                name=label,
+                marker_color=colours[label],
+                text=[f"{y:.1f}" for y in ys],
+                textposition="inside",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    layout(fig, y_title, "Scenario")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def time_split_figure(stats: dict[str, WeeklyStats], managers: dict[str, int]) -> go.Figure:
+    """Mean hours per manager per week by activity, one bar per scenario."""
+    parts = {
         "admin": "mgr_admin_hours",
         "meetings": "mgr_meeting_hours",
         "selling": "mgr_selling_hours",
         "coaching": "mgr_coaching_hours",
         "idle": "mgr_idle_hours",
     }
-    for label, col in cols.items():
-        ys = [stats[n].overall(col) / managers[n] for n in names]
-        fig.add_trace(
-            go.Bar(
-                x=[esc(n) for n in names],
-                y=ys,
-                name=label,
-                marker_color=TIME_COLOURS[label],
-                text=[f"{y:.1f}" for y in ys],
-                textposition="inside",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    layout(fig, "Hours per manager per week", "Scenario")
-    fig.update_layout(hovermode="closest")
-    return fig
+    return stacked_bars(stats, parts, TIME_COLOURS, "Hours per manager per week", managers)
 
 
 def sessions_figure(stats: dict[str, WeeklyStats]) -> go.Figure:
     """Coaching sessions per week: held, cancelled by meetings, unscheduled for lack of time."""
-    fig = go.Figure()
-    names = list(stats)
     parts = {
         "held": "sessions_held",
         "cancelled": "sessions_cancelled",
         "unscheduled": "sessions_unscheduled",
     }
-    for label, col in parts.items():
-        ys = [stats[n].overall(col) for n in names]
-        fig.add_trace(
-            go.Bar(
-                x=[esc(n) for n in names],
-                y=ys,
-                name=label,
-                marker_color=SESSION_COLOURS[label],
-                text=[f"{y:.1f}" for y in ys],
-                textposition="inside",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    layout(fig, "Sessions per week (team)", "Scenario")
-    fig.update_layout(hovermode="closest")
-    return fig
+    return stacked_bars(stats, parts, SESSION_COLOURS, "Sessions per week (team)")
 
 
 def skill_figure(stats: WeeklyStats, stages: Sequence[str]) -> go.Figure:

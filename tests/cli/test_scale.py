@@ -51,6 +51,24 @@ def _same(a: Path, b: Path, names: tuple[str, ...] = IDENTICAL) -> None:
     assert ma == mb
 
 
+def _start_and_wait(
+    tmp_path: Path, args: list[str], out: Path
+) -> tuple[subprocess.Popen[str], Path]:
+    """Start the command line in a child process; return once two batches are stored."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), *args, "-o", str(out), "-j", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parts = tmp_path / f"{out.name}.partial" / "parts" / "summary"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("part-*.parquet"))) < 2:
+        time.sleep(0.05)
+    return proc, parts
+
+
 def test_serial_processes_and_dask_give_identical_files(tmp_path: Path) -> None:
     base, alt = _files(tmp_path)
     args = ["compare", str(base), str(alt), "-n", "7", "--seed", "4", "-q", "--batch-size", "2"]
@@ -93,17 +111,7 @@ def test_interrupted_run_resumes_to_the_same_files(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, [*args, "-o", str(ref), "-j", "1"]).exit_code == 0
 
     out = tmp_path / "cut"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), *args, "-o", str(out), "-j", "2"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    parts = tmp_path / "cut.partial" / "parts" / "summary"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("part-*.parquet"))) < 2:
-        time.sleep(0.05)
+    proc, parts = _start_and_wait(tmp_path, args, out)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
@@ -201,17 +209,7 @@ def test_killed_worker_keeps_finished_batches(tmp_path: Path) -> None:
     ref = tmp_path / "ref"
     assert CliRunner().invoke(main, [*args, "-o", str(ref), "-j", "1"]).exit_code == 0
     out = tmp_path / "cut"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), *args, "-o", str(out), "-j", "2"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    parts = tmp_path / "cut.partial" / "parts" / "summary"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("part-*.parquet"))) < 2:
-        time.sleep(0.05)
+    proc, _ = _start_and_wait(tmp_path, args, out)
     workers = [
         p for p in _children(proc.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
     ]
