@@ -76,6 +76,7 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("replications"),
+            TextColumn("{task.fields[rate]}"),
             TaskProgressColumn(),
             TimeElapsedColumn(),
             TextColumn("left"),
@@ -83,11 +84,17 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
             console=Console(stderr=True),
             transient=True,
         ) as bar:
-            task = bar.add_task(label, total=total)
+            task = bar.add_task(label, total=total, rate="")
 
             def tick(done: int, new_total: int | None = None) -> None:
                 count(done)
-                bar.update(task, completed=done, total=new_total or bar.tasks[0].total)
+                rate = done / max(time.perf_counter() - start, 1e-9)
+                bar.update(
+                    task,
+                    completed=done,
+                    total=new_total or bar.tasks[0].total,
+                    rate=f"{rate:.1f}/s",
+                )
 
             yield tick
     else:
