@@ -214,7 +214,7 @@ class Deal:
         advanced = self.logit_u[k] < run.base_logits[k] + self.seller.stage_logit(k, t) + self.boost
         rec = run.recorder
         w = int(t // 5) - rec.warmup_weeks
-        if 0 <= w < rec.weeks:  # Recorder.stage_end, inlined on the hot path
+        if 0 <= w < rec.weeks:
             rec.exits[w] += 1.0
             if advanced:
                 rec.advances[w] += 1.0

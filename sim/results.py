@@ -67,6 +67,7 @@ class Recorder:
         """Mean learned skill across reps per stage, at the end of each week."""
         self._revenue = self.cols["revenue"]
         self._won = self.cols["deals_won"]
+        # Written to directly by Deal._stage_end, the hot path.
         self.qualified = self.cols["deals_qualified"]
         self.exits = self.cols["stage_exits"]
         self.advances = self.cols["stage_advances"]
@@ -85,16 +86,6 @@ class Recorder:
         self._revenue[w] += value_usd
         self._won[w] += 1.0
         self.cols[_TIER_COLUMN[tier]][w] += value_usd
-
-    def stage_end(self, t: float, stage: int, advanced: bool) -> None:
-        """A deal finished ``stage`` at ``t`` and advanced (or was won) or was lost."""
-        w = int(t // 5) - self.warmup_weeks
-        if 0 <= w < self.weeks:
-            self.exits[w] += 1.0
-            if advanced:
-                self.advances[w] += 1.0
-                if stage == 0:
-                    self.qualified[w] += 1.0
 
 
 def weekly_frame(

@@ -28,14 +28,3 @@ def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float,
     m = float(x.mean())
     h = t_halfwidth(x, level)
     return m, m - h, m + h
-
-
-def weekly_band(df: pd.DataFrame, column: str, level: float = 0.95) -> pd.DataFrame:
-    """Per week: mean of ``column`` across replications and its t confidence interval."""
-    g = df.groupby("week")[column]
-    mean = g.mean()
-    n = g.count()
-    sd = g.std(ddof=1).fillna(0.0)
-    t = st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
-    half = np.where(n > 1, t * sd / np.sqrt(n), 0.0)
-    return pd.DataFrame({"mean": mean, "low": mean - half, "high": mean + half})

@@ -1,0 +1,60 @@
+"""The inlined hot path of the model agrees with the pure definitions in sim.dynamics."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import dynamics as dyn
+from sim.model import Replication
+from tests.sim.helpers import small
+
+REP = Replication(small(), 0, 0).reps[0]
+
+nonneg = st.floats(min_value=0.0, max_value=1.0)
+times = st.floats(min_value=0.0, max_value=500.0)
+
+
+@given(
+    nonneg,
+    nonneg,
+    times,
+    st.floats(min_value=1.0, max_value=300.0),
+    times,
+    st.floats(min_value=0.0, max_value=1.0),
+    st.floats(min_value=1.0, max_value=30.0),
+    st.floats(min_value=0.0, max_value=100.0),
+)
+def test_stage_logit_is_ability_plus_learned_minus_dip(
+    cons: float,
+    fresh: float,
+    t_last: float,
+    stability: float,
+    t_train: float,
+    depth: float,
+    recovery: float,
+    later: float,
+) -> None:
+    REP.set_state(1, (cons, fresh, t_last, stability))
+    REP.t_train_days, REP.dip_depth, REP.dip_recovery_days = t_train, depth, recovery
+    t = max(t_last, t_train) + later
+    expected = REP.ability + dyn.learned(REP.state(1), t) - dyn.dip(depth, t_train, recovery, t)
+    assert math.isclose(REP.stage_logit(1, t), expected, rel_tol=1e-12, abs_tol=1e-12)
+    assert math.isclose(REP.learned(1, t), dyn.learned(REP.state(1), t), abs_tol=1e-12)
+
+
+@given(
+    st.floats(min_value=1e-9, max_value=1 - 1e-9),
+    st.floats(min_value=-8, max_value=8),
+    st.floats(min_value=0.05, max_value=0.95),
+    st.floats(min_value=-1, max_value=1),
+)
+def test_logit_space_decision_is_the_conversion_probability(
+    u: float, ability: float, base: float, skill: float
+) -> None:
+    score = dyn.logit(base) + ability + skill
+    p = dyn.conversion_probability(dyn.logit(base), ability, skill, 0.0, 0.0)
+    if abs(u - p) > 1e-9:  # away from the knife edge, where rounding may differ
+        assert (math.log(u / (1 - u)) < score) == (u < p)
