@@ -20,8 +20,10 @@ SimPy processes only; the maths is in :mod:`sim.dynamics`, the focus policies in
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 import numpy as np
@@ -31,6 +33,7 @@ from simpy.events import Event, Timeout
 from sim import dynamics as dyn
 from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario
+from sim.dayqueue import DayQueue
 from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
 from sim.people import Deal, ManagerSeller, Rep
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
@@ -43,15 +46,50 @@ DAYS = 5.0
 MEETING, COACHING = "meeting", "coaching"
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector.
+
+    A replication allocates hundreds of thousands of short-lived objects that reference counting
+    frees at once; the cyclic collector would still walk every live deal and draw list again and
+    again, a cost that grows faster than the team. The replication's own cycles (reps point to
+    the run) are collected once the collector is back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class LeadSource:
     """A seller's candidate leads for the whole horizon, indexed by week.
 
-    Draws are made in blocks and turned into Python lists once, so the event loop never touches
-    numpy. A stage's uniform is kept as its logit: a deal advances when its logit-scale score
+    Draws are made in one block per seller and turned into Python floats a quarter at a time, so
+    the event loop never touches numpy and a large team never holds every future deal's floats at
+    once. A stage's uniform is kept as its logit: a deal advances when its logit-scale score
     exceeds it, which is the same decision as ``u < sigmoid(score)`` without an ``exp``.
     """
 
-    __slots__ = ("rows", "thin_u", "times", "week_start")
+    CHUNK_WEEKS = 13
+    """Weeks of candidates converted to Python floats at a time."""
+
+    __slots__ = (
+        "_chunk",
+        "_durations",
+        "_first",
+        "_logit_u",
+        "_values",
+        "durations",
+        "logit_u",
+        "n_stages",
+        "thin_u",
+        "times",
+        "values",
+        "week_start",
+    )
 
     def __init__(
         self,
@@ -81,25 +119,43 @@ class LeadSource:
             s.deal_value.mean_usd,
             s.deal_value.cv,
         )
+        self.n_stages = len(s.stages)
+        self.durations = d.durations_days
         with np.errstate(divide="ignore"):
-            stage_logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)
-        self.rows: list[tuple[list[float], list[float], float]] = list(
-            zip(
-                d.durations_days.tolist(), stage_logit_u.tolist(), d.value_usd.tolist(), strict=True
-            )
-        )
+            self.logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)
+        self.values = d.value_usd
+        self._chunk = -1
+        self._first = 0
+        self._durations: list[float] = []
+        self._logit_u: list[float] = []
+        self._values: list[float] = []
+
+    def _load(self, chunk: int) -> None:
+        """Convert the candidates of weeks ``[13 chunk, 13 (chunk + 1))`` to Python floats."""
+        ws = self.week_start
+        first = ws[min(chunk * self.CHUNK_WEEKS, len(ws) - 1)]
+        last = ws[min((chunk + 1) * self.CHUNK_WEEKS, len(ws) - 1)]
+        self._chunk, self._first = chunk, first
+        # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
+        self._durations = self.durations[first:last].ravel().tolist()
+        self._logit_u = self.logit_u[first:last].ravel().tolist()
+        self._values = self.values[first:last].tolist()
 
     def open_week(
         self, run: Replication, seller: Any, week: int, share: float, open_at: float | None = None
     ) -> int:
         """Create the deals of the week's candidates kept with probability ``share``."""
+        if week // self.CHUNK_WEEKS != self._chunk:
+            self._load(week // self.CHUNK_WEEKS)
         kept = 0
-        thin_u, times, rows = self.thin_u, self.times, self.rows
+        thin_u, times = self.thin_u, self.times
+        durations, logit_u, values = self._durations, self._logit_u, self._values
+        first, n = self._first, self.n_stages
         for j in range(self.week_start[week], self.week_start[week + 1]):
             if thin_u[j] < share:
-                durations, stage_logit_u, value = rows[j]
                 opened = times[j] if open_at is None else open_at
-                Deal(run, seller, opened, durations, stage_logit_u, value)
+                row = j - first
+                Deal(run, seller, opened, durations, logit_u, row * n, values[row])
                 kept += 1
         return kept
 
@@ -482,10 +538,16 @@ class Replication:
     """One replication of a scenario: build the team, run the weeks, hand back the tables."""
 
     def __init__(self, scenario: Scenario, seed: int, replication: int) -> None:
+        with gc_paused():
+            self._build(scenario, seed, replication)
+
+    def _build(self, scenario: Scenario, seed: int, replication: int) -> None:
         self.scenario = s = scenario
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
+        self.deals = DayQueue(self.env, Deal.stage_end)
+        """Pending stage ends of every open deal."""
         self.events = 0
         self.trace: list[tuple[str, int, float]] | None = None
         """Set to a list to record (event, manager, time) of every calendar event."""
@@ -641,7 +703,8 @@ class Replication:
 
     def run(self) -> tuple[Any, dict[str, Any]]:
         """Run to the horizon; return (weekly DataFrame, summary row)."""
-        self.env.run(until=self._weeks_done)
+        with gc_paused():
+            self.env.run(until=self._weeks_done)
         self.events = next(self.env._eid)
         """Events the run scheduled (for benchmarks)."""
         s = self.scenario

@@ -1,10 +1,10 @@
 """The people and the deals: reps with skills that fade and grow, managers who sell, deals that
 move through the stages.
 
-A :class:`Deal` is not a SimPy process: it is a small object whose stage ends are timeouts with a
-callback, so a deal costs one event per stage it reaches. Whether it advances is decided at the
-end of each stage from its seller's skill *at that moment* (evaluated lazily, see
-:mod:`sim.dynamics`) and from uniforms it drew when it was created.
+A :class:`Deal` is not a SimPy process: it is a small object queued for the end of each stage in
+the run's :class:`~sim.dayqueue.DayQueue`, so a deal costs one event per stage it reaches.
+Whether it advances is decided at the end of each stage from its seller's skill *at that moment*
+(evaluated lazily, see :mod:`sim.dynamics`) and from uniforms it drew when it was created.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
-
-from simpy.events import Timeout
 
 from sim import dynamics as dyn
 
@@ -176,9 +174,23 @@ class ManagerSeller:
 
 
 class Deal:
-    """One opportunity: it moves through the stages or is lost, and books its value if won."""
+    """One opportunity: it moves through the stages or is lost, and books its value if won.
 
-    __slots__ = ("boost", "durations", "logit_u", "open_days", "run", "seller", "stage", "value")
+    Each stage end is an entry in the run's :class:`~sim.dayqueue.DayQueue` (one SimPy event
+    each, without a ``Timeout`` object per stage).
+    """
+
+    __slots__ = (
+        "base",
+        "boost",
+        "durations",
+        "logit_u",
+        "open_days",
+        "run",
+        "seller",
+        "stage",
+        "value",
+    )
 
     def __init__(
         self,
@@ -187,6 +199,7 @@ class Deal:
         open_days: float,
         durations: list[float],
         logit_u: list[float],
+        base: int,
         value: float,
     ) -> None:
         self.run = run
@@ -194,24 +207,30 @@ class Deal:
         self.open_days = open_days
         """When the lead arrived; a deal is visible to coaching from then on."""
         self.durations = durations
-        """Days in each stage, drawn at creation."""
+        """Days in each stage, drawn at creation: ``durations[base + stage]``."""
         self.logit_u = logit_u
-        """Logit of each stage's uniform: the deal advances when its score exceeds it."""
+        """Logit of each stage's uniform (``logit_u[base + stage]``): the deal advances when its
+        score exceeds it."""
+        self.base = base
         self.value = value
         self.stage = 0
         """Index of the current stage."""
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
         seller.open_deals.append(self)
-        env = run.env
-        Timeout(env, open_days - env.now + durations[0]).callbacks.append(self._stage_end)
+        now = run.env._now
+        run.deals.add(now + (open_days - now + durations[base]), self)
 
-    def _stage_end(self, _event: object) -> None:
+    def stage_end(self) -> None:
+        """The end of the current stage: advance, win, or lose (the DayQueue calls it)."""
         run = self.run
         k = self.stage
-        t = run.env.now
+        t = run.env._now
         # u < sigmoid(x)  <=>  logit(u) < x: the decision needs no exp
-        advanced = self.logit_u[k] < run.base_logits[k] + self.seller.stage_logit(k, t) + self.boost
+        advanced = (
+            self.logit_u[self.base + k]
+            < run.base_logits[k] + self.seller.stage_logit(k, t) + self.boost
+        )
         rec = run.recorder
         w = int(t // 5) - rec.warmup_weeks
         if 0 <= w < rec.weeks:
@@ -233,4 +252,4 @@ class Deal:
             return
         self.stage = k + 1
         self.boost = 0.0
-        Timeout(run.env, self.durations[k + 1]).callbacks.append(self._stage_end)
+        run.deals.add(t + self.durations[self.base + k + 1], self)
