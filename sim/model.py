@@ -404,6 +404,11 @@ class Manager(Coach):
                 continue
             if env.now < start:
                 yield env.timeout(start - env.now)
+            if env.now > latest:
+                # An earlier session ran late: this one can no longer end in its week.
+                rec.add("sessions_cancelled", week, 1.0)
+                self.run.log("session_not_started", self.index)
+                continue
             if self._undisturbed(env.now + dur):
                 # Exact shortcut: the calendar is free and no meeting arrives before the session
                 # ends, so the resource would grant at once and never preempt.

@@ -19,13 +19,17 @@ ONE = {
 
 
 def timeline(
-    meetings: list[tuple[float, float, float]], protection: float, weeks: int = 1
+    meetings: list[tuple[float, float, float]],
+    protection: float,
+    weeks: int = 1,
+    sessions: int = 1,
 ) -> list[tuple[str, float]]:
     s = small(
         **{
             **ONE,
             "weeks": weeks,
             "managers": {"meetings_per_week": 0.001, "coaching_protection": protection},
+            "coaching": {**ONE["coaching"], "sessions_per_rep_per_week": sessions},
         }
     )
     rep = Replication(s, seed=0, replication=0)
@@ -69,6 +73,23 @@ def test_session_that_cannot_start_in_its_week_is_cancelled() -> None:
         ("meeting_end", 5.1),
         ("session_start", 7.45),
         ("session_end", 7.55),
+    ]
+
+
+def test_a_session_pushed_late_does_not_spill_into_the_next_week() -> None:
+    # Two sessions a week, due from days 1.2 and 3.7. A meeting holds the calendar until 4.85:
+    # the first session runs 4.85 to 4.95; the second can no longer end in its week (it must
+    # start by 4.9), so it is cancelled rather than held over the weekend boundary.
+    assert timeline([(1.1, 3.75, 0.5)], protection=0.0, weeks=2, sessions=2) == [
+        ("meeting_start", 1.1),
+        ("meeting_end", 4.85),
+        ("session_start", 4.85),
+        ("session_end", 4.95),
+        ("session_not_started", 4.95),
+        ("session_start", 6.2),
+        ("session_end", 6.3),
+        ("session_start", 8.7),
+        ("session_end", 8.8),
     ]
 
 
