@@ -16,25 +16,15 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Callable
-from heapq import heappush
 from math import inf
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL
+
+from sim.events import Call, call_at
 
 Entry = tuple[float, int, Any]
 """(due time, order added, item)."""
-
-
-class _Wake:
-    """The queue's wake-up on SimPy's heap: the protocol SimPy asks of an event, nothing more."""
-
-    __slots__ = ("callbacks",)
-    _ok = True
-
-    def __init__(self, callbacks: tuple[Callable[[Any], None]]) -> None:
-        self.callbacks: tuple[Callable[[Any], None]] | None = callbacks
 
 
 class DayQueue:
@@ -57,8 +47,7 @@ class DayQueue:
         self._seq = 0
         self._armed = inf
         """Due time of the live wake-up on SimPy's heap (``inf``: none)."""
-        self._wake: _Wake | None = None
-        self._fire_callbacks = (self._fire,)
+        self._wake: Call | None = None
         self._firing = False
 
     def __len__(self) -> int:
@@ -96,12 +85,9 @@ class DayQueue:
         if due == inf:
             self._wake = None
             return
-        env = self.env
-        self._wake = wake = _Wake(self._fire_callbacks)
-        queue: list[Any] = env._queue  # SimPy's heap of (time, priority, id, event)
-        heappush(queue, (due, NORMAL, next(env._eid), wake))
+        self._wake = call_at(self.env, due, self._fire)
 
-    def _fire(self, wake: _Wake) -> None:
+    def _fire(self, wake: Call) -> None:
         if wake is not self._wake:
             return  # superseded by an earlier wake-up
         item = self._now[self._pos][2]
