@@ -34,10 +34,9 @@ from simpy.events import Event
 from sim import dynamics as dyn
 from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario
-from sim.dayqueue import DayQueue
 from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
 from sim.events import Call, call_in
-from sim.people import Deal, ManagerSeller, Rep
+from sim.people import Deal, ManagerSeller, Pipeline, Rep
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
 from sim.results import Recorder, summary_row, weekly_frame
 from sim.rng import Purpose, UniformBlock, stream
@@ -144,7 +143,7 @@ class LeadSource:
         self._values = self.values[first:last].tolist()
 
     def open_week(
-        self, run: Replication, seller: Any, week: int, share: float, open_at: float | None = None
+        self, seller: Pipeline, week: int, share: float, open_at: float | None = None
     ) -> int:
         """Create the deals of the week's candidates kept with probability ``share``."""
         if week // self.CHUNK_WEEKS != self._chunk:
@@ -157,7 +156,7 @@ class LeadSource:
             if thin_u[j] < share:
                 opened = times[j] if open_at is None else open_at
                 row = j - first
-                Deal(run, seller, opened, durations, logit_u, row * n, values[row])
+                Deal(seller, j, opened, durations, logit_u, row * n, values[row])
                 kept += 1
         return kept
 
@@ -234,6 +233,7 @@ class Coach:
     def apply(self, pos: int, t: float, quality: float, held_share: float) -> None:
         """The effect of one session on rep ``pos`` at ``t`` (``held_share`` of it was held)."""
         rep = self.reps[pos]
+        rep.advance_to(t)  # its deals as they stand at t
         p = self.programme
         u = self._picks[pos].next()
         if p.style == "micro":
@@ -269,7 +269,7 @@ class Manager(Coach):
         m = s.managers
         self.index = index
         self.trained = trained
-        self.seller = ManagerSeller(run, m.ability, len(s.stages))
+        self.seller = ManagerSeller(run, m.ability)
         self.busy: str | None = None
         """What the manager is doing now: a meeting, a coaching session, or neither."""
         self.busy_since = 0.0
@@ -558,7 +558,7 @@ class Manager(Coach):
         rec.add("mgr_idle_hours", week, capacity - meeting - coaching - admin - selling)
         if m.selling_hours_per_week > 0 and week + 1 < run.sim_weeks:
             share = selling / m.selling_hours_per_week
-            self.leads.open_week(run, self.seller, week, share, open_at=run.env.now)
+            self.leads.open_week(self.seller, week, share, open_at=run.env.now)
 
 
 class OutsideCoach(Coach):
@@ -631,8 +631,8 @@ class Replication:
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
-        self.deals = DayQueue(self.env, Deal.stage_end)
-        """Pending stage ends of every open deal."""
+        self.stage_ends = 0
+        """Stage ends processed (each a discrete event, see sim.people.Pipeline)."""
         self.events = 0
         self.trace: list[tuple[str, int, float]] | None = None
         """Set to a list to record (event, manager, time) of every calendar event."""
@@ -659,6 +659,8 @@ class Replication:
             for m in range(n_mgr)
         ]
         self.outside = OutsideCoach(self, self.reps) if s.outside_coach is not None else None
+        self.sellers: list[Pipeline] = [*self.reps, *(m.seller for m in self.managers)]
+        """Everyone who owns deals."""
         # Better sellers build more pipeline; the lognormal factor keeps the team mean rate.
         eps = s.team.ability_lead_elasticity
         rate = s.leads.per_rep_per_week / DAYS * math.exp(-0.5 * (eps * self.sigma) ** 2)
@@ -747,6 +749,7 @@ class Replication:
             if tr.start_week + self.warmup != week:
                 continue
             ks = [stages.index(n) for n in tr.stages] if tr.stages else range(len(stages))
+            # Every seller's deals were advanced to now as the previous week closed.
             for rep in self.reps:
                 for k in ks:
                     rep.set_state(
@@ -770,19 +773,19 @@ class Replication:
         selling = s.team.selling_hours_per_week
         kept = 0
         for rep, src, hours in zip(self.reps, self.lead_sources, booked, strict=True):
-            kept += src.open_week(self, rep, week, max(0.0, 1.0 - hours / selling))
+            kept += src.open_week(rep, week, max(0.0, 1.0 - hours / selling))
         rec.add("leads", week, kept)
         n_reps = len(self.reps)
         rec.add("rep_training_hours", week, self.training_hours[week] * n_reps)
 
     def _end_week(self, week: int) -> None:
         t = self.env.now
+        for seller in self.sellers:
+            seller.advance_to(t)
         n = len(self.reps)
         if week >= self.warmup:
             for k in range(len(self.scenario.stages)):
-                self.recorder.skill[k][week - self.warmup] = (
-                    sum(r.learned(k, t) for r in self.reps) / n
-                )
+                self.recorder.skill[k][week] = sum(r.learned(k, t) for r in self.reps) / n
         for m in self.managers:
             m.end_week(week)
 
@@ -790,8 +793,12 @@ class Replication:
         """Run to the horizon; return (weekly DataFrame, summary row)."""
         with gc_paused():
             self.env.run(until=self._weeks_done)
-        self.events = next(self.env._eid)
-        """Events the run scheduled (for benchmarks)."""
+        return self.tables()
+
+    def tables(self) -> tuple[Any, dict[str, Any]]:
+        """(weekly DataFrame, summary row) of a replication run to its horizon."""
+        self.events = next(self.env._eid) + self.stage_ends
+        """Discrete events processed: SimPy's, plus the stage ends (for benchmarks)."""
         s = self.scenario
         weekly = weekly_frame(
             self.recorder,

@@ -1,17 +1,18 @@
 """The people and the deals: reps with skills that fade and grow, managers who sell, deals that
 move through the stages.
 
-A :class:`Deal` is not a SimPy process: it is a small object queued for the end of each stage in
-the run's :class:`~sim.dayqueue.DayQueue`, so a deal costs one event per stage it reaches.
-Whether it advances is decided at the end of each stage from its seller's skill *at that moment*
-(evaluated lazily, see :mod:`sim.dynamics`) and from uniforms it drew when it was created.
+A :class:`Deal` is not a SimPy process: it is a small object waiting in its seller's
+:class:`Pipeline` for the end of its stage, one entry per stage it reaches. Whether it advances
+is decided at the end of each stage from its seller's skill *at that moment* (evaluated lazily,
+see :mod:`sim.dynamics`) and from uniforms it drew when it was created.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING
 
 from sim import dynamics as dyn
 
@@ -19,25 +20,52 @@ if TYPE_CHECKING:
     from sim.model import Replication
 
 
-class Seller(Protocol):
-    """Anyone who owns deals: a rep or a player/coach manager."""
+class Pipeline:
+    """A seller's open deals, and the stage ends they wait for, advanced lazily.
 
-    open_deals: list[Deal]
+    While a deal moves through the stages nothing outside its seller depends on it: a stage end
+    reads only the seller's skill and the deal's own draws, and only adds to weekly tallies. So
+    a seller's stage ends need not wait on SimPy's global heap: they wait in the seller's own
+    small heap and are processed, in time order and each at its own time, whenever something is
+    about to read or change the seller (a coaching session, a training) and when each week
+    closes. The results are those of processing every stage end on the global clock (a test
+    runs a replication both ways); the cost per stage end no longer grows with the team.
+    """
+
+    __slots__ = ("open_deals", "pending", "run")
+
+    def __init__(self, run: Replication) -> None:
+        self.run = run
+        self.open_deals: list[Deal] = []
+        """Deals not yet won or lost, as of the last :meth:`advance_to`."""
+        self.pending: list[tuple[float, int, Deal]] = []
+        """Heap of (stage end time, deal id, deal), one entry per open deal."""
+
+    def advance_to(self, until: float) -> None:
+        """Process every stage end due before ``until``, in time order."""
+        pending = self.pending
+        n = 0
+        while pending and pending[0][0] < until:
+            t, _, deal = heappop(pending)
+            deal.stage_end(t)
+            n += 1
+        if n:
+            self.run.stage_ends += n
 
     def stage_logit(self, stage: int, t: float) -> float:
         """Ability plus learned skill minus dip on ``stage`` at ``t``, logit units."""
-        ...
+        raise NotImplementedError
 
     def closing_skill(self, t: float) -> float:
         """Learned skill on the last stage at ``t`` (cuts discounting)."""
-        ...
+        raise NotImplementedError
 
     def book(self, value_usd: float, t: float) -> None:
         """Record a won deal."""
-        ...
+        raise NotImplementedError
 
 
-class Rep:
+class Rep(Pipeline):
     """A sales rep: fixed ability and readiness, a skill state per stage, open deals."""
 
     __slots__ = (
@@ -48,11 +76,9 @@ class Rep:
         "f",
         "index",
         "manager",
-        "open_deals",
         "percentile",
         "readiness",
         "rep_revenue_usd",
-        "run",
         "s",
         "t_train_days",
         "tier",
@@ -70,7 +96,7 @@ class Rep:
         percentile: float,
         n_stages: int,
     ) -> None:
-        self.run = run
+        super().__init__(run)
         self.index = index
         """Position of the rep in the team (0-based), also its stream entity."""
         self.manager = manager
@@ -94,7 +120,6 @@ class Rep:
         self.t_train_days = 0.0
         self.dip_depth = 0.0
         self.dip_recovery_days = 1.0
-        self.open_deals: list[Deal] = []
         self.rep_revenue_usd = 0.0
 
     def state(self, k: int) -> dyn.SkillState:
@@ -112,10 +137,29 @@ class Rep:
         effect: float,
         params: tuple[float, float, float, float],
     ) -> None:
-        """A coaching session of ``effect`` on each of ``stages`` at ``t`` (dynamics.coach)."""
+        """A coaching session of ``effect`` on each of ``stages`` at ``t``.
+
+        :func:`sim.dynamics.coach` written out over the rep's skill lists, because it runs for
+        every session and stage (a test checks they agree).
+        """
+        if effect <= 0.0:
+            return
+        consolidation, spacing_gain, improvement, ceiling = params
+        share = consolidation * effect
+        step = improvement * effect
+        spacing = 1.0 + spacing_gain * effect
         c, f, tl, s = self.c, self.f, self.tl, self.s
         for k in stages:
-            c[k], f[k], tl[k], s[k] = dyn.coach((c[k], f[k], tl[k], s[k]), t, effect, *params)
+            kept = f[k]
+            if kept != 0.0 and t > tl[k]:
+                kept *= math.exp((tl[k] - t) / s[k])
+            moved = kept if share >= 1.0 else share * kept
+            consolidated = c[k] + moved
+            kept -= moved
+            gap = ceiling - consolidated - kept
+            if gap > 0.0:
+                kept += gap if step >= 1.0 else step * gap
+            c[k], f[k], tl[k], s[k] = consolidated, kept, t, s[k] * spacing
 
     def learned(self, k: int, t: float) -> float:
         """Learned skill on stage ``k`` at ``t``."""
@@ -149,16 +193,14 @@ class Rep:
         self.run.recorder.book(value_usd, t, self.tier)
 
 
-class ManagerSeller:
+class ManagerSeller(Pipeline):
     """A manager's own selling (player/coach): fixed ability, no training or coaching."""
 
-    __slots__ = ("ability", "n_stages", "open_deals", "run")
+    __slots__ = ("ability",)
 
-    def __init__(self, run: Replication, ability: float, n_stages: int) -> None:
-        self.run = run
+    def __init__(self, run: Replication, ability: float) -> None:
+        super().__init__(run)
         self.ability = ability
-        self.n_stages = n_stages
-        self.open_deals: list[Deal] = []
 
     def stage_logit(self, stage: int, t: float) -> float:
         """The manager's ability; managers' skills are not modelled."""
@@ -174,19 +216,15 @@ class ManagerSeller:
 
 
 class Deal:
-    """One opportunity: it moves through the stages or is lost, and books its value if won.
-
-    Each stage end is an entry in the run's :class:`~sim.dayqueue.DayQueue` (one SimPy event
-    each, without a ``Timeout`` object per stage).
-    """
+    """One opportunity: it moves through the stages or is lost, and books its value if won."""
 
     __slots__ = (
         "base",
         "boost",
         "durations",
+        "id",
         "logit_u",
         "open_days",
-        "run",
         "seller",
         "stage",
         "value",
@@ -194,16 +232,17 @@ class Deal:
 
     def __init__(
         self,
-        run: Replication,
-        seller: Seller,
+        seller: Pipeline,
+        ident: int,
         open_days: float,
         durations: list[float],
         logit_u: list[float],
         base: int,
         value: float,
     ) -> None:
-        self.run = run
         self.seller = seller
+        self.id = ident
+        """The candidate lead it came from; orders a seller's stage ends due at the same time."""
         self.open_days = open_days
         """When the lead arrived; a deal is visible to coaching from then on."""
         self.durations = durations
@@ -218,38 +257,32 @@ class Deal:
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
         seller.open_deals.append(self)
-        now = run.env._now
-        run.deals.add(now + (open_days - now + durations[base]), self)
+        heappush(seller.pending, (open_days + durations[base], ident, self))
 
-    def stage_end(self) -> None:
-        """The end of the current stage: advance, win, or lose (the DayQueue calls it)."""
-        run = self.run
+    def stage_end(self, t: float) -> None:
+        """The end of the current stage at ``t``: advance, win, or lose."""
+        seller = self.seller
+        run = seller.run
         k = self.stage
-        t = run.env._now
-        # u < sigmoid(x)  <=>  logit(u) < x: the decision needs no exp
-        advanced = (
-            self.logit_u[self.base + k]
-            < run.base_logits[k] + self.seller.stage_logit(k, t) + self.boost
-        )
+        i = self.base + k
         rec = run.recorder
-        w = int(t // 5) - rec.warmup_weeks
-        if 0 <= w < rec.weeks:
-            rec.exits[w] += 1.0
-            if advanced:
-                rec.advances[w] += 1.0
-                if k == 0:
-                    rec.qualified[w] += 1.0
-        if not advanced:
-            self.seller.open_deals.remove(self)
+        w = int(t // 5)
+        rec.exits[w] += 1.0
+        # u < sigmoid(x)  <=>  logit(u) < x: the decision needs no exp
+        if not self.logit_u[i] < run.base_logits[k] + seller.stage_logit(k, t) + self.boost:
+            seller.open_deals.remove(self)
             return
+        rec.advances[w] += 1.0
+        if k == 0:
+            rec.qualified[w] += 1.0
         if k == run.last_stage:
-            self.seller.open_deals.remove(self)
+            seller.open_deals.remove(self)
             dv = run.scenario.deal_value
             discount = dyn.discount_share(
-                dv.base_discount, dv.discount_skill_sensitivity, self.seller.closing_skill(t)
+                dv.base_discount, dv.discount_skill_sensitivity, seller.closing_skill(t)
             )
-            self.seller.book(self.value * (1.0 - discount), t)
+            seller.book(self.value * (1.0 - discount), t)
             return
         self.stage = k + 1
         self.boost = 0.0
-        run.deals.add(t + self.durations[self.base + k + 1], self)
+        heappush(seller.pending, (t + self.durations[i + 1], self.id, self))

@@ -53,39 +53,40 @@ _TIER_COLUMN = {"A": "revenue_A", "B": "revenue_B", "C": "revenue_C", "M": "reve
 class Recorder:
     """Weekly tallies of one replication.
 
-    Methods take the simulation's own week index (or time), which counts the warm-up weeks
-    first; what falls in the warm-up is not recorded.
+    Everything is tallied by the simulation's own week index, which counts the warm-up weeks
+    first; the tables keep only the weeks after the warm-up (:meth:`column`).
     """
 
     def __init__(self, weeks: int, stage_names: list[str], warmup_weeks: int = 0) -> None:
         self.weeks = weeks
         self.warmup_weeks = warmup_weeks
         self.stage_names = stage_names
-        self.cols: dict[str, list[float]] = {name: [0.0] * weeks for name in COUNTS}
-        """Tallies per week, by column name."""
-        self.skill: list[list[float]] = [[0.0] * weeks for _ in stage_names]
-        """Mean learned skill across reps per stage, at the end of each week."""
+        n = weeks + warmup_weeks
+        self.cols: dict[str, list[float]] = {name: [0.0] * n for name in COUNTS}
+        """Tallies per simulation week, by column name."""
+        self.skill: list[list[float]] = [[0.0] * n for _ in stage_names]
+        """Mean learned skill across reps per stage, at the end of each simulation week."""
         self._revenue = self.cols["revenue"]
         self._won = self.cols["deals_won"]
-        # Written to directly by Deal._stage_end, the hot path.
+        # Written to directly by Deal.stage_end, the hot path.
         self.qualified = self.cols["deals_qualified"]
         self.exits = self.cols["stage_exits"]
         self.advances = self.cols["stage_advances"]
 
     def add(self, column: str, week: int, amount: float) -> None:
-        """Add ``amount`` to ``column`` in simulation week ``week`` (not in warm-up or after)."""
-        week -= self.warmup_weeks
-        if 0 <= week < self.weeks:
-            self.cols[column][week] += amount
+        """Add ``amount`` to ``column`` in simulation week ``week``."""
+        self.cols[column][week] += amount
 
     def book(self, value_usd: float, t: float, tier: str) -> None:
         """A won deal at time ``t`` from a seller of ``tier`` (A, B, C, or M for managers)."""
-        w = int(t // 5) - self.warmup_weeks
-        if not 0 <= w < self.weeks:
-            return
+        w = int(t // 5)
         self._revenue[w] += value_usd
         self._won[w] += 1.0
         self.cols[_TIER_COLUMN[tier]][w] += value_usd
+
+    def column(self, values: list[float]) -> np.ndarray:
+        """The report weeks (after the warm-up) of a per-simulation-week list."""
+        return np.asarray(values[self.warmup_weeks :])
 
 
 def weekly_frame(
@@ -105,7 +106,7 @@ def weekly_frame(
         "week": np.arange(rec.weeks),
     }
     for name in COUNTS:
-        data[name] = np.asarray(rec.cols[name])
+        data[name] = rec.column(rec.cols[name])
     data["gross_profit"] = data["revenue"] * gross_margin
     with np.errstate(invalid="ignore", divide="ignore"):
         data["progress_rate"] = data["stage_advances"] / data["stage_exits"]
@@ -118,7 +119,7 @@ def weekly_frame(
     )
     data["coaching_hours"] = data["mgr_coaching_hours"] + data["outside_session_hours"]
     for name, values in zip(rec.stage_names, rec.skill, strict=True):
-        data[f"skill_{name}"] = np.asarray(values)
+        data[f"skill_{name}"] = rec.column(values)
     return pd.DataFrame(data)
 
 

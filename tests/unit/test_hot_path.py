@@ -58,3 +58,26 @@ def test_logit_space_decision_is_the_conversion_probability(
     p = dyn.conversion_probability(dyn.logit(base), ability, skill, 0.0, 0.0)
     if abs(u - p) > 1e-9:  # away from the knife edge, where rounding may differ
         assert (math.log(u / (1 - u)) < score) == (u < p)
+
+
+@given(
+    st.lists(st.tuples(nonneg, nonneg, times, st.floats(1.0, 300.0)), min_size=4, max_size=4),
+    times,
+    st.floats(min_value=0.0, max_value=3.0),
+    st.tuples(st.floats(0.0, 2.0), st.floats(0.0, 1.0), st.floats(0.0, 2.0), st.floats(0.0, 1.0)),
+    st.sets(st.integers(0, 3), min_size=1),
+)
+def test_reinforce_is_coach_on_each_stage(
+    states: list[dyn.SkillState],
+    later: float,
+    effect: float,
+    params: tuple[float, float, float, float],
+    stages: set[int],
+) -> None:
+    for k, state in enumerate(states):
+        REP.set_state(k, state)
+    t = max(state[2] for state in states) + later
+    REP.reinforce(sorted(stages), t, effect, params)
+    for k, state in enumerate(states):
+        expected = dyn.coach(state, t, effect, *params) if k in stages else state
+        assert REP.state(k) == expected
