@@ -69,9 +69,10 @@ class LeadSource:
     """A seller's candidate leads for the whole horizon, indexed by week.
 
     Draws are made in one block per seller and turned into Python floats a quarter at a time, so
-    the event loop never touches numpy and a large team never holds every future deal's floats at
-    once. A stage's uniform is kept as its logit: a deal advances when its logit-scale score
-    exceeds it, which is the same decision as ``u < sigmoid(score)`` without an ``exp``.
+    the event loop never touches numpy and a large team never holds every future lead's floats
+    at once (a third of a replication's memory, and memory is what slows a large team). A
+    stage's uniform is kept as its logit: a deal advances when its logit-scale score exceeds it,
+    which is the same decision as ``u < sigmoid(score)`` without an ``exp``.
     """
 
     CHUNK_WEEKS = 13
@@ -82,6 +83,8 @@ class LeadSource:
         "_durations",
         "_first",
         "_logit_u",
+        "_thin_u",
+        "_times",
         "_values",
         "durations",
         "logit_u",
@@ -107,14 +110,16 @@ class LeadSource:
         times, extra = poisson_arrivals(
             stream(seed, replication, leads, entity), rate_per_day, weeks * DAYS
         )
-        self.times: list[float] = times.tolist()
-        self.thin_u: list[float] = extra[:, 0].tolist()
+        self.times = times
+        """Arrival time of each candidate lead, days."""
+        self.thin_u = extra[:, 0]
+        """Each candidate's uniform: kept if below the share of selling time left."""
         self.week_start: list[int] = np.searchsorted(
             times, DAYS * np.arange(weeks + 1), side="left"
         ).tolist()
         d = deal_draws(
             stream(seed, replication, deals, entity),
-            len(self.times),
+            len(times),
             [st.duration_mean_days for st in s.stages],
             [st.duration_cv for st in s.stages],
             s.deal_value.mean_usd,
@@ -127,6 +132,8 @@ class LeadSource:
         self.values = d.value_usd
         self._chunk = -1
         self._first = 0
+        self._times: list[float] = []
+        self._thin_u: list[float] = []
         self._durations: list[float] = []
         self._logit_u: list[float] = []
         self._values: list[float] = []
@@ -137,6 +144,8 @@ class LeadSource:
         first = ws[min(chunk * self.CHUNK_WEEKS, len(ws) - 1)]
         last = ws[min((chunk + 1) * self.CHUNK_WEEKS, len(ws) - 1)]
         self._chunk, self._first = chunk, first
+        self._times = self.times[first:last].tolist()
+        self._thin_u = self.thin_u[first:last].tolist()
         # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
         self._durations = self.durations[first:last].ravel().tolist()
         self._logit_u = self.logit_u[first:last].ravel().tolist()
@@ -149,13 +158,13 @@ class LeadSource:
         if week // self.CHUNK_WEEKS != self._chunk:
             self._load(week // self.CHUNK_WEEKS)
         kept = 0
-        thin_u, times = self.thin_u, self.times
+        thin_u, times = self._thin_u, self._times
         durations, logit_u, values = self._durations, self._logit_u, self._values
         first, n = self._first, self.n_stages
         for j in range(self.week_start[week], self.week_start[week + 1]):
-            if thin_u[j] < share:
-                opened = times[j] if open_at is None else open_at
-                row = j - first
+            row = j - first
+            if thin_u[row] < share:
+                opened = times[row] if open_at is None else open_at
                 Deal(seller, j, opened, durations, logit_u, row * n, values[row])
                 kept += 1
         return kept
@@ -186,6 +195,7 @@ class Coach:
         views = [RepView(r.tier, r.readiness, r.percentile) for r in self.reps]
         self.weights = focus_weights(f.policy, views, params)
         self.credit = [0.0] * len(self.reps)
+        self._shares: dict[int, list[float]] = {}
         self.demand_credit = 0.0
         self._picks = [
             UniformBlock(stream(run.seed, run.replication, picks, r.index), 64) for r in self.reps
@@ -207,7 +217,10 @@ class Coach:
         planned = math.floor(due + 1e-9)
         self.demand_credit = due - planned
         budget = max(0, min(planned, fit))
-        shares = capped_shares(self.weights, budget, p.max_sessions_per_rep_per_week)
+        shares = self._shares.get(budget)
+        if shares is None:  # the same few budgets come back week after week
+            shares = capped_shares(self.weights, budget, p.max_sessions_per_rep_per_week)
+            self._shares[budget] = shares
         counts = allocate(shares, self.credit, round(sum(shares)))
         return planned, [(i, n) for i, n in enumerate(counts) if n > 0]
 
@@ -325,6 +338,9 @@ class Manager(Coach):
         m = self.run.scenario.managers
         if self.trained:
             return m.quality_trained
+        oc = self.run.scenario.outside_coach
+        if oc is None or not oc.coach_the_coach:
+            return m.quality_untrained
         return m.quality_untrained + (m.quality_trained - m.quality_untrained) * (
             self.run.coach_the_coach_progress(t)
         )
@@ -333,6 +349,10 @@ class Manager(Coach):
         """Add calendar time [start, end) of ``kind`` to the weeks it falls in, in hours."""
         hpd = self.run.scenario.managers.hours_per_day
         hours = self.hours[kind]
+        w = int(start // DAYS)
+        if end <= (w + 1) * DAYS:  # within one week, as nearly always
+            hours[w] += (end - start) * hpd
+            return
         weeks = len(hours)
         while start < end:
             w = int(start // DAYS)
@@ -784,8 +804,14 @@ class Replication:
             seller.advance_to(t)
         n = len(self.reps)
         if week >= self.warmup:
+            exp = math.exp
             for k in range(len(self.scenario.stages)):
-                self.recorder.skill[k][week] = sum(r.learned(k, t) for r in self.reps) / n
+                # Rep.learned written out: it runs for every rep, stage and week.
+                total = 0.0
+                for r in self.reps:
+                    f = r.f[k]
+                    total += r.c[k] if f == 0.0 else r.c[k] + f * exp(-(t - r.tl[k]) / r.s[k])
+                self.recorder.skill[k][week] = total / n
         for m in self.managers:
             m.end_week(week)
 
