@@ -35,7 +35,7 @@ from sim import dynamics as dyn
 from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario
 from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
-from sim.events import Call, call_in
+from sim.events import Call, call_at, call_in
 from sim.people import Deal, ManagerSeller, Pipeline, Rep
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
 from sim.results import Recorder, summary_row, weekly_frame
@@ -243,13 +243,26 @@ class Coach:
             order.extend(i for i, n in counts if n > r)
         return order
 
+    def quality(self, t: float) -> float:
+        """Coaching quality at ``t``."""
+        raise NotImplementedError
+
     def apply(self, pos: int, t: float, quality: float, held_share: float) -> None:
         """The effect of one session on rep ``pos`` at ``t`` (``held_share`` of it was held)."""
+        self.reps[pos].advance_to(t)  # its deals as they stand at t
+        self.effect(pos, t, quality, held_share)
+
+    def apply_later(self, pos: int, t: float) -> None:
+        """A whole session ending at ``t`` that nothing can disturb: its effect waits in the
+        rep's pipeline, to be applied at ``t`` in order with the rep's stage ends."""
+        self.reps[pos].later(t, LaterSession(self, pos))
+
+    def effect(self, pos: int, t: float, quality: float, held_share: float) -> None:
+        """The effect of one session on rep ``pos`` at ``t``, its deals as they stand at ``t``."""
         rep = self.reps[pos]
-        rep.advance_to(t)  # its deals as they stand at t
         p = self.programme
-        u = self._picks[pos].next()
         if p.style == "micro":
+            u = self._picks[pos].next()
             e = dyn.session_effect(
                 quality,
                 rep.readiness,
@@ -271,6 +284,20 @@ class Coach:
         e = dyn.session_effect(quality, rep.readiness, self.fit, dose)
         if e > 0.0:
             rep.reinforce(self.scope, t, e, self._dyn)
+
+
+class LaterSession:
+    """A session's effect waiting in its rep's pipeline (see :meth:`Coach.apply_later`)."""
+
+    __slots__ = ("coach", "pos")
+
+    def __init__(self, coach: Coach, pos: int) -> None:
+        self.coach = coach
+        self.pos = pos
+
+    def handle(self, t: float) -> None:
+        """The session ends at ``t``: apply it, whole."""
+        self.coach.effect(self.pos, t, self.coach.quality(t), 1.0)
 
 
 class Manager(Coach):
@@ -450,25 +477,34 @@ class Manager(Coach):
     # sessions wait for; any other is stale (a session preempted, a deadline beaten) and ignored.
 
     def _next_session(self) -> None:
-        """Go on with session ``_i`` of the week, if any is left."""
-        if self._i >= len(self._order):
-            self._pending = None
-            return
+        """Go on with session ``_i`` of the week and the ones after it."""
         env = self.run.env
         now = env._now
         dur = self.session_days
-        start = self._week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
-        begin = max(now, start)
-        if begin + dur < (self._week + 1) * DAYS and self._undisturbed(begin + dur):
-            # Nothing can touch the calendar until this session ends (no meeting arrives, none
-            # holds it, and the week does not close), so its end is the only event it needs.
+        week_end = (self._week + 1) * DAYS
+        while self._i < len(self._order):
+            start = self._week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
+            begin = max(now, start)
+            end = begin + dur
+            if not (end < week_end and self._undisturbed(end)):
+                due = max(now, start)
+                if due > env._now:
+                    self._pending = call_at(env, due, self._session_due)
+                else:
+                    self._session_due(None)
+                return
+            # Nothing can touch the calendar until this session ends: no meeting arrives, none
+            # holds or waits for it, and the week does not close. So it is settled now, and its
+            # effect waits in the rep's pipeline for its end; the next session is planned from
+            # there.
             self.run.log("session_start", self.index, begin)
-            self._begun = begin
-            self._pending = call_in(env, begin + dur - now, self._quiet_session_ends)
-        elif now < start:
-            self._pending = call_in(env, start - now, self._session_due)
-        else:
-            self._session_due(None)
+            self.run.log("session_end", self.index, end)
+            self.account(COACHING, begin, end)
+            self.run.recorder.add("sessions_held", self._week, 1.0)
+            self.apply_later(self._order[self._i], end)
+            self._i += 1
+            now = end
+        self._pending = None
 
     def _session_due(self, event: Call | None) -> None:
         if event is not None and event is not self._pending:
@@ -512,12 +548,6 @@ class Manager(Coach):
             self.run.log(log, self.index)
         self._i += 1
         self._next_session()
-
-    def _quiet_session_ends(self, _event: Call) -> None:
-        """The end of a session planned ahead with nothing able to disturb it."""
-        self.run.log("session_end", self.index)
-        self.account(COACHING, self._begun, self.run.env._now)
-        self._session_held(1.0)
 
     def _whole_session_ends(self, _event: Call) -> None:
         """The end of a session that started when no meeting could arrive before its end."""
@@ -629,14 +659,14 @@ class OutsideCoach(Coach):
             rec.add("outside_fees_usd", week, self.enrolled * fee * 12.0 / 52.0)
         rec.add("travel_usd", week, n * self.travel_usd)
         dur = self.session_hours / run.scenario.managers.hours_per_day
-        env = run.env
         self.book_reps(week, order, booked_hours)
         for i, pos in enumerate(order):
-            end = week * DAYS + (i + 0.5) * DAYS / n + 0.5 * dur
-            call_in(env, end - env._now, self._session_done, pos)
+            # Nothing can disturb an outside coach's session: it waits in the rep's pipeline.
+            self.apply_later(pos, week * DAYS + (i + 0.5) * DAYS / n + 0.5 * dur)
 
-    def _session_done(self, event: Call) -> None:
-        self.apply(event.value, self.run.env._now, self.oc.quality, 1.0)
+    def quality(self, t: float) -> float:
+        """The outside coach's quality."""
+        return self.oc.quality
 
 
 class Replication:
@@ -651,8 +681,9 @@ class Replication:
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
-        self.stage_ends = 0
-        """Stage ends processed (each a discrete event, see sim.people.Pipeline)."""
+        self.lazy_events = 0
+        """Stage ends and session effects processed in the sellers' pipelines: discrete events
+        that never needed SimPy's heap (see sim.people.Pipeline)."""
         self.events = 0
         self.trace: list[tuple[str, int, float]] | None = None
         """Set to a list to record (event, manager, time) of every calendar event."""
@@ -823,8 +854,8 @@ class Replication:
 
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
-        self.events = next(self.env._eid) + self.stage_ends
-        """Discrete events processed: SimPy's, plus the stage ends (for benchmarks)."""
+        self.events = next(self.env._eid) + self.lazy_events
+        """Discrete events processed: SimPy's, plus the pipelines' (for benchmarks)."""
         s = self.scenario
         weekly = weekly_frame(
             self.recorder,

@@ -12,12 +12,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sim import dynamics as dyn
 
 if TYPE_CHECKING:
     from sim.model import Replication
+
+
+class Pending(Protocol):
+    """Something due in a seller's pipeline: a deal's stage end, or a session's effect."""
+
+    def handle(self, t: float) -> None:
+        """Its moment, ``t``, has come."""
+        ...
 
 
 class Pipeline:
@@ -28,29 +36,37 @@ class Pipeline:
     a seller's stage ends need not wait on SimPy's global heap: they wait in the seller's own
     small heap and are processed, in time order and each at its own time, whenever something is
     about to read or change the seller (a coaching session, a training) and when each week
-    closes. The results are those of processing every stage end on the global clock (a test
+    closes. The effect of a coaching session nothing can disturb waits there too (it changes
+    only the rep). The results are those of processing everything on the global clock (a test
     runs a replication both ways); the cost per stage end no longer grows with the team.
     """
 
-    __slots__ = ("open_deals", "pending", "run")
+    __slots__ = ("_sessions", "open_deals", "pending", "run")
 
     def __init__(self, run: Replication) -> None:
         self.run = run
         self.open_deals: list[Deal] = []
         """Deals not yet won or lost, as of the last :meth:`advance_to`."""
-        self.pending: list[tuple[float, int, Deal]] = []
-        """Heap of (stage end time, deal id, deal), one entry per open deal."""
+        self.pending: list[tuple[float, int, Pending]] = []
+        """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0) or a
+        session's effect (key: -1, -2, ... in the order they were planned)."""
+        self._sessions = 0
+
+    def later(self, t: float, item: Pending) -> None:
+        """Queue a session's effect, ``item.handle(t)``, for time ``t``."""
+        self._sessions -= 1
+        heappush(self.pending, (t, self._sessions, item))
 
     def advance_to(self, until: float) -> None:
-        """Process every stage end due before ``until``, in time order."""
+        """Process everything due before ``until``, in time order."""
         pending = self.pending
         n = 0
         while pending and pending[0][0] < until:
-            t, _, deal = heappop(pending)
-            deal.stage_end(t)
+            t, _, item = heappop(pending)
+            item.handle(t)
             n += 1
         if n:
-            self.run.stage_ends += n
+            self.run.lazy_events += n
 
     def stage_logit(self, stage: int, t: float) -> float:
         """Ability plus learned skill minus dip on ``stage`` at ``t``, logit units."""
@@ -286,3 +302,5 @@ class Deal:
         self.stage = k + 1
         self.boost = 0.0
         heappush(seller.pending, (t + self.durations[i + 1], self.id, self))
+
+    handle = stage_end

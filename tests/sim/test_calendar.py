@@ -160,3 +160,15 @@ def test_sessions_that_do_not_fit_are_unscheduled() -> None:
     capped = small(coaching={"sessions_per_rep_per_week": 10, "minutes_per_session": 60})
     weekly, _ = Replication(capped, 0, 0).run()
     assert (weekly["sessions_unscheduled"] == 2 * (30 - 15)).all()
+
+
+def test_a_session_takes_effect_when_it_ends() -> None:
+    # The week-0 session runs from day 2.45 to 2.55; its effect reaches the rep at 2.55 whether it
+    # ran as an event or waited in the rep's pipeline.
+    for meetings in ([], [(2.47, 0.01, 0.5)]):  # undisturbed; a protected meeting waits
+        s = small(**{**ONE, "managers": {"meetings_per_week": 0.001, "coaching_protection": 1.0}})
+        rep = Replication(s, seed=0, replication=0)
+        rep.managers[0].meetings = meetings
+        rep.run()
+        assert rep.reps[0].tl == pytest.approx([2.55] * 4)
+        assert all(f > 0.0 for f in rep.reps[0].f)
