@@ -270,6 +270,7 @@ class Coach:
                 held_share * p.minutes_per_session / p.full_effect_minutes,
             )
             scope = self.scope_set
+            assert rep.open_deals is not None  # kept whenever a coach micro-coaches
             open_now = [d for d in rep.open_deals if d.stage in scope and d.open_days <= t]
             if open_now:
                 deal = open_now[int(u * len(open_now))]
@@ -692,6 +693,10 @@ class Replication:
         self.sim_weeks = s.weeks + s.warmup_weeks
         names = s.stage_names()
         self.recorder = Recorder(s.weeks, names, s.warmup_weeks)
+        self.micro_coaching = s.coaching.style == "micro" or (
+            s.outside_coach is not None and s.outside_coach.style == "micro"
+        )
+        """Whether any coach centres sessions on open deals (sellers then list them)."""
         self.base_logits = [dyn.logit(st.base_conversion) for st in s.stages]
         self.last_stage = len(s.stages) - 1
         self.sigma = ability_sigma(

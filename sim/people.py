@@ -45,8 +45,9 @@ class Pipeline:
 
     def __init__(self, run: Replication) -> None:
         self.run = run
-        self.open_deals: list[Deal] = []
-        """Deals not yet won or lost, as of the last :meth:`advance_to`."""
+        self.open_deals: list[Deal] | None = [] if run.micro_coaching else None
+        """Deals not yet won or lost, as of the last :meth:`advance_to`; kept only when some
+        coach centres sessions on open deals (micro-coaching)."""
         self.pending: list[tuple[float, int, Pending]] = []
         """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0) or a
         session's effect (key: -1, -2, ... in the order they were planned)."""
@@ -272,7 +273,8 @@ class Deal:
         """Index of the current stage."""
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
-        seller.open_deals.append(self)
+        if seller.open_deals is not None:
+            seller.open_deals.append(self)
         heappush(seller.pending, (open_days + durations[base], ident, self))
 
     def stage_end(self, t: float) -> None:
@@ -286,13 +288,15 @@ class Deal:
         rec.exits[w] += 1.0
         # u < sigmoid(x)  <=>  logit(u) < x: the decision needs no exp
         if not self.logit_u[i] < run.base_logits[k] + seller.stage_logit(k, t) + self.boost:
-            seller.open_deals.remove(self)
+            if seller.open_deals is not None:
+                seller.open_deals.remove(self)
             return
         rec.advances[w] += 1.0
         if k == 0:
             rec.qualified[w] += 1.0
         if k == run.last_stage:
-            seller.open_deals.remove(self)
+            if seller.open_deals is not None:
+                seller.open_deals.remove(self)
             dv = run.scenario.deal_value
             discount = dyn.discount_share(
                 dv.base_discount, dv.discount_skill_sensitivity, seller.closing_skill(t)
