@@ -1,9 +1,12 @@
 """The simulation of one replication: a sales team over a horizon of working weeks.
 
-SimPy processes only; the maths is in :mod:`sim.dynamics`, the focus policies in
+SimPy's environment keeps the clock: the weeks are a SimPy process, calendars run on light SimPy
+events (:mod:`sim.events`), and what concerns one seller only waits in the seller's pipeline
+(:class:`sim.people.Pipeline`). The maths is in :mod:`sim.dynamics`, the focus policies in
 :mod:`sim.policies`, the draws in :mod:`sim.draws`.
 
-* Each **manager** has one calendar, a preemptive SimPy resource of capacity 1. Leadership
+* Each **manager** has one calendar with one holder at a time (rules of a preemptive resource
+  of capacity 1). Leadership
   meetings arrive at random and take it with the highest priority; a meeting that arrives during
   a coaching session preempts it unless the clash is protected (``coaching_protection``). A
   preempted session counts as held but shortened if at least half of it was held, else as
@@ -15,7 +18,7 @@ SimPy processes only; the maths is in :mod:`sim.dynamics`, the focus policies in
   out by its focus policy.
 * **Leads** are candidate arrivals at the nominal rate, each kept with the probability that equals
   the share of the rep's selling hours left that week after coaching and training (thinning).
-* **Deals** (see :mod:`sim.people`) cost one event per stage reached.
+* **Deals** (see :mod:`sim.people`) cost one pipeline entry per stage reached.
 """
 
 from __future__ import annotations

@@ -31,8 +31,9 @@ from sim.executors import Executor, SerialExecutor
 from sim.model import Replication
 from sim.stats import t_halfwidth
 
-SECONDS_PER_REP_EVENT = 0.5 / (48 * 120)
-"""Rough cost of one rep-week of simulation on a laptop core (for batch sizing only)."""
+SECONDS_PER_REP_EVENT = 0.28 / (48 * 120)
+"""Rough cost of one rep-week of simulation on one core (measured on the reference team; for
+batch sizing only)."""
 TARGET_BATCH_S = 0.5
 """Aim for tasks of about this long: Dask's per-task overhead is about a millisecond."""
 
