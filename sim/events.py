@@ -21,27 +21,22 @@ from simpy.events import NORMAL
 class Call:
     """A scheduled call: SimPy pops it at its time and calls ``callback(self)``."""
 
-    __slots__ = ("callbacks", "value")
+    __slots__ = ("callbacks",)
     _ok = True
     """Read by SimPy after the callbacks: a call never fails (an exception propagates at once)."""
 
-    def __init__(self, callback: Callable[[Any], None], value: Any = None) -> None:
+    def __init__(self, callback: Callable[[Any], None]) -> None:
         self.callbacks: tuple[Callable[[Any], None], ...] | None = (callback,)
-        self.value = value
 
 
-def call_at(
-    env: simpy.Environment, time: float, callback: Callable[[Any], None], value: Any = None
-) -> Call:
-    """Schedule ``callback(event)`` at ``time`` (not before now); the event carries ``value``."""
-    event = Call(callback, value)
+def call_at(env: simpy.Environment, time: float, callback: Callable[[Any], None]) -> Call:
+    """Schedule ``callback(event)`` at ``time`` (not before now)."""
+    event = Call(callback)
     queue: list[Any] = env._queue  # SimPy's heap of (time, priority, id, event)
     heappush(queue, (time, NORMAL, next(env._eid), event))
     return event
 
 
-def call_in(
-    env: simpy.Environment, delay: float, callback: Callable[[Any], None], value: Any = None
-) -> Call:
+def call_in(env: simpy.Environment, delay: float, callback: Callable[[Any], None]) -> Call:
     """Schedule ``callback(event)`` ``delay`` days from now, as ``env.timeout(delay)`` would."""
-    return call_at(env, env._now + delay, callback, value)
+    return call_at(env, env._now + delay, callback)
