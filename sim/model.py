@@ -36,7 +36,7 @@ from simpy.events import Event
 
 from sim import dynamics as dyn
 from sim.calibration import ability_sigma
-from sim.config import Programme, Scenario
+from sim.config import Programme, Scenario, Training
 from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
 from sim.events import Call, call_at, call_in
 from sim.people import Deal, ManagerSeller, Pipeline, Rep
@@ -250,15 +250,14 @@ class Coach:
         """Coaching quality at ``t``."""
         raise NotImplementedError
 
-    def apply(self, pos: int, t: float, quality: float, held_share: float) -> None:
-        """The effect of one session on rep ``pos`` at ``t`` (``held_share`` of it was held)."""
-        self.reps[pos].advance_to(t)  # its deals as they stand at t
-        self.effect(pos, t, quality, held_share)
+    def apply_later(self, pos: int, t: float, held_share: float = 1.0) -> None:
+        """A session on rep ``pos`` ending at ``t``, ``held_share`` of it held.
 
-    def apply_later(self, pos: int, t: float) -> None:
-        """A whole session ending at ``t`` that nothing can disturb: its effect waits in the
-        rep's pipeline, to be applied at ``t`` in order with the rep's stage ends."""
-        self.reps[pos].later(t, LaterSession(self, pos))
+        Its effect waits in the rep's pipeline and is applied at ``t``, in time order with the
+        rep's stage ends, when the rep is next advanced: nothing outside the rep reads its
+        skill or its deals, so applying it later gives what applying it at ``t`` would.
+        """
+        self.reps[pos].later(t, LaterSession(self, pos, held_share))
 
     def effect(self, pos: int, t: float, quality: float, held_share: float) -> None:
         """The effect of one session on rep ``pos`` at ``t``, its deals as they stand at ``t``."""
@@ -293,15 +292,16 @@ class Coach:
 class LaterSession:
     """A session's effect waiting in its rep's pipeline (see :meth:`Coach.apply_later`)."""
 
-    __slots__ = ("coach", "pos")
+    __slots__ = ("coach", "held_share", "pos")
 
-    def __init__(self, coach: Coach, pos: int) -> None:
+    def __init__(self, coach: Coach, pos: int, held_share: float) -> None:
         self.coach = coach
         self.pos = pos
+        self.held_share = held_share
 
     def handle(self, t: float) -> None:
-        """The session ends at ``t``: apply it, whole."""
-        self.coach.effect(self.pos, t, self.coach.quality(t), 1.0)
+        """The session ends at ``t``: apply the share of it that was held."""
+        self.coach.effect(self.pos, t, self.coach.quality(t), self.held_share)
 
 
 class Manager(Coach):
@@ -588,7 +588,7 @@ class Manager(Coach):
         """Count session ``_i`` as held (``held`` of it), apply it, go on with the next."""
         now = self.run.env._now
         self.run.recorder.add("sessions_held", self._week, 1.0)
-        self.apply(self._order[self._i], now, self.quality(now), held)
+        self.apply_later(self._order[self._i], now, held)
         self._i += 1
         self._next_session()
 
@@ -736,6 +736,11 @@ class Replication:
             for r in self.reps
         ]
         self.training_hours = self._training_hours()
+        self._training_by_week: dict[int, list[tuple[Training, Sequence[int]]]] = {}
+        """Trainings by the simulation week they start, with the stages they cover."""
+        for tr in s.training:
+            ks = [names.index(n) for n in tr.stages] if tr.stages else range(len(names))
+            self._training_by_week.setdefault(tr.start_week + self.warmup, []).append((tr, ks))
         self._weeks_done = self.env.process(self._weeks())
 
     def _build_reps(self) -> list[Rep]:
@@ -795,64 +800,72 @@ class Replication:
 
     def _weeks(self) -> Generator[Event, Any, None]:
         for week in range(self.sim_weeks):
-            self._start_week(week)
+            self._turn_week(week)
             yield self.env.timeout(DAYS)
-            self._end_week(week)
+        self._turn_week(self.sim_weeks)
 
-    def _start_week(self, week: int) -> None:
+    def _turn_week(self, week: int) -> None:
+        """Close week ``week - 1`` (if any) and open week ``week`` (if any), at its start.
+
+        The calendars close and plan first. Then each rep is visited once: its pipeline is
+        advanced to now (the week's stage ends and session effects, in time order), its skill
+        is sampled for the closing week, this week's training is given, and this week's leads
+        are opened. One visit per rep and week keeps a large team's memory traffic to a sweep.
+        """
         s = self.scenario
         rec = self.recorder
         t = self.env.now
-        stages = s.stage_names()
-        for tr in s.training:
-            if tr.start_week + self.warmup != week:
-                continue
-            ks = [stages.index(n) for n in tr.stages] if tr.stages else range(len(stages))
-            # Every seller's deals were advanced to now as the previous week closed.
-            for rep in self.reps:
-                for k in ks:
-                    rep.set_state(
-                        k,
-                        dyn.train(
-                            rep.state(k),
-                            t,
-                            tr.gain,
-                            s.skill.initial_stability_days,
-                            s.skill.ceiling,
-                        ),
-                    )
-                rep.t_train_days, rep.dip_depth = t, tr.dip_depth
-                rep.dip_recovery_days = tr.dip_recovery_days
-            rec.add("training_usd", week, tr.fixed_cost_usd + tr.cost_per_rep_usd * len(self.reps))
-        booked = [self.training_hours[week]] * len(self.reps)
+        closing = week - 1
+        opening = week < self.sim_weeks
         for m in self.managers:
-            m.start_week(week, booked)
-        if self.outside is not None:
-            self.outside.start_week(week, booked)
+            if closing >= 0:
+                m.end_week(closing)
+            m.seller.advance_to(t)
+        booked = [self.training_hours[week] if opening else 0.0] * len(self.reps)
+        if opening:
+            for m in self.managers:
+                m.start_week(week, booked)
+            if self.outside is not None:
+                self.outside.start_week(week, booked)
+        sample = closing >= self.warmup
+        n_stages = len(s.stages)
+        skill = [0.0] * n_stages
+        training = self._training_by_week.get(week, ()) if opening else ()
         selling = s.team.selling_hours_per_week
         kept = 0
+        exp = math.exp
         for rep, src, hours in zip(self.reps, self.lead_sources, booked, strict=True):
-            kept += src.open_week(rep, week, max(0.0, 1.0 - hours / selling))
-        rec.add("leads", week, kept)
-        n_reps = len(self.reps)
-        rec.add("rep_training_hours", week, self.training_hours[week] * n_reps)
-
-    def _end_week(self, week: int) -> None:
-        t = self.env.now
-        for seller in self.sellers:
-            seller.advance_to(t)
-        n = len(self.reps)
-        if week >= self.warmup:
-            exp = math.exp
-            for k in range(len(self.scenario.stages)):
+            rep.advance_to(t)
+            if sample:
                 # Rep.learned written out: it runs for every rep, stage and week.
-                total = 0.0
-                for r in self.reps:
-                    f = r.f[k]
-                    total += r.c[k] if f == 0.0 else r.c[k] + f * exp(-(t - r.tl[k]) / r.s[k])
-                self.recorder.skill[k][week] = total / n
-        for m in self.managers:
-            m.end_week(week)
+                c, f, tl, st = rep.c, rep.f, rep.tl, rep.s
+                for k in range(n_stages):
+                    fk = f[k]
+                    skill[k] += c[k] if fk == 0.0 else c[k] + fk * exp(-(t - tl[k]) / st[k])
+            for tr, ks in training:
+                self._train(rep, tr, ks, t)
+            if opening:
+                kept += src.open_week(rep, week, max(0.0, 1.0 - hours / selling))
+        if sample:
+            for k in range(n_stages):
+                rec.skill[k][closing] = skill[k] / len(self.reps)
+        if opening:
+            for tr, _ in training:
+                rec.add(
+                    "training_usd", week, tr.fixed_cost_usd + tr.cost_per_rep_usd * len(self.reps)
+                )
+            rec.add("leads", week, kept)
+            rec.add("rep_training_hours", week, self.training_hours[week] * len(self.reps))
+
+    def _train(self, rep: Rep, tr: Training, stages: Sequence[int], t: float) -> None:
+        """Give ``rep`` the training ``tr`` on ``stages`` at ``t`` (its pipeline is at ``t``)."""
+        sk = self.scenario.skill
+        for k in stages:
+            rep.set_state(
+                k, dyn.train(rep.state(k), t, tr.gain, sk.initial_stability_days, sk.ceiling)
+            )
+        rep.t_train_days, rep.dip_depth = t, tr.dip_depth
+        rep.dip_recovery_days = tr.dip_recovery_days
 
     def run(self) -> tuple[Any, dict[str, Any]]:
         """Run to the horizon; return (weekly DataFrame, summary row)."""
