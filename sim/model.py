@@ -313,7 +313,7 @@ class Manager(Coach):
         m = s.managers
         self.index = index
         self.trained = trained
-        self.seller = ManagerSeller(run, m.ability)
+        self.seller = ManagerSeller(run, m.ability, len(s.stages))
         self.busy: str | None = None
         """What the manager is doing now: a meeting, a coaching session, or neither."""
         self.busy_since = 0.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sim import dynamics as dyn
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class Pending(Protocol):
-    """Something due in a seller's pipeline: a deal's stage end, or a session's effect."""
+    """A session's effect waiting in a seller's pipeline (see :meth:`Pipeline.later`)."""
 
     def handle(self, t: float) -> None:
         """Its moment, ``t``, has come."""
@@ -34,21 +34,49 @@ class Pipeline:
     While a deal moves through the stages nothing outside its seller depends on it: a stage end
     reads only the seller's skill and the deal's own draws, and only adds to weekly tallies. So
     a seller's stage ends need not wait on SimPy's global heap: they wait in the seller's own
-    small heap and are processed, in time order and each at its own time, whenever something is
-    about to read or change the seller (a coaching session, a training) and when each week
-    closes. The effect of a coaching session nothing can disturb waits there too (it changes
-    only the rep). The results are those of processing everything on the global clock (a test
-    runs a replication both ways); the cost per stage end no longer grows with the team.
+    small heap with the effects of the coaching sessions the seller has had (which change only
+    the seller), and are processed, in time order and each at its own time, when each week
+    closes. The results are those of processing everything on the global clock (a test runs a
+    replication both ways); the cost per stage end does not grow with the team.
+
+    Every seller has a skill state per stage (a manager's stays at zero, since managers' skills
+    are not modelled), so one loop serves reps and managers alike.
     """
 
-    __slots__ = ("_sessions", "open_deals", "pending", "run")
+    __slots__ = (
+        "_sessions",
+        "ability",
+        "c",
+        "dip_depth",
+        "dip_recovery_days",
+        "f",
+        "open_deals",
+        "pending",
+        "run",
+        "s",
+        "t_train_days",
+        "tl",
+    )
 
-    def __init__(self, run: Replication) -> None:
+    def __init__(self, run: Replication, ability: float, n_stages: int) -> None:
         self.run = run
+        self.ability = ability
+        """Latent ability, logit units."""
+        self.c = [0.0] * n_stages
+        """Consolidated skill per stage."""
+        self.f = [0.0] * n_stages
+        """Fresh skill per stage, as of ``tl``."""
+        self.tl = [0.0] * n_stages
+        """Last time each stage's fresh skill was refreshed, days."""
+        self.s = [run.scenario.skill.initial_stability_days] * n_stages
+        """Stability (forgetting time constant) per stage, days."""
+        self.t_train_days = 0.0
+        self.dip_depth = 0.0
+        self.dip_recovery_days = 1.0
         self.open_deals: list[Deal] | None = [] if run.micro_coaching else None
         """Deals not yet won or lost, as of the last :meth:`advance_to`; kept only when some
         coach centres sessions on open deals (micro-coaching)."""
-        self.pending: list[tuple[float, int, Pending]] = []
+        self.pending: list[tuple[float, int, Any]] = []
         """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0) or a
         session's effect (key: -1, -2, ... in the order they were planned)."""
         self._sessions = 0
@@ -59,23 +87,88 @@ class Pipeline:
         heappush(self.pending, (t, self._sessions, item))
 
     def advance_to(self, until: float) -> None:
-        """Process everything due before ``until``, in time order."""
+        """Process everything due before ``until``, in time order.
+
+        A stage end is decided here, on the hot path of the simulation: the deal advances when
+        the logit of its uniform is below ``logit(base) + stage_logit + boost``, the same
+        decision as ``u < sigmoid(...)`` (:func:`sim.dynamics.conversion_probability`) without
+        an ``exp``; :meth:`stage_logit` is written out (tests check they agree).
+        """
         pending = self.pending
+        if not pending or pending[0][0] >= until:
+            return
+        run = self.run
+        rec = run.recorder
+        exits, advances, qualified = rec.exits, rec.advances, rec.qualified
+        base_logits, last = run.base_logits, run.last_stage
+        open_deals = self.open_deals
+        ability, c, f, tl, s = self.ability, self.c, self.f, self.tl, self.s
+        exp = math.exp
+        # Training happens only between advances, so the dip is fixed for this one.
+        depth, t_train, recovery = self.dip_depth, self.t_train_days, self.dip_recovery_days
         n = 0
         while pending and pending[0][0] < until:
-            t, _, item = heappop(pending)
-            item.handle(t)
+            t, key, deal = heappop(pending)
             n += 1
-        if n:
-            self.run.lazy_events += n
+            if key < 0:
+                deal.handle(t)  # a session's effect
+                continue
+            k = deal.stage
+            i = deal.base + k
+            w = int(t // 5)
+            exits[w] += 1.0
+            x = ability + c[k]
+            fk = f[k]
+            if fk != 0.0:
+                x += fk * exp((tl[k] - t) / s[k])
+            if depth != 0.0 and t >= t_train:
+                x -= depth * exp((t_train - t) / recovery)
+            if not deal.logit_u[i] < base_logits[k] + x + deal.boost:
+                if open_deals is not None:
+                    open_deals.remove(deal)
+                continue
+            advances[w] += 1.0
+            if k == 0:
+                qualified[w] += 1.0
+            if k == last:
+                if open_deals is not None:
+                    open_deals.remove(deal)
+                self.won(deal.value, t)
+                continue
+            deal.stage = k + 1
+            deal.boost = 0.0
+            heappush(pending, (t + deal.durations[i + 1], key, deal))
+        run.lazy_events += n
+
+    def learned(self, k: int, t: float) -> float:
+        """Learned skill on stage ``k`` at ``t``."""
+        f = self.f[k]
+        if f == 0.0:
+            return self.c[k]
+        return self.c[k] + f * math.exp(-(t - self.tl[k]) / self.s[k])
 
     def stage_logit(self, stage: int, t: float) -> float:
-        """Ability plus learned skill minus dip on ``stage`` at ``t``, logit units."""
-        raise NotImplementedError
+        """Ability plus learned skill minus the post-training dip, at ``t``.
 
-    def closing_skill(self, t: float) -> float:
-        """Learned skill on the last stage at ``t`` (cuts discounting)."""
-        raise NotImplementedError
+        :func:`sim.dynamics.learned` and :func:`sim.dynamics.dip` written out, as
+        :meth:`advance_to` does (tests check they agree).
+        """
+        x = self.ability + self.c[stage]
+        f = self.f[stage]
+        if f != 0.0:
+            x += f * math.exp((self.tl[stage] - t) / self.s[stage])
+        depth = self.dip_depth
+        if depth != 0.0 and t >= self.t_train_days:
+            x -= depth * math.exp((self.t_train_days - t) / self.dip_recovery_days)
+        return x
+
+    def won(self, list_value_usd: float, t: float) -> None:
+        """A deal won at ``t``: its value less the discount the closing skill leaves."""
+        dv = self.run.scenario.deal_value
+        discount = dyn.discount_share(
+            dv.base_discount, dv.discount_skill_sensitivity, self.learned(len(self.c) - 1, t)
+        )
+        self.book(list_value_usd * (1.0 - discount), t)
 
     def book(self, value_usd: float, t: float) -> None:
         """Record a won deal."""
@@ -85,22 +178,7 @@ class Pipeline:
 class Rep(Pipeline):
     """A sales rep: fixed ability and readiness, a skill state per stage, open deals."""
 
-    __slots__ = (
-        "ability",
-        "c",
-        "dip_depth",
-        "dip_recovery_days",
-        "f",
-        "index",
-        "manager",
-        "percentile",
-        "readiness",
-        "rep_revenue_usd",
-        "s",
-        "t_train_days",
-        "tier",
-        "tl",
-    )
+    __slots__ = ("index", "manager", "percentile", "readiness", "rep_revenue_usd", "tier")
 
     def __init__(
         self,
@@ -113,30 +191,17 @@ class Rep(Pipeline):
         percentile: float,
         n_stages: int,
     ) -> None:
-        super().__init__(run)
+        super().__init__(run, ability, n_stages)
         self.index = index
         """Position of the rep in the team (0-based), also its stream entity."""
         self.manager = manager
         """Index of the rep's manager."""
-        self.ability = ability
-        """Latent ability, logit units."""
         self.readiness = readiness
         """Readiness to be coached, in [0, 1]."""
         self.tier = tier
         """A (top 20% by ability), B or C."""
         self.percentile = percentile
         """Ability rank in the team, 0 = weakest, 1 = strongest."""
-        self.c = [0.0] * n_stages
-        """Consolidated skill per stage."""
-        self.f = [0.0] * n_stages
-        """Fresh skill per stage, as of ``tl``."""
-        self.tl = [0.0] * n_stages
-        """Last time each stage's fresh skill was refreshed, days."""
-        self.s = [run.scenario.skill.initial_stability_days] * n_stages
-        """Stability (forgetting time constant) per stage, days."""
-        self.t_train_days = 0.0
-        self.dip_depth = 0.0
-        self.dip_recovery_days = 1.0
         self.rep_revenue_usd = 0.0
 
     def state(self, k: int) -> dyn.SkillState:
@@ -178,32 +243,6 @@ class Rep(Pipeline):
                 kept += gap if step >= 1.0 else step * gap
             c[k], f[k], tl[k], s[k] = consolidated, kept, t, s[k] * spacing
 
-    def learned(self, k: int, t: float) -> float:
-        """Learned skill on stage ``k`` at ``t``."""
-        f = self.f[k]
-        if f == 0.0:
-            return self.c[k]
-        return self.c[k] + f * math.exp(-(t - self.tl[k]) / self.s[k])
-
-    def stage_logit(self, stage: int, t: float) -> float:
-        """Ability plus learned skill minus the post-training dip.
-
-        The hot path of the simulation: :func:`sim.dynamics.learned` and
-        :func:`sim.dynamics.dip` inlined (tests check they agree).
-        """
-        x = self.ability + self.c[stage]
-        f = self.f[stage]
-        if f != 0.0:
-            x += f * math.exp((self.tl[stage] - t) / self.s[stage])
-        depth = self.dip_depth
-        if depth != 0.0 and t >= self.t_train_days:
-            x -= depth * math.exp((self.t_train_days - t) / self.dip_recovery_days)
-        return x
-
-    def closing_skill(self, t: float) -> float:
-        """Learned skill on the last stage."""
-        return self.learned(len(self.c) - 1, t)
-
     def book(self, value_usd: float, t: float) -> None:
         """Book a won deal to this rep and the team's weekly revenue."""
         self.rep_revenue_usd += value_usd
@@ -211,21 +250,9 @@ class Rep(Pipeline):
 
 
 class ManagerSeller(Pipeline):
-    """A manager's own selling (player/coach): fixed ability, no training or coaching."""
+    """A manager's own selling (player/coach): fixed ability; managers' skills stay at zero."""
 
-    __slots__ = ("ability",)
-
-    def __init__(self, run: Replication, ability: float) -> None:
-        super().__init__(run)
-        self.ability = ability
-
-    def stage_logit(self, stage: int, t: float) -> float:
-        """The manager's ability; managers' skills are not modelled."""
-        return self.ability
-
-    def closing_skill(self, t: float) -> float:
-        """No learned closing skill."""
-        return 0.0
+    __slots__ = ()
 
     def book(self, value_usd: float, t: float) -> None:
         """Book a won deal to the team's weekly revenue, as a manager's deal."""
@@ -233,19 +260,12 @@ class ManagerSeller(Pipeline):
 
 
 class Deal:
-    """One opportunity: it moves through the stages or is lost, and books its value if won."""
+    """One opportunity: it moves through the stages or is lost, and books its value if won.
 
-    __slots__ = (
-        "base",
-        "boost",
-        "durations",
-        "id",
-        "logit_u",
-        "open_days",
-        "seller",
-        "stage",
-        "value",
-    )
+    A deal is a record; its seller's :meth:`Pipeline.advance_to` decides each stage end.
+    """
+
+    __slots__ = ("base", "boost", "durations", "logit_u", "open_days", "stage", "value")
 
     def __init__(
         self,
@@ -257,9 +277,6 @@ class Deal:
         base: int,
         value: float,
     ) -> None:
-        self.seller = seller
-        self.id = ident
-        """The candidate lead it came from; orders a seller's stage ends due at the same time."""
         self.open_days = open_days
         """When the lead arrived; a deal is visible to coaching from then on."""
         self.durations = durations
@@ -269,42 +286,13 @@ class Deal:
         score exceeds it."""
         self.base = base
         self.value = value
+        """List value, USD."""
         self.stage = 0
         """Index of the current stage."""
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
         if seller.open_deals is not None:
             seller.open_deals.append(self)
+        # Keyed by the candidate lead it came from (``ident``), which orders a seller's stage
+        # ends due at the same time.
         heappush(seller.pending, (open_days + durations[base], ident, self))
-
-    def stage_end(self, t: float) -> None:
-        """The end of the current stage at ``t``: advance, win, or lose."""
-        seller = self.seller
-        run = seller.run
-        k = self.stage
-        i = self.base + k
-        rec = run.recorder
-        w = int(t // 5)
-        rec.exits[w] += 1.0
-        # u < sigmoid(x)  <=>  logit(u) < x: the decision needs no exp
-        if not self.logit_u[i] < run.base_logits[k] + seller.stage_logit(k, t) + self.boost:
-            if seller.open_deals is not None:
-                seller.open_deals.remove(self)
-            return
-        rec.advances[w] += 1.0
-        if k == 0:
-            rec.qualified[w] += 1.0
-        if k == run.last_stage:
-            if seller.open_deals is not None:
-                seller.open_deals.remove(self)
-            dv = run.scenario.deal_value
-            discount = dyn.discount_share(
-                dv.base_discount, dv.discount_skill_sensitivity, seller.closing_skill(t)
-            )
-            seller.book(self.value * (1.0 - discount), t)
-            return
-        self.stage = k + 1
-        self.boost = 0.0
-        heappush(seller.pending, (t + self.durations[i + 1], self.id, self))
-
-    handle = stage_end

@@ -68,7 +68,7 @@ class Recorder:
         """Mean learned skill across reps per stage, at the end of each simulation week."""
         self._revenue = self.cols["revenue"]
         self._won = self.cols["deals_won"]
-        # Written to directly by Deal.stage_end, the hot path.
+        # Written to directly by Pipeline.advance_to, the hot path.
         self.qualified = self.cols["deals_qualified"]
         self.exits = self.cols["stage_exits"]
         self.advances = self.cols["stage_advances"]

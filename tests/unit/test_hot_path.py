@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sim import dynamics as dyn
 from sim.model import Replication
+from sim.people import Deal
 from tests.sim.helpers import small
 
 REP = Replication(small(), 0, 0).reps[0]
@@ -43,6 +44,47 @@ def test_stage_logit_is_ability_plus_learned_minus_dip(
     expected = REP.ability + dyn.learned(REP.state(1), t) - dyn.dip(depth, t_train, recovery, t)
     assert math.isclose(REP.stage_logit(1, t), expected, rel_tol=1e-12, abs_tol=1e-12)
     assert math.isclose(REP.learned(1, t), dyn.learned(REP.state(1), t), abs_tol=1e-12)
+
+
+@given(
+    nonneg,
+    nonneg,
+    st.floats(min_value=0.0, max_value=40.0),
+    st.floats(min_value=1.0, max_value=300.0),
+    st.floats(min_value=0.0, max_value=40.0),
+    st.floats(min_value=0.0, max_value=1.0),
+    st.floats(min_value=1.0, max_value=30.0),
+    st.floats(min_value=0.5, max_value=20.0),
+    st.sampled_from([-1e-6, 1e-6]),
+)
+def test_a_stage_end_advances_exactly_when_the_score_beats_the_uniform(
+    cons: float,
+    fresh: float,
+    t_last: float,
+    stability: float,
+    t_train: float,
+    depth: float,
+    recovery: float,
+    duration: float,
+    margin: float,
+) -> None:
+    """The stage-end decision written out in Pipeline.advance_to is sim.dynamics' probability."""
+    rep = Replication(small(), 0, 0).reps[0]
+    rep.set_state(1, (cons, fresh, t_last, stability))
+    rep.t_train_days, rep.dip_depth, rep.dip_recovery_days = t_train, depth, recovery
+    opened = max(t_last, t_train)
+    t = opened + 0.0 + duration  # the end of stage 1, as the pipeline adds it up
+    score = (
+        rep.run.base_logits[1]
+        + rep.ability
+        + dyn.learned(rep.state(1), t)
+        - dyn.dip(depth, t_train, recovery, t)
+    )
+    # Stage 0 always passes and ends at once; stage 1 is decided at t; stage 2 never ends.
+    deal = Deal(rep, 0, opened, [0.0, duration, 1e9, 1e9], [-math.inf, score + margin], 0, 1.0)
+    rep.advance_to(t + 1e-9)
+    assert (deal.stage == 2) == (margin < 0), "advanced although the uniform was above the score"
+    assert len(rep.pending) == (1 if margin < 0 else 0)
 
 
 @given(
