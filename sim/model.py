@@ -205,6 +205,12 @@ class Coach:
         ]
         sk = s.skill
         self._dyn = (sk.consolidation, sk.spacing_gain, sk.improvement, sk.ceiling)
+        self._quality: float | None = None
+        """The coach's quality when it does not change over time (else :meth:`quality`)."""
+        self._formal_dose = (
+            programme.minutes_per_session / len(self.scope) / programme.full_effect_minutes
+        )
+        """Dose per stage of a whole formal session, which spreads its time over the scope."""
 
     def active(self, week: int) -> bool:
         """Whether the programme runs in simulation week ``week``."""
@@ -259,10 +265,13 @@ class Coach:
         """
         self.reps[pos].later(t, LaterSession(self, pos, held_share))
 
-    def effect(self, pos: int, t: float, quality: float, held_share: float) -> None:
+    def effect(self, pos: int, t: float, held_share: float) -> None:
         """The effect of one session on rep ``pos`` at ``t``, its deals as they stand at ``t``."""
         rep = self.reps[pos]
         p = self.programme
+        quality = self._quality
+        if quality is None:
+            quality = self.quality(t)
         if p.style == "micro":
             u = self._picks[pos].next()
             e = dyn.session_effect(
@@ -283,8 +292,7 @@ class Coach:
             if e > 0.0:
                 rep.reinforce((k,), t, e, self._dyn)
             return
-        dose = held_share * p.minutes_per_session / len(self.scope) / p.full_effect_minutes
-        e = dyn.session_effect(quality, rep.readiness, self.fit, dose)
+        e = dyn.session_effect(quality, rep.readiness, self.fit, held_share * self._formal_dose)
         if e > 0.0:
             rep.reinforce(self.scope, t, e, self._dyn)
 
@@ -301,7 +309,7 @@ class LaterSession:
 
     def handle(self, t: float) -> None:
         """The session ends at ``t``: apply the share of it that was held."""
-        self.coach.effect(self.pos, t, self.coach.quality(t), self.held_share)
+        self.coach.effect(self.pos, t, self.held_share)
 
 
 class Manager(Coach):
@@ -314,6 +322,10 @@ class Manager(Coach):
         self.index = index
         self.trained = trained
         self.seller = ManagerSeller(run, m.ability, len(s.stages))
+        if trained:
+            self._quality = m.quality_trained
+        elif s.outside_coach is None or not s.outside_coach.coach_the_coach:
+            self._quality = m.quality_untrained
         self.busy: str | None = None
         """What the manager is doing now: a meeting, a coaching session, or neither."""
         self.busy_since = 0.0
@@ -329,6 +341,9 @@ class Manager(Coach):
         self._i = 0
         self._gap = self._latest = self._begun = 0.0
         self.hours = {MEETING: [0.0] * run.sim_weeks, COACHING: [0.0] * run.sim_weeks}
+        self._coaching_hours = self.hours[COACHING]
+        self._hours_per_day = m.hours_per_day
+        self._sessions_held = run.recorder.cols["sessions_held"]
         self.session_days = self.session_hours / m.hours_per_day
         free = (
             DAYS * m.hours_per_day
@@ -378,7 +393,7 @@ class Manager(Coach):
 
     def account(self, kind: str, start: float, end: float) -> None:
         """Add calendar time [start, end) of ``kind`` to the weeks it falls in, in hours."""
-        hpd = self.run.scenario.managers.hours_per_day
+        hpd = self._hours_per_day
         hours = self.hours[kind]
         w = int(start // DAYS)
         if end <= (w + 1) * DAYS:  # within one week, as nearly always
@@ -482,12 +497,15 @@ class Manager(Coach):
 
     def _next_session(self) -> None:
         """Go on with session ``_i`` of the week and the ones after it."""
-        env = self.run.env
+        run = self.run
+        env = run.env
         now = env._now
         dur = self.session_days
-        week_end = (self._week + 1) * DAYS
-        while self._i < len(self._order):
-            start = self._week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
+        week = self._week
+        week_end = (week + 1) * DAYS
+        order, reps = self._order, self.reps
+        while self._i < len(order):
+            start = week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
             begin = max(now, start)
             end = begin + dur
             if not (end < week_end and self._undisturbed(end)):
@@ -501,11 +519,13 @@ class Manager(Coach):
             # holds or waits for it, and the week does not close. So it is settled now, and its
             # effect waits in the rep's pipeline for its end; the next session is planned from
             # there.
-            self.run.log("session_start", self.index, begin)
-            self.run.log("session_end", self.index, end)
-            self.account(COACHING, begin, end)
-            self.run.recorder.add("sessions_held", self._week, 1.0)
-            self.apply_later(self._order[self._i], end)
+            if run.trace is not None:
+                run.log("session_start", self.index, begin)
+                run.log("session_end", self.index, end)
+            self._coaching_hours[week] += (end - begin) * self._hours_per_day  # in its week
+            self._sessions_held[week] += 1.0
+            pos = order[self._i]
+            reps[pos].later(end, LaterSession(self, pos, 1.0))
             self._i += 1
             now = end
         self._pending = None
@@ -626,6 +646,7 @@ class OutsideCoach(Coach):
         self.travel_hours = oc.travel_hours_per_session if oc.format == "in_person" else 0.0
         self.travel_usd = oc.travel_cost_per_session_usd if oc.format == "in_person" else 0.0
         self.enrolled = sum(1 for w in self.weights if w > 0.0)
+        self._quality = oc.quality
 
     def active(self, week: int) -> bool:
         """Whether the engagement runs this week."""
