@@ -1,10 +1,12 @@
 """Engine speed: the reference scenario against bare SimPy processing the same number of events.
 
 Both are timed in this one run on this machine, so the ratio is meaningful on a shared, noisy
-machine where absolute seconds are not. The event count is every discrete event the model
-processed: SimPy's, plus the stage ends and undisturbed sessions handled in the sellers'
-pipelines (sim.people.Pipeline), each of which bare SimPy would need an event for. The last
-line is ``overhead_vs_bare_simpy=<ratio>`` (target: at most 2.0).
+machine where absolute seconds are not. The event count is every discrete event of the model:
+SimPy's, the stage ends decided in the sellers' pipelines, the stage ends settled when
+scheduled because no skill could change their outcome (sim.people.Pipeline.schedule), and the
+sessions settled when planned because nothing could disturb them; bare SimPy would need an
+event for each. The last line is
+``overhead_vs_bare_simpy=<ratio>`` (target: at most 2.0).
 
     python benchmarks/engine.py [--replications N] [--scenario FILE]
 """
@@ -55,7 +57,7 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     Replication(scenario, 0, 0).run()  # warm caches (calibration, imports)
     model_s = bare_s = 0.0
-    events = lazy = 0
+    events = lazy = settled = 0
     for r in range(args.replications):
         # Best of `repeat` for both sides, back to back, so a busy moment on a shared machine
         # does not land on one side only.
@@ -70,9 +72,10 @@ def main() -> None:
         bare_s += best_bare
         events += rep.events
         lazy += rep.lazy_events
+        settled += rep.settled_events
     n = args.replications
     print(f"scenario={scenario.name} replications={n} events_per_replication={events // n}")
-    print(f"of_which_in_pipelines={lazy // n}")
+    print(f"of_which_in_pipelines={lazy // n} of_which_settled_without_a_queue={settled // n}")
     print(f"model_s_per_replication={model_s / n:.3f}")
     print(f"bare_simpy_s_per_replication={bare_s / n:.3f}")
     print(f"overhead_vs_bare_simpy={model_s / bare_s:.2f}")

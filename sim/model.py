@@ -39,13 +39,10 @@ from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario, Training
 from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
 from sim.events import Call, call_at, call_in
-from sim.people import Deal, ManagerSeller, Pipeline, Rep
+from sim.people import DAYS, Deal, ManagerSeller, Pipeline, Rep
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
 from sim.results import Recorder, summary_row, weekly_frame
 from sim.rng import Purpose, UniformBlock, stream
-
-DAYS = 5.0
-"""Working days per week."""
 
 MEETING, COACHING = "meeting", "coaching"
 
@@ -157,19 +154,41 @@ class LeadSource:
     def open_week(
         self, seller: Pipeline, week: int, share: float, open_at: float | None = None
     ) -> int:
-        """Create the deals of the week's candidates kept with probability ``share``."""
+        """Create the deals of the week's candidates kept with probability ``share``.
+
+        A deal sure to fall at the end of its first stage (see :meth:`Pipeline.schedule`) is
+        tallied then and there, and a deal whose first stage ends after the horizon is not
+        made (unless it may be coached): most leads never need an object.
+        """
         if week // self.CHUNK_WEEKS != self._chunk:
             self._load(week // self.CHUNK_WEEKS)
-        kept = 0
+        kept = settled = 0
         thin_u, times = self._thin_u, self._times
         durations, logit_u, values = self._durations, self._logit_u, self._values
         first, n = self._first, self.n_stages
+        run = seller.run
+        horizon, exits = run.horizon_days, run.recorder.exits
+        # Without sure outcomes (micro-coaching), every deal is made: an open deal can be the
+        # one a session centres on, even if its first stage ends after the horizon.
+        sure = seller.sure
+        falls_from = sure[1][0] if sure is not None else math.inf
+        if sure is None:
+            horizon = math.inf
         for j in range(self.week_start[week], self.week_start[week + 1]):
             row = j - first
             if thin_u[row] < share:
-                opened = times[row] if open_at is None else open_at
-                Deal(seller, j, opened, durations, logit_u, row * n, values[row])
                 kept += 1
+                opened = times[row] if open_at is None else open_at
+                base = row * n
+                t = opened + durations[base]
+                if t >= horizon:
+                    continue
+                if logit_u[base] >= falls_from:
+                    exits[int(t // DAYS)] += 1.0
+                    settled += 1
+                    continue
+                Deal(seller, j, opened, durations, logit_u, base, values[row])
+        run.settled_events += settled
         return kept
 
 
@@ -321,7 +340,7 @@ class Manager(Coach):
         m = s.managers
         self.index = index
         self.trained = trained
-        self.seller = ManagerSeller(run, m.ability, len(s.stages))
+        self.seller = ManagerSeller(run, m.ability, len(s.stages), learns=False)
         if trained:
             self._quality = m.quality_trained
         elif s.outside_coach is None or not s.outside_coach.coach_the_coach:
@@ -524,6 +543,7 @@ class Manager(Coach):
                 run.log("session_end", self.index, end)
             self._coaching_hours[week] += (end - begin) * self._hours_per_day  # in its week
             self._sessions_held[week] += 1.0
+            run.settled_events += 1  # a session with no SimPy event of its own
             pos = order[self._i]
             reps[pos].later(end, LaterSession(self, pos, 1.0))
             self._i += 1
@@ -685,6 +705,7 @@ class OutsideCoach(Coach):
         rec.add("travel_usd", week, n * self.travel_usd)
         dur = self.session_hours / run.scenario.managers.hours_per_day
         self.book_reps(week, order, booked_hours)
+        run.settled_events += n  # sessions with no SimPy event of their own
         for i, pos in enumerate(order):
             # Nothing can disturb an outside coach's session: it waits in the rep's pipeline.
             self.apply_later(pos, week * DAYS + (i + 0.5) * DAYS / n + 0.5 * dur)
@@ -697,24 +718,33 @@ class OutsideCoach(Coach):
 class Replication:
     """One replication of a scenario: build the team, run the weeks, hand back the tables."""
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, replication: int, settle_sure: bool = True
+    ) -> None:
         with gc_paused():
-            self._build(scenario, seed, replication)
+            self._build(scenario, seed, replication, settle_sure)
 
-    def _build(self, scenario: Scenario, seed: int, replication: int) -> None:
+    def _build(self, scenario: Scenario, seed: int, replication: int, settle_sure: bool) -> None:
         self.scenario = s = scenario
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
         self.lazy_events = 0
-        """Stage ends and session effects processed in the sellers' pipelines: discrete events
-        that never needed SimPy's heap (see sim.people.Pipeline)."""
+        """Stage ends decided in the sellers' pipelines: discrete events that never needed
+        SimPy's heap (see sim.people.Pipeline)."""
         self.events = 0
+        self.settled_events = 0
+        """Discrete events of the model settled without a queue: stage ends no skill could
+        decide otherwise (sim.people.Pipeline.schedule), and sessions nothing could disturb
+        (settled when planned, their effect waiting in the rep's pipeline)."""
+        self.settle_sure_stage_ends = settle_sure
+        """Settle sure stage ends early (False: decide every stage end at its time; tests)."""
         self.trace: list[tuple[str, int, float]] | None = None
         """Set to a list to record (event, manager, time) of every calendar event."""
         self.warmup = s.warmup_weeks
         """Warm-up weeks: simulation week ``w`` is report week ``w - warmup``."""
         self.sim_weeks = s.weeks + s.warmup_weeks
+        self.horizon_days = self.sim_weeks * DAYS
         names = s.stage_names()
         self.recorder = Recorder(s.weeks, names, s.warmup_weeks)
         self.micro_coaching = s.coaching.style == "micro" or (
@@ -896,7 +926,7 @@ class Replication:
 
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
-        self.events = next(self.env._eid) + self.lazy_events
+        self.events = next(self.env._eid) + self.lazy_events + self.settled_events
         """Discrete events processed: SimPy's, plus the pipelines' (for benchmarks)."""
         s = self.scenario
         weekly = weekly_frame(

@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sim import dynamics as dyn
 
+DAYS = 5.0
+"""Working days per week (see :mod:`sim`)."""
+
+SURE_MARGIN = 1e-9
+"""Logits kept between a sure outcome and the knife edge, far above rounding error."""
+
 if TYPE_CHECKING:
     from sim.model import Replication
 
@@ -54,11 +60,12 @@ class Pipeline:
         "pending",
         "run",
         "s",
+        "sure",
         "t_train_days",
         "tl",
     )
 
-    def __init__(self, run: Replication, ability: float, n_stages: int) -> None:
+    def __init__(self, run: Replication, ability: float, n_stages: int, learns: bool) -> None:
         self.run = run
         self.ability = ability
         """Latent ability, logit units."""
@@ -80,6 +87,60 @@ class Pipeline:
         """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0) or a
         session's effect (key: -1, -2, ... in the order they were planned)."""
         self._sessions = 0
+        self.sure: tuple[list[float], list[float]] | None = None
+        """Per stage, the logits below which a deal surely advances and at or above which it
+        surely falls, whatever the seller's skill (see :meth:`schedule`); ``None`` when the
+        bounds do not hold (micro-coaching boosts single deals without limit)."""
+        if not run.micro_coaching and run.settle_sure_stage_ends:
+            # Learned skill stays in [0, ceiling] (sim.dynamics: every gain saturates at the
+            # ceiling, nothing lowers skill but time) and the dip in [0, deepest training dip].
+            top = run.scenario.skill.ceiling if learns else 0.0
+            dip = max((t.dip_depth for t in run.scenario.training), default=0.0) if learns else 0.0
+            self.sure = (
+                [b + ability - dip - SURE_MARGIN for b in run.base_logits],
+                [b + ability + top + SURE_MARGIN for b in run.base_logits],
+            )
+
+    def schedule(self, deal: Deal, key: int, t: float) -> None:
+        """Queue the end, at ``t``, of the deal's current stage.
+
+        Stage ends whose outcome no skill of the seller's can change are settled here and now
+        (tallied in the weeks they fall in), so only a stage end that skill may decide, and
+        the close of a won deal (its discount depends on the closing skill), wait in the
+        pipeline. The outcomes are exactly those of deciding each stage end at its time (a
+        test runs replications both ways). Nothing after the horizon is kept.
+        """
+        run = self.run
+        horizon = run.horizon_days
+        sure = self.sure
+        if sure is not None and t < horizon:
+            advance_below, fall_from = sure
+            k = deal.stage
+            j = deal.base + k
+            logit_u = deal.logit_u
+            last = run.last_stage
+            rec = run.recorder
+            while t < horizon:
+                u = logit_u[j]
+                if u >= fall_from[k]:
+                    w = int(t // DAYS)
+                    rec.exits[w] += 1.0
+                    run.settled_events += 1
+                    return
+                if k == last or u >= advance_below[k]:
+                    break
+                w = int(t // DAYS)
+                rec.exits[w] += 1.0
+                rec.advances[w] += 1.0
+                if k == 0:
+                    rec.qualified[w] += 1.0
+                run.settled_events += 1
+                k += 1
+                j += 1
+                t += deal.durations[j]
+            deal.stage = k
+        if t < horizon:
+            heappush(self.pending, (t, key, deal))
 
     def later(self, t: float, item: Pending) -> None:
         """Queue a session's effect, ``item.handle(t)``, for time ``t``."""
@@ -109,10 +170,10 @@ class Pipeline:
         n = 0
         while pending and pending[0][0] < until:
             t, key, deal = heappop(pending)
-            n += 1
             if key < 0:
-                deal.handle(t)  # a session's effect
+                deal.handle(t)  # a session's effect (counted as an event where it was held)
                 continue
+            n += 1
             k = deal.stage
             i = deal.base + k
             w = int(t // 5)
@@ -137,7 +198,7 @@ class Pipeline:
                 continue
             deal.stage = k + 1
             deal.boost = 0.0
-            heappush(pending, (t + deal.durations[i + 1], key, deal))
+            self.schedule(deal, key, t + deal.durations[i + 1])
         run.lazy_events += n
 
     def learned(self, k: int, t: float) -> float:
@@ -191,7 +252,7 @@ class Rep(Pipeline):
         percentile: float,
         n_stages: int,
     ) -> None:
-        super().__init__(run, ability, n_stages)
+        super().__init__(run, ability, n_stages, learns=True)
         self.index = index
         """Position of the rep in the team (0-based), also its stream entity."""
         self.manager = manager
@@ -295,4 +356,4 @@ class Deal:
             seller.open_deals.append(self)
         # Keyed by the candidate lead it came from (``ident``), which orders a seller's stage
         # ends due at the same time.
-        heappush(seller.pending, (open_days + durations[base], ident, self))
+        seller.schedule(self, ident, open_days + durations[base])

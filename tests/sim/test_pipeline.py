@@ -51,3 +51,30 @@ def test_lazy_stage_ends_match_the_global_clock(case: str) -> None:
     assert lazy_weekly["deals_won"].equals(eager_weekly["deals_won"])
     assert lazy_row["top20_revenue_share"] == pytest.approx(eager_row["top20_revenue_share"])
     assert lazy_weekly["deals_won"].sum() > 0
+
+
+SETTLE_CASES = {
+    "formal": {},
+    "training then formal, outside coach": {
+        "training": [{"start_week": 2, "gain": 0.3, "dip_depth": 2.0, "dip_recovery_days": 40}],
+        "outside_coach": {"style": "formal", "hours_per_week": 10, "fee_per_hour_usd": 200},
+        "skill": {"ceiling": 1.0},
+    },
+}
+
+
+@pytest.mark.parametrize("case", SETTLE_CASES)
+def test_settling_sure_stage_ends_early_changes_nothing(case: str) -> None:
+    """Stage ends that no skill can decide otherwise are settled when scheduled; deciding every
+    one at its own time gives exactly the same tables."""
+    s = small(**SETTLE_CASES[case])
+    early = Replication(s, 3, 0)
+    early_weekly, early_row = early.run()
+    at_time = Replication(s, 3, 0, settle_sure=False)
+    at_time_weekly, at_time_row = at_time.run()
+    # The same events, most of them settled early instead of queued.
+    assert early.settled_events > at_time.settled_events
+    assert early.lazy_events < at_time.lazy_events
+    assert early.settled_events + early.lazy_events == at_time.settled_events + at_time.lazy_events
+    pdt.assert_frame_equal(early_weekly, at_time_weekly, check_exact=True)
+    assert early_row == at_time_row

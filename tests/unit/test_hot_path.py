@@ -69,7 +69,7 @@ def test_a_stage_end_advances_exactly_when_the_score_beats_the_uniform(
     margin: float,
 ) -> None:
     """The stage-end decision written out in Pipeline.advance_to is sim.dynamics' probability."""
-    rep = Replication(small(), 0, 0).reps[0]
+    rep = Replication(small(), 0, 0, settle_sure=False).reps[0]
     rep.set_state(1, (cons, fresh, t_last, stability))
     rep.t_train_days, rep.dip_depth, rep.dip_recovery_days = t_train, depth, recovery
     opened = max(t_last, t_train)
@@ -80,8 +80,8 @@ def test_a_stage_end_advances_exactly_when_the_score_beats_the_uniform(
         + dyn.learned(rep.state(1), t)
         - dyn.dip(depth, t_train, recovery, t)
     )
-    # Stage 0 always passes and ends at once; stage 1 is decided at t; stage 2 never ends.
-    deal = Deal(rep, 0, opened, [0.0, duration, 1e9, 1e9], [-math.inf, score + margin], 0, 1.0)
+    # Stage 0 always passes and ends at once; stage 1 is decided at t; stage 2 ends later.
+    deal = Deal(rep, 0, opened, [0.0, duration, 50.0, 50.0], [-math.inf, score + margin], 0, 1.0)
     rep.advance_to(t + 1e-9)
     assert (deal.stage == 2) == (margin < 0), "advanced although the uniform was above the score"
     assert len(rep.pending) == (1 if margin < 0 else 0)
