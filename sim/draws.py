@@ -23,12 +23,20 @@ def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
     return math.log(mean) - 0.5 * sigma2, math.sqrt(sigma2)
 
 
-def lognormal_from_uniform(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
-    """Lognormal values by inversion of uniforms (keeps one uniform per value)."""
-    if cv == 0.0:
-        return np.full(np.shape(u), float(mean))
-    mu, sd = lognormal_params(mean, cv)
-    return np.exp(mu + sd * ndtri(np.clip(u, _EPS, 1.0 - _EPS)))
+def lognormal_from_uniform(
+    u: np.ndarray, mean: float | list[float], cv: float | list[float]
+) -> np.ndarray:
+    """Lognormal values by inversion of uniforms (keeps one uniform per value).
+
+    ``mean`` and ``cv`` may be lists, one per column of ``u``, to convert every column at once.
+    """
+    means, cvs = np.broadcast_arrays(np.asarray(mean, dtype=float), np.asarray(cv, dtype=float))
+    if means.ndim == 0 and cvs == 0.0:
+        return np.full(np.shape(u), float(mean))  # type: ignore[arg-type]
+    sigma2 = np.log1p(cvs * cvs)
+    mu, sd = np.log(means) - 0.5 * sigma2, np.sqrt(sigma2)
+    values = np.exp(mu + sd * ndtri(np.clip(u, _EPS, 1.0 - _EPS)))
+    return np.where(cvs == 0.0, means, values) if np.any(cvs == 0.0) else values
 
 
 def poisson_arrivals(
@@ -79,9 +87,8 @@ def deal_draws(
     """Draw ``n`` candidates' deals: ``2 * stages + 1`` uniforms per row, in a fixed layout."""
     s = len(duration_means)
     u = gen.random((n, 2 * s + 1))
-    dur = np.empty((n, s))
-    for k in range(s):
-        dur[:, k] = lognormal_from_uniform(u[:, k], duration_means[k], duration_cvs[k])
     return DealDraws(
-        dur, u[:, s : 2 * s], lognormal_from_uniform(u[:, 2 * s], value_mean, value_cv)
+        lognormal_from_uniform(u[:, :s], duration_means, duration_cvs),
+        u[:, s : 2 * s],
+        lognormal_from_uniform(u[:, 2 * s], value_mean, value_cv),
     )

@@ -127,8 +127,7 @@ class LeadSource:
         )
         self.n_stages = len(s.stages)
         self.durations = d.durations_days
-        with np.errstate(divide="ignore"):
-            self.logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)
+        self.logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)  # -inf for u = 0 (see _build)
         self.values = d.value_usd
         self._chunk = -1
         self._first = 0
@@ -220,7 +219,7 @@ class Coach:
         self._shares: dict[int, list[float]] = {}
         self.demand_credit = 0.0
         self._picks = [
-            UniformBlock(stream(run.seed, run.replication, picks, r.index), 64) for r in self.reps
+            UniformBlock((run.seed, run.replication, picks, r.index), 64) for r in self.reps
         ]
         sk = s.skill
         self._dyn = (sk.consolidation, sk.spacing_gain, sk.improvement, sk.ceiling)
@@ -721,7 +720,8 @@ class Replication:
     def __init__(
         self, scenario: Scenario, seed: int, replication: int, settle_sure: bool = True
     ) -> None:
-        with gc_paused():
+        # A stage uniform of exactly 0 has logit -inf (it always advances): not an error.
+        with gc_paused(), np.errstate(divide="ignore"):
             self._build(scenario, seed, replication, settle_sure)
 
     def _build(self, scenario: Scenario, seed: int, replication: int, settle_sure: bool) -> None:

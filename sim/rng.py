@@ -54,10 +54,13 @@ class UniformBlock:
     block is converted to a list once.
     """
 
-    __slots__ = ("_buf", "_gen", "_i", "_size")
+    __slots__ = ("_address", "_buf", "_gen", "_i", "_size")
 
-    def __init__(self, gen: np.random.Generator, size: int = 256) -> None:
-        self._gen = gen
+    def __init__(self, address: tuple[int, int, Purpose, int], size: int = 256) -> None:
+        self._address = address
+        """(seed, replication, purpose, entity) of the stream, built at the first draw: many
+        blocks are never drawn from, and building a stream costs more than a block."""
+        self._gen: np.random.Generator | None = None
         self._size = size
         self._buf: list[float] = []
         self._i = 0
@@ -65,6 +68,8 @@ class UniformBlock:
     def next(self) -> float:
         """The next uniform in [0, 1)."""
         if self._i >= len(self._buf):
+            if self._gen is None:
+                self._gen = stream(*self._address)
             self._buf = self._gen.random(self._size).tolist()
             self._i = 0
         u = self._buf[self._i]

@@ -53,9 +53,10 @@ def test_streams_are_independent_of_each_other() -> None:
 
 
 def test_uniform_block_gives_python_floats_in_stream_order() -> None:
-    block = UniformBlock(stream(1, 0, Purpose.OUTSIDE_COACHING), size=4)
+    block = UniformBlock((1, 0, Purpose.OUTSIDE_COACHING, 3), size=4)
     got = [block.next() for _ in range(10)]
     assert all(type(u) is float for u in got)
-    expected = np.concatenate([stream(1, 0, Purpose.OUTSIDE_COACHING).random(4) for _ in range(1)])
-    assert got[:4] == expected.tolist()
+    gen = stream(1, 0, Purpose.OUTSIDE_COACHING, 3)
+    expected = np.concatenate([gen.random(4) for _ in range(3)])
+    assert got == expected[:10].tolist()
     assert not math.isnan(sum(got))
