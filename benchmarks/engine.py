@@ -1,11 +1,11 @@
 """Engine speed: the reference scenario against bare SimPy processing the same number of events.
 
-Both are timed in this one run on this machine, so the ratio is meaningful on a shared, noisy
-machine where absolute seconds are not. The event count is every discrete event of the model:
-SimPy's, the stage ends decided in the sellers' pipelines, the stage ends settled when
-scheduled because no skill could change their outcome (sim.people.Pipeline.schedule), and the
-sessions settled when planned because nothing could disturb them; bare SimPy would need an
-event for each. The last line is
+Both are timed in this one run on this machine, in CPU seconds of this one process, so the
+ratio is meaningful on a shared, noisy machine where absolute seconds are not. The event count
+is every discrete event of the model: SimPy's, the stage ends decided in the sellers'
+pipelines, the stage ends settled when scheduled because no skill could change their outcome
+(sim.people.Pipeline.schedule), and the sessions settled when planned because nothing could
+disturb them; bare SimPy would need an event for each. The last line is
 ``overhead_vs_bare_simpy=<ratio>`` (target: at most 2.0).
 
     python benchmarks/engine.py [--replications N] [--scenario FILE]
@@ -40,9 +40,9 @@ def bare_simpy(events: int, processes: int = 300, seed: int = 0) -> float:
 
     for p in range(processes):
         env.process(worker(p * 13))
-    start = time.perf_counter()
+    start = time.process_time()
     env.run()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def main() -> None:
@@ -63,10 +63,10 @@ def main() -> None:
         # does not land on one side only.
         best_model = best_bare = float("inf")
         for _ in range(args.repeat):
-            start = time.perf_counter()
+            start = time.process_time()
             rep = Replication(scenario, 1, r)
             rep.run()
-            best_model = min(best_model, time.perf_counter() - start)
+            best_model = min(best_model, time.process_time() - start)
             best_bare = min(best_bare, bare_simpy(rep.events, seed=r))
         model_s += best_model
         bare_s += best_bare

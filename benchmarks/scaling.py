@@ -1,6 +1,10 @@
-"""Cost against team size: wall time per replication for 48, 192 and 768 reps, and the fitted
+"""Cost against team size: time per replication for 48, 192 and 768 reps, and the fitted
 exponent of time ~ reps^k (target k <= 1.1: cost linear in team size), then one replication of a
 1,000-rep team over 156 weeks (target: 10 s here).
+
+Times are the process's CPU seconds (a replication runs on one core, so this is its wall time
+less the moments a shared machine gave the core to someone else), best of several runs; small
+teams, whose runs are short and noisier, get more runs.
 
     python benchmarks/scaling.py
 """
@@ -18,20 +22,20 @@ from sim.model import Replication
 def seconds(scenario, repeat: int = 2) -> float:  # type: ignore[no-untyped-def]
     best = math.inf
     for r in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         Replication(scenario, 0, r).run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
 def main() -> None:
     ref = reference()
     Replication(ref, 0, 0).run()  # warm caches
-    sizes = [8, 32, 128]  # managers of 6 reps: 48, 192, 768 reps
+    sizes = {8: 6, 32: 3, 128: 2}  # managers of 6 reps (48, 192, 768 reps): runs
     xs, ys = [], []
-    for m in sizes:
+    for m, repeat in sizes.items():
         s = variant(ref, team={"managers": m})
-        t = seconds(s)
+        t = seconds(s, repeat)
         reps = m * ref.team.reps_per_manager
         xs.append(math.log(reps))
         ys.append(math.log(t))

@@ -18,7 +18,10 @@ events (:mod:`sim.events`), and what concerns one seller only waits in the selle
   out by its focus policy.
 * **Leads** are candidate arrivals at the nominal rate, each kept with the probability that equals
   the share of the rep's selling hours left that week after coaching and training (thinning).
-* **Deals** (see :mod:`sim.people`) cost one pipeline entry per stage reached.
+* **Deals** (see :mod:`sim.people`) cost a pipeline entry only for the stage ends the seller's
+  skill may decide and for their close; the rest are settled when scheduled.
+* Each **week** closes in one step: the calendars close and plan the next week, then each rep is
+  visited once (pipeline advanced, skill sampled, training given, leads opened).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The people and the deals: reps with skills that fade and grow, managers who sell, deals that
 move through the stages.
 
-A :class:`Deal` is not a SimPy process: it is a small object waiting in its seller's
-:class:`Pipeline` for the end of its stage, one entry per stage it reaches. Whether it advances
-is decided at the end of each stage from its seller's skill *at that moment* (evaluated lazily,
-see :mod:`sim.dynamics`) and from uniforms it drew when it was created.
+A :class:`Deal` is not a SimPy process: it is a small record waiting in its seller's
+:class:`Pipeline` for the end of a stage whose outcome the seller's skill may decide. Whether it
+advances is decided at the end of each stage from its seller's skill *at that moment* (evaluated
+lazily, see :mod:`sim.dynamics`) and from uniforms it drew when it was created; a stage end no
+skill could decide otherwise is settled when the deal reaches the stage.
 """
 
 from __future__ import annotations
