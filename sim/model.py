@@ -284,7 +284,7 @@ class Coach:
         rep's stage ends, when the rep is next advanced: nothing outside the rep reads its
         skill or its deals, so applying it later gives what applying it at ``t`` would.
         """
-        self.reps[pos].later(t, LaterSession(self, pos, held_share))
+        self.reps[pos].later(t, self, pos, held_share)
 
     def effect(self, pos: int, t: float, held_share: float) -> None:
         """The effect of one session on rep ``pos`` at ``t``, its deals as they stand at ``t``."""
@@ -316,21 +316,6 @@ class Coach:
         e = dyn.session_effect(quality, rep.readiness, self.fit, held_share * self._formal_dose)
         if e > 0.0:
             rep.reinforce(self.scope, t, e, self._dyn)
-
-
-class LaterSession:
-    """A session's effect waiting in its rep's pipeline (see :meth:`Coach.apply_later`)."""
-
-    __slots__ = ("coach", "held_share", "pos")
-
-    def __init__(self, coach: Coach, pos: int, held_share: float) -> None:
-        self.coach = coach
-        self.pos = pos
-        self.held_share = held_share
-
-    def handle(self, t: float) -> None:
-        """The session ends at ``t``: apply the share of it that was held."""
-        self.coach.effect(self.pos, t, self.held_share)
 
 
 class Manager(Coach):
@@ -547,7 +532,7 @@ class Manager(Coach):
             self._sessions_held[week] += 1.0
             run.settled_events += 1  # a session with no SimPy event of its own
             pos = order[self._i]
-            reps[pos].later(end, LaterSession(self, pos, 1.0))
+            reps[pos].later(end, self, pos, 1.0)
             self._i += 1
             now = end
         self._pending = None

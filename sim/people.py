@@ -27,11 +27,12 @@ if TYPE_CHECKING:
     from sim.model import Replication
 
 
-class Pending(Protocol):
-    """A session's effect waiting in a seller's pipeline (see :meth:`Pipeline.later`)."""
+class SessionCoach(Protocol):
+    """Whoever held a session whose effect waits in a seller's pipeline (see
+    :meth:`Pipeline.later`)."""
 
-    def handle(self, t: float) -> None:
-        """Its moment, ``t``, has come."""
+    def effect(self, pos: int, t: float, held_share: float) -> None:
+        """The session with its rep ``pos`` ended at ``t``, ``held_share`` of it held."""
         ...
 
 
@@ -85,8 +86,9 @@ class Pipeline:
         """Deals not yet won or lost, as of the last :meth:`advance_to`; kept only when some
         coach centres sessions on open deals (micro-coaching)."""
         self.pending: list[tuple[float, int, Any]] = []
-        """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0) or a
-        session's effect (key: -1, -2, ... in the order they were planned)."""
+        """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0), or a
+        session's effect (key: -1, -2, ... in the order they were planned; item: (coach, rep
+        position, share held))."""
         self._sessions = 0
         self.sure: tuple[list[float], list[float]] | None = None
         """Per stage, the logits below which a deal surely advances and at or above which it
@@ -143,10 +145,10 @@ class Pipeline:
         if t < horizon:
             heappush(self.pending, (t, key, deal))
 
-    def later(self, t: float, item: Pending) -> None:
-        """Queue a session's effect, ``item.handle(t)``, for time ``t``."""
+    def later(self, t: float, coach: SessionCoach, pos: int, held_share: float) -> None:
+        """Queue the effect of a session ending at ``t``: ``coach.effect(pos, t, held_share)``."""
         self._sessions -= 1
-        heappush(self.pending, (t, self._sessions, item))
+        heappush(self.pending, (t, self._sessions, (coach, pos, held_share)))
 
     def advance_to(self, until: float) -> None:
         """Process everything due before ``until``, in time order.
@@ -171,8 +173,9 @@ class Pipeline:
         n = 0
         while pending and pending[0][0] < until:
             t, key, deal = heappop(pending)
-            if key < 0:
-                deal.handle(t)  # a session's effect (counted as an event where it was held)
+            if key < 0:  # a session's effect (counted as an event where it was held)
+                coach, pos, held_share = deal
+                coach.effect(pos, t, held_share)
                 continue
             n += 1
             k = deal.stage
