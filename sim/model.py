@@ -509,7 +509,7 @@ class Manager(Coach):
         dur = self.session_days
         week = self._week
         week_end = (week + 1) * DAYS
-        order, reps = self._order, self.reps
+        order = self._order
         while self._i < len(order):
             start = week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
             begin = max(now, start)
@@ -531,8 +531,7 @@ class Manager(Coach):
             self._coaching_hours[week] += (end - begin) * self._hours_per_day  # in its week
             self._sessions_held[week] += 1.0
             run.settled_events += 1  # a session with no SimPy event of its own
-            pos = order[self._i]
-            reps[pos].later(end, self, pos, 1.0)
+            self.apply_later(order[self._i], end)
             self._i += 1
             now = end
         self._pending = None
