@@ -180,7 +180,7 @@ class Pipeline:
             n += 1
             k = deal.stage
             i = deal.base + k
-            w = int(t // 5)
+            w = int(t // DAYS)
             exits[w] += 1.0
             x = ability + c[k]
             fk = f[k]
