@@ -17,10 +17,10 @@ from scipy.special import ndtri
 _EPS = 1e-12
 
 
-def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
-    """(mu, sigma) of the lognormal with this mean and coefficient of variation."""
-    sigma2 = math.log1p(cv * cv)
-    return math.log(mean) - 0.5 * sigma2, math.sqrt(sigma2)
+def lognormal_params(mean: np.ndarray, cv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma) of the lognormal with this mean and coefficient of variation (elementwise)."""
+    sigma2 = np.log1p(cv * cv)
+    return np.log(mean) - 0.5 * sigma2, np.sqrt(sigma2)
 
 
 def lognormal_from_uniform(
@@ -33,8 +33,7 @@ def lognormal_from_uniform(
     means, cvs = np.broadcast_arrays(np.asarray(mean, dtype=float), np.asarray(cv, dtype=float))
     if means.ndim == 0 and cvs == 0.0:
         return np.full(np.shape(u), float(mean))  # type: ignore[arg-type]
-    sigma2 = np.log1p(cvs * cvs)
-    mu, sd = np.log(means) - 0.5 * sigma2, np.sqrt(sigma2)
+    mu, sd = lognormal_params(means, cvs)
     values = np.exp(mu + sd * ndtri(np.clip(u, _EPS, 1.0 - _EPS)))
     return np.where(cvs == 0.0, means, values) if np.any(cvs == 0.0) else values
 
