@@ -154,9 +154,10 @@ class Pipeline:
         """Process everything due before ``until``, in time order.
 
         A stage end is decided here, on the hot path of the simulation: the deal advances when
-        the logit of its uniform is below ``logit(base) + stage_logit + boost``, the same
-        decision as ``u < sigmoid(...)`` (:func:`sim.dynamics.conversion_probability`) without
-        an ``exp``; :meth:`stage_logit` is written out (tests check they agree).
+        the logit of its uniform is below ``logit(base) + ability + learned - dip + boost``,
+        the same decision as ``u < sigmoid(...)`` (:func:`sim.dynamics.conversion_probability`)
+        without an ``exp``; :func:`sim.dynamics.learned` and :func:`sim.dynamics.dip` are
+        written out (a test checks the decision against them).
         """
         pending = self.pending
         if not pending or pending[0][0] >= until:
@@ -211,21 +212,6 @@ class Pipeline:
         if f == 0.0:
             return self.c[k]
         return self.c[k] + f * math.exp(-(t - self.tl[k]) / self.s[k])
-
-    def stage_logit(self, stage: int, t: float) -> float:
-        """Ability plus learned skill minus the post-training dip, at ``t``.
-
-        :func:`sim.dynamics.learned` and :func:`sim.dynamics.dip` written out, as
-        :meth:`advance_to` does (tests check they agree).
-        """
-        x = self.ability + self.c[stage]
-        f = self.f[stage]
-        if f != 0.0:
-            x += f * math.exp((self.tl[stage] - t) / self.s[stage])
-        depth = self.dip_depth
-        if depth != 0.0 and t >= self.t_train_days:
-            x -= depth * math.exp((self.t_train_days - t) / self.dip_recovery_days)
-        return x
 
     def won(self, list_value_usd: float, t: float) -> None:
         """A deal won at ``t``: its value less the discount the closing skill leaves."""

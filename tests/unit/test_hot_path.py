@@ -18,31 +18,12 @@ nonneg = st.floats(min_value=0.0, max_value=1.0)
 times = st.floats(min_value=0.0, max_value=500.0)
 
 
-@given(
-    nonneg,
-    nonneg,
-    times,
-    st.floats(min_value=1.0, max_value=300.0),
-    times,
-    st.floats(min_value=0.0, max_value=1.0),
-    st.floats(min_value=1.0, max_value=30.0),
-    st.floats(min_value=0.0, max_value=100.0),
-)
-def test_stage_logit_is_ability_plus_learned_minus_dip(
-    cons: float,
-    fresh: float,
-    t_last: float,
-    stability: float,
-    t_train: float,
-    depth: float,
-    recovery: float,
-    later: float,
+@given(nonneg, nonneg, times, st.floats(min_value=1.0, max_value=300.0), times)
+def test_learned_is_sim_dynamics_learned(
+    cons: float, fresh: float, t_last: float, stability: float, later: float
 ) -> None:
     REP.set_state(1, (cons, fresh, t_last, stability))
-    REP.t_train_days, REP.dip_depth, REP.dip_recovery_days = t_train, depth, recovery
-    t = max(t_last, t_train) + later
-    expected = REP.ability + dyn.learned(REP.state(1), t) - dyn.dip(depth, t_train, recovery, t)
-    assert math.isclose(REP.stage_logit(1, t), expected, rel_tol=1e-12, abs_tol=1e-12)
+    t = t_last + later
     assert math.isclose(REP.learned(1, t), dyn.learned(REP.state(1), t), abs_tol=1e-12)
 
 
