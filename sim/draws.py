@@ -75,6 +75,28 @@ class DealDraws:
     """(candidates,) list values."""
 
 
+def deal_uniforms(gen: np.random.Generator, n: int, stages: int) -> np.ndarray:
+    """``n`` candidates' deal uniforms, ``2 * stages + 1`` per row in a fixed layout: stage
+    durations, stage outcomes, value."""
+    return gen.random((n, 2 * stages + 1))
+
+
+def deals_from_uniforms(
+    u: np.ndarray,
+    duration_means: list[float],
+    duration_cvs: list[float],
+    value_mean: float,
+    value_cv: float,
+) -> DealDraws:
+    """The deals of rows of :func:`deal_uniforms` (from one stream or many stacked)."""
+    s = len(duration_means)
+    return DealDraws(
+        lognormal_from_uniform(u[:, :s], duration_means, duration_cvs),
+        u[:, s : 2 * s],
+        lognormal_from_uniform(u[:, 2 * s], value_mean, value_cv),
+    )
+
+
 def deal_draws(
     gen: np.random.Generator,
     n: int,
@@ -83,11 +105,11 @@ def deal_draws(
     value_mean: float,
     value_cv: float,
 ) -> DealDraws:
-    """Draw ``n`` candidates' deals: ``2 * stages + 1`` uniforms per row, in a fixed layout."""
-    s = len(duration_means)
-    u = gen.random((n, 2 * s + 1))
-    return DealDraws(
-        lognormal_from_uniform(u[:, :s], duration_means, duration_cvs),
-        u[:, s : 2 * s],
-        lognormal_from_uniform(u[:, 2 * s], value_mean, value_cv),
+    """Draw ``n`` candidates' deals from one stream."""
+    return deals_from_uniforms(
+        deal_uniforms(gen, n, len(duration_means)),
+        duration_means,
+        duration_cvs,
+        value_mean,
+        value_cv,
     )

@@ -40,9 +40,10 @@ from simpy.events import Event
 from sim import dynamics as dyn
 from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario, Training
-from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
+from sim.draws import lognormal_from_uniform, poisson_arrivals
 from sim.events import Call, call_at, call_in
-from sim.people import DAYS, Deal, ManagerSeller, Pipeline, Rep
+from sim.leads import LeadTable
+from sim.people import DAYS, ManagerSeller, Pipeline, Rep
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
 from sim.results import Recorder, summary_row, weekly_frame
 from sim.rng import Purpose, UniformBlock, stream
@@ -66,132 +67,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-class LeadSource:
-    """A seller's candidate leads for the whole horizon, indexed by week.
-
-    Draws are made in one block per seller and turned into Python floats a quarter at a time, so
-    the event loop never touches numpy and a large team never holds every future lead's floats
-    at once (a third of a replication's memory, and memory is what slows a large team). A
-    stage's uniform is kept as its logit: a deal advances when its logit-scale score exceeds it,
-    which is the same decision as ``u < sigmoid(score)`` without an ``exp``.
-    """
-
-    CHUNK_WEEKS = 13
-    """Weeks of candidates converted to Python floats at a time."""
-
-    __slots__ = (
-        "_chunk",
-        "_durations",
-        "_first",
-        "_logit_u",
-        "_thin_u",
-        "_times",
-        "_values",
-        "durations",
-        "logit_u",
-        "n_stages",
-        "thin_u",
-        "times",
-        "values",
-        "week_start",
-    )
-
-    def __init__(
-        self,
-        seed: int,
-        replication: int,
-        leads: Purpose,
-        deals: Purpose,
-        entity: int,
-        rate_per_day: float,
-        run: Replication,
-    ) -> None:
-        s = run.scenario
-        weeks = run.sim_weeks
-        times, extra = poisson_arrivals(
-            stream(seed, replication, leads, entity), rate_per_day, weeks * DAYS
-        )
-        self.times = times
-        """Arrival time of each candidate lead, days."""
-        self.thin_u = extra[:, 0]
-        """Each candidate's uniform: kept if below the share of selling time left."""
-        self.week_start: list[int] = np.searchsorted(
-            times, DAYS * np.arange(weeks + 1), side="left"
-        ).tolist()
-        d = deal_draws(
-            stream(seed, replication, deals, entity),
-            len(times),
-            [st.duration_mean_days for st in s.stages],
-            [st.duration_cv for st in s.stages],
-            s.deal_value.mean_usd,
-            s.deal_value.cv,
-        )
-        self.n_stages = len(s.stages)
-        self.durations = d.durations_days
-        self.logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)  # -inf for u = 0 (see _build)
-        self.values = d.value_usd
-        self._chunk = -1
-        self._first = 0
-        self._times: list[float] = []
-        self._thin_u: list[float] = []
-        self._durations: list[float] = []
-        self._logit_u: list[float] = []
-        self._values: list[float] = []
-
-    def _load(self, chunk: int) -> None:
-        """Convert the candidates of weeks ``[13 chunk, 13 (chunk + 1))`` to Python floats."""
-        ws = self.week_start
-        first = ws[min(chunk * self.CHUNK_WEEKS, len(ws) - 1)]
-        last = ws[min((chunk + 1) * self.CHUNK_WEEKS, len(ws) - 1)]
-        self._chunk, self._first = chunk, first
-        self._times = self.times[first:last].tolist()
-        self._thin_u = self.thin_u[first:last].tolist()
-        # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
-        self._durations = self.durations[first:last].ravel().tolist()
-        self._logit_u = self.logit_u[first:last].ravel().tolist()
-        self._values = self.values[first:last].tolist()
-
-    def open_week(
-        self, seller: Pipeline, week: int, share: float, open_at: float | None = None
-    ) -> int:
-        """Create the deals of the week's candidates kept with probability ``share``.
-
-        A deal sure to fall at the end of its first stage (see :meth:`Pipeline.schedule`) is
-        tallied then and there, and a deal whose first stage ends after the horizon is not
-        made (unless it may be coached): most leads never need an object.
-        """
-        if week // self.CHUNK_WEEKS != self._chunk:
-            self._load(week // self.CHUNK_WEEKS)
-        kept = settled = 0
-        thin_u, times = self._thin_u, self._times
-        durations, logit_u, values = self._durations, self._logit_u, self._values
-        first, n = self._first, self.n_stages
-        run = seller.run
-        horizon, exits = run.horizon_days, run.recorder.exits
-        # Without sure outcomes (micro-coaching), every deal is made: an open deal can be the
-        # one a session centres on, even if its first stage ends after the horizon.
-        sure = seller.sure
-        falls_from = sure[1][0] if sure is not None else math.inf
-        if sure is None:
-            horizon = math.inf
-        for j in range(self.week_start[week], self.week_start[week + 1]):
-            row = j - first
-            if thin_u[row] < share:
-                kept += 1
-                opened = times[row] if open_at is None else open_at
-                base = row * n
-                t = opened + durations[base]
-                if t >= horizon:
-                    continue
-                if logit_u[base] >= falls_from:
-                    exits[int(t // DAYS)] += 1.0
-                    settled += 1
-                    continue
-                Deal(seller, j, opened, durations, logit_u, base, values[row])
-        run.settled_events += settled
-        return kept
 
 
 class Coach:
@@ -358,15 +233,6 @@ class Manager(Coach):
             - m.meetings_per_week * m.meeting_mean_hours
         )
         self.fit_per_week = max(0, math.floor(free / self.session_hours + 1e-9))
-        self.leads = LeadSource(
-            run.seed,
-            run.replication,
-            Purpose.MANAGER_LEADS,
-            Purpose.MANAGER_DEALS,
-            index,
-            m.own_leads_per_week / DAYS,
-            run,
-        )
         times, extra = poisson_arrivals(
             stream(run.seed, run.replication, Purpose.MEETINGS, index),
             m.meetings_per_week / DAYS,
@@ -637,8 +503,8 @@ class Manager(Coach):
         rec.add("mgr_selling_hours", week, selling)
         rec.add("mgr_idle_hours", week, capacity - meeting - coaching - admin - selling)
         if m.selling_hours_per_week > 0 and week + 1 < run.sim_weeks:
-            share = selling / m.selling_hours_per_week
-            self.leads.open_week(self.seller, week, share, open_at=run.env.now)
+            # The week's own leads open now, kept with the share of selling time it had.
+            run.manager_leads.open(self.index, week, selling / m.selling_hours_per_week)
 
 
 class OutsideCoach(Coach):
@@ -761,18 +627,24 @@ class Replication:
         # Better sellers build more pipeline; the lognormal factor keeps the team mean rate.
         eps = s.team.ability_lead_elasticity
         rate = s.leads.per_rep_per_week / DAYS * math.exp(-0.5 * (eps * self.sigma) ** 2)
-        self.lead_sources = [
-            LeadSource(
-                seed,
-                replication,
-                Purpose.REP_LEADS,
-                Purpose.REP_DEALS,
-                r.index,
-                rate * math.exp(eps * r.ability),
-                self,
-            )
-            for r in self.reps
-        ]
+        self.rep_leads = LeadTable(
+            self,
+            self.reps,
+            [r.index for r in self.reps],
+            [rate * math.exp(eps * r.ability) for r in self.reps],
+            Purpose.REP_LEADS,
+            Purpose.REP_DEALS,
+            count_leads=True,
+        )
+        self.manager_leads = LeadTable(
+            self,
+            [m.seller for m in self.managers],
+            range(n_mgr),
+            [s.managers.own_leads_per_week / DAYS] * n_mgr,
+            Purpose.MANAGER_LEADS,
+            Purpose.MANAGER_DEALS,
+            open_at_week_end=True,
+        )
         self.training_hours = self._training_hours()
         self._training_by_week: dict[int, list[tuple[Training, Sequence[int]]]] = {}
         """Trainings by the simulation week they start, with the stages they cover."""
@@ -841,6 +713,8 @@ class Replication:
             self._turn_week(week)
             yield self.env.timeout(DAYS)
         self._turn_week(self.sim_weeks)
+        self.rep_leads.flush()
+        self.manager_leads.flush()
 
     def _turn_week(self, week: int) -> None:
         """Close week ``week - 1`` (if any) and open week ``week`` (if any), at its start.
@@ -870,9 +744,9 @@ class Replication:
         skill = [0.0] * n_stages
         training = self._training_by_week.get(week, ()) if opening else ()
         selling = s.team.selling_hours_per_week
-        kept = 0
         exp = math.exp
-        for rep, src, hours in zip(self.reps, self.lead_sources, booked, strict=True):
+        leads = self.rep_leads
+        for i, (rep, hours) in enumerate(zip(self.reps, booked, strict=True)):
             rep.advance_to(t)
             if sample:
                 # Rep.learned written out: it runs for every rep, stage and week.
@@ -883,7 +757,7 @@ class Replication:
             for tr, ks in training:
                 self._train(rep, tr, ks, t)
             if opening:
-                kept += src.open_week(rep, week, max(0.0, 1.0 - hours / selling))
+                leads.open(i, week, max(0.0, 1.0 - hours / selling))
         if sample:
             for k in range(n_stages):
                 rec.skill[k][closing] = skill[k] / len(self.reps)
@@ -892,7 +766,6 @@ class Replication:
                 rec.add(
                     "training_usd", week, tr.fixed_cost_usd + tr.cost_per_rep_usd * len(self.reps)
                 )
-            rec.add("leads", week, kept)
             rec.add("rep_training_hours", week, self.training_hours[week] * len(self.reps))
 
     def _train(self, rep: Rep, tr: Training, stages: Sequence[int], t: float) -> None:

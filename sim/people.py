@@ -313,20 +313,20 @@ class ManagerSeller(Pipeline):
 class Deal:
     """One opportunity: it moves through the stages or is lost, and books its value if won.
 
-    A deal is a record; its seller's :meth:`Pipeline.advance_to` decides each stage end.
+    A deal is a record, made by :class:`sim.leads.LeadTable` and queued in its seller's
+    pipeline, whose :meth:`Pipeline.advance_to` decides each stage end.
     """
 
     __slots__ = ("base", "boost", "durations", "logit_u", "open_days", "stage", "value")
 
     def __init__(
         self,
-        seller: Pipeline,
-        ident: int,
         open_days: float,
         durations: list[float],
         logit_u: list[float],
         base: int,
         value: float,
+        stage: int = 0,
     ) -> None:
         self.open_days = open_days
         """When the lead arrived; a deal is visible to coaching from then on."""
@@ -338,12 +338,7 @@ class Deal:
         self.base = base
         self.value = value
         """List value, USD."""
-        self.stage = 0
+        self.stage = stage
         """Index of the current stage."""
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
-        if seller.open_deals is not None:
-            seller.open_deals.append(self)
-        # Keyed by the candidate lead it came from (``ident``), which orders a seller's stage
-        # ends due at the same time.
-        seller.schedule(self, ident, open_days + durations[base])

@@ -105,10 +105,11 @@ def test_less_selling_time_keeps_a_subset_of_the_same_leads() -> None:
     s = small()
     r_full = Replication(s, 2, 0)
     r_less = Replication(s, 2, 0)
-    src_full, src_less = r_full.lead_sources[0], r_less.lead_sources[0]
-    kept_full = {j for j in range(len(src_full.times)) if src_full.thin_u[j] < 1.0}
-    kept_less = {j for j in range(len(src_less.times)) if src_less.thin_u[j] < 0.8}
-    assert src_full.times.tolist() == src_less.times.tolist()
+    times_full, thin_full = r_full.rep_leads.candidates(0)
+    times_less, thin_less = r_less.rep_leads.candidates(0)
+    kept_full = {j for j, u in enumerate(thin_full) if u < 1.0}
+    kept_less = {j for j, u in enumerate(thin_less) if u < 0.8}
+    assert times_full.tolist() == times_less.tolist()
     assert kept_less <= kept_full
     assert 0.7 < len(kept_less) / len(kept_full) < 0.9
 

@@ -62,7 +62,8 @@ def test_a_stage_end_advances_exactly_when_the_score_beats_the_uniform(
         - dyn.dip(depth, t_train, recovery, t)
     )
     # Stage 0 always passes and ends at once; stage 1 is decided at t; stage 2 ends later.
-    deal = Deal(rep, 0, opened, [0.0, duration, 50.0, 50.0], [-math.inf, score + margin], 0, 1.0)
+    deal = Deal(opened, [0.0, duration, 50.0, 50.0], [-math.inf, score + margin], 0, 1.0)
+    rep.schedule(deal, 0, opened + 0.0)
     rep.advance_to(t + 1e-9)
     assert (deal.stage == 2) == (margin < 0), "advanced although the uniform was above the score"
     assert len(rep.pending) == (1 if margin < 0 else 0)

@@ -1,0 +1,258 @@
+"""Candidate leads, and the first steps of their deals, for a group of sellers at once.
+
+Every seller draws its candidates from its own streams (see :mod:`sim.rng`), so a candidate
+is the same whatever else the scenario changes. But the work on them is done for the whole
+group (the reps, or the managers) in a few numpy calls per quarter, in one table ordered by
+week and then seller:
+
+* the draws are converted (lognormal durations and values, logits of the stage uniforms) in
+  one call per column instead of one per seller;
+* a quarter's candidates are turned into Python floats at once, for the event loop;
+* the stage ends no skill can decide (see :meth:`sim.people.Pipeline.schedule`) are walked for
+  every candidate at once: where each candidate's deal would first need its seller's skill (or
+  surely falls, or runs past the horizon), and the weeks of the stage ends before that.
+
+Each week, a seller's :meth:`LeadTable.open` keeps each candidate with the probability of the
+share of selling time left (thinning) and makes a :class:`~sim.people.Deal` only for a kept
+candidate whose walk ends waiting for the seller's skill. The tallies of the stage ends settled
+on the way, and the count of kept leads, are added for the quarter in one go when it is done
+(:meth:`LeadTable.flush`): they are weekly counts, read only after the run. The outcome is
+exactly that of making every kept deal and walking it one stage end at a time (a test runs
+replications both ways).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from heapq import heappush
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.draws import deal_uniforms, deals_from_uniforms, poisson_arrivals
+from sim.people import DAYS, Deal, Pipeline
+from sim.rng import Purpose, stream
+
+if TYPE_CHECKING:
+    from sim.model import Replication
+
+
+class LeadTable:
+    """The candidate leads of a group of sellers over the whole horizon, week by week."""
+
+    CHUNK_WEEKS = 13
+    """Weeks of candidates prepared (walked, converted to Python floats) at a time."""
+
+    def __init__(
+        self,
+        run: Replication,
+        sellers: Sequence[Pipeline],
+        entities: Sequence[int],
+        rates_per_day: Sequence[float],
+        leads: Purpose,
+        deals: Purpose,
+        open_at_week_end: bool = False,
+        count_leads: bool = False,
+    ) -> None:
+        """``sellers[i]`` draws from streams ``(leads, entities[i])`` and ``(deals, ...)`` at
+        ``rates_per_day[i]``. A lead opens when it arrives, or with ``open_at_week_end`` (a
+        manager's, taken up when the week's calendar closes) at the end of its week.
+        ``count_leads`` adds the kept candidates to the weekly ``leads`` column."""
+        s = run.scenario
+        self.run = run
+        self.sellers = list(sellers)
+        self.count_leads = count_leads
+        weeks = run.sim_weeks
+        n_stages = len(s.stages)
+        self.n_stages = n_stages
+        # Each list starts with an empty piece, so a group without candidates needs no case.
+        times: list[np.ndarray] = [np.empty(0)]
+        thin: list[np.ndarray] = [np.empty(0)]
+        uniforms: list[np.ndarray] = [np.empty((0, 2 * n_stages + 1))]
+        owner: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
+        ident: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
+        for pos, (entity, rate) in enumerate(zip(entities, rates_per_day, strict=True)):
+            t, extra = poisson_arrivals(
+                stream(run.seed, run.replication, leads, entity), rate, weeks * DAYS
+            )
+            times.append(t)
+            thin.append(extra[:, 0])
+            uniforms.append(
+                deal_uniforms(stream(run.seed, run.replication, deals, entity), len(t), n_stages)
+            )
+            owner.append(np.full(len(t), pos, dtype=np.intp))
+            ident.append(np.arange(len(t), dtype=np.intp))
+        all_times = np.concatenate(times)
+        # Week w holds the arrivals in [5w, 5(w + 1)).
+        week = np.searchsorted(DAYS * np.arange(weeks + 1), all_times, side="right") - 1
+        # Week-major, then seller, then candidate (the concatenation is seller-major).
+        order = np.argsort(week * len(self.sellers) + np.concatenate(owner), kind="stable")
+        u = np.concatenate(uniforms)[order]
+        d = deals_from_uniforms(
+            u,
+            [st.duration_mean_days for st in s.stages],
+            [st.duration_cv for st in s.stages],
+            s.deal_value.mean_usd,
+            s.deal_value.cv,
+        )
+        self.week = week[order]
+        self.times = all_times[order]
+        """Arrival time of each candidate, days."""
+        self.owner = np.concatenate(owner)[order]
+        """Position of each candidate's seller in ``sellers``."""
+        self.ident = np.concatenate(ident)[order]
+        """Index of each candidate among its seller's, in arrival order: it orders the seller's
+        stage ends due at the same time."""
+        self.thin_u = np.concatenate(thin)[order]
+        """Each candidate's uniform: kept if below the share of selling time left."""
+        self.opened = (self.week + 1) * DAYS if open_at_week_end else self.times
+        self.durations = d.durations_days
+        self.logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)  # -inf for u = 0
+        self.values = d.value_usd
+        self.week_start: list[int] = np.searchsorted(
+            self.week, np.arange(weeks + 1), side="left"
+        ).tolist()
+        sure = [seller.sure for seller in self.sellers]
+        self.settles = bool(sure) and all(b is not None for b in sure)
+        """Whether sure stage ends are settled on the way (see Pipeline.sure)."""
+        if self.settles:
+            self._advance_below = np.array([b[0] for b in sure if b is not None])
+            self._falls_from = np.array([b[1] for b in sure if b is not None])
+        self._chunk = -1
+        self._prepare_empty()
+
+    def candidates(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
+        """(arrival times, thinning uniforms) of seller ``pos``'s candidates, in arrival order."""
+        mine = self.owner == pos
+        return self.times[mine], self.thin_u[mine]
+
+    def _prepare_empty(self) -> None:
+        self._lo = self._hi = self._w0 = 0
+        self._shares: list[float] = []
+        self._thin: list[float] = []
+        self._durations: list[float] = []
+        self._logit: list[float] = []
+        self._values: list[float] = []
+        self._opened: list[float] = []
+        self._ident: list[int] = []
+        self._q_start: list[int] = [0]
+        self._q_row: list[int] = []
+        self._q_stage: list[int] = []
+        self._q_time: list[float] = []
+
+    def _load(self, chunk: int) -> None:
+        """Prepare the candidates of weeks ``[13 chunk, 13 (chunk + 1))``."""
+        run = self.run
+        n, n_sellers = self.n_stages, len(self.sellers)
+        w0 = chunk * self.CHUNK_WEEKS
+        w1 = min(w0 + self.CHUNK_WEEKS, run.sim_weeks)
+        lo, hi = self.week_start[w0], self.week_start[w1]
+        self._chunk, self._lo, self._hi, self._w0 = chunk, lo, hi, w0
+        self._shares = [0.0] * ((w1 - w0) * n_sellers)
+        """Share of selling time left per (week, seller) of the chunk, as opened."""
+        self._thin = self.thin_u[lo:hi].tolist()
+        # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
+        self._durations = self.durations[lo:hi].ravel().tolist()
+        self._logit = self.logit_u[lo:hi].ravel().tolist()
+        self._values = self.values[lo:hi].tolist()
+        self._opened = self.opened[lo:hi].tolist()
+        self._ident = self.ident[lo:hi].tolist()
+        durations, logit_u = self.durations[lo:hi], self.logit_u[lo:hi]
+        owner = self.owner[lo:hi]
+        rows = np.arange(hi - lo)
+        # Stage end times, added up stage by stage as the pipeline would.
+        ends = np.cumsum(np.column_stack((self.opened[lo:hi], durations)), axis=1)[:, 1:]
+        if self.settles:
+            # Walk the stage ends no skill can decide: stop at the first one that is not a sure
+            # advance (the last stage's is never: the close needs the closing skill) or that
+            # falls after the horizon.
+            advances = logit_u < self._advance_below[owner]
+            advances[:, -1] = False
+            before = ends < run.horizon_days
+            stop = np.argmax(~(advances & before), axis=1)
+            at_stop = before[rows, stop]
+            falls = at_stop & (logit_u[rows, stop] >= self._falls_from[owner, stop])
+            queue = at_stop & ~falls
+            self._walk = (
+                np.arange(n) < stop[:, None],  # settled advances
+                np.floor_divide(ends, DAYS).astype(np.intp),  # their weeks
+                falls,  # settled falls, at the stop
+                stop,
+            )
+        else:
+            # Every kept candidate becomes a deal, queued at its first stage end.
+            stop = np.zeros(hi - lo, dtype=np.intp)
+            queue = np.ones(hi - lo, dtype=bool)
+        q = np.flatnonzero(queue)
+        group = (self.week[lo:hi] - w0) * n_sellers + owner
+        self._group = group
+        self._q_start = np.searchsorted(
+            group[q], np.arange((w1 - w0) * n_sellers + 1), side="left"
+        ).tolist()
+        self._q_row = q.tolist()
+        self._q_stage = stop[q].tolist()
+        self._q_time = ends[q, stop[q]].tolist()
+
+    def open(self, pos: int, week: int, share: float) -> None:
+        """Open the week-``week`` candidates of seller ``pos``, each kept with ``share``."""
+        if week // self.CHUNK_WEEKS != self._chunk:
+            self.flush()
+            self._load(week // self.CHUNK_WEEKS)
+        g = (week - self._w0) * len(self.sellers) + pos
+        self._shares[g] = share
+        first, last = self._q_start[g], self._q_start[g + 1]
+        if first == last:
+            return
+        seller = self.sellers[pos]
+        thin, q_row = self._thin, self._q_row
+        horizon = self.run.horizon_days
+        pending, open_deals, n = seller.pending, seller.open_deals, self.n_stages
+        for i in range(first, last):
+            row = q_row[i]
+            if thin[row] < share:
+                deal = Deal(
+                    self._opened[row],
+                    self._durations,
+                    self._logit,
+                    row * n,
+                    self._values[row],
+                    self._q_stage[i],
+                )
+                if open_deals is not None:
+                    open_deals.append(deal)
+                t = self._q_time[i]
+                if t < horizon:
+                    heappush(pending, (t, self._ident[row], deal))
+
+    def flush(self) -> None:
+        """Tally the prepared chunk's kept leads and settled stage ends (once it is opened)."""
+        if self._chunk < 0:
+            return
+        run = self.run
+        rec = run.recorder
+        lo, hi = self._lo, self._hi
+        kept = self.thin_u[lo:hi] < np.array(self._shares)[self._group]
+        if self.count_leads:
+            _add(rec.cols["leads"], self.week[lo:hi][kept])
+        if self.settles:
+            advanced, weeks, falls, stop = self._walk
+            advanced, weeks_kept = advanced[kept], weeks[kept]
+            at = weeks_kept[advanced]
+            _add(rec.exits, at)
+            _add(rec.advances, at)
+            _add(rec.qualified, weeks_kept[:, 0][advanced[:, 0]])
+            fell = kept & falls
+            _add(rec.exits, weeks[fell, stop[fell]])
+            run.settled_events += len(at) + int(np.count_nonzero(fell))
+            del self._walk
+        self._chunk = -1
+        self._prepare_empty()
+
+
+def _add(column: list[float], weeks: np.ndarray) -> None:
+    """Add one to ``column`` for each entry of ``weeks``."""
+    if len(weeks) == 0:
+        return
+    counts = np.bincount(weeks)
+    for w in np.flatnonzero(counts).tolist():
+        column[w] += float(counts[w])
