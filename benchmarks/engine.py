@@ -2,9 +2,10 @@
 
 Both are timed in this one run on this machine, in CPU seconds of this one process, so the
 ratio is meaningful on a shared, noisy machine where absolute seconds are not. The event count
-is every discrete event of the model: SimPy's, the stage ends decided in the sellers'
-pipelines, the stage ends settled when scheduled because no skill could change their outcome
-(sim.people.Pipeline.schedule), and the sessions settled when planned because nothing could
+is every discrete event of the model: SimPy's (the week turns), the managers' calendar events
+(each manager's own agenda), the stage ends decided in the sellers' pipelines, the stage ends
+settled when scheduled because no skill could change their outcome (sim.leads,
+sim.people.Pipeline.schedule), and the sessions settled when planned because nothing could
 disturb them; bare SimPy would need an event for each. The last line is
 ``overhead_vs_bare_simpy=<ratio>`` (target: at most 2.0).
 
@@ -57,7 +58,7 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     Replication(scenario, 0, 0).run()  # warm caches (calibration, imports)
     model_s = bare_s = 0.0
-    events = lazy = settled = 0
+    events = calendar = lazy = settled = 0
     for r in range(args.replications):
         # Best of `repeat` for both sides, back to back, so a busy moment on a shared machine
         # does not land on one side only.
@@ -71,11 +72,15 @@ def main() -> None:
         model_s += best_model
         bare_s += best_bare
         events += rep.events
+        calendar += rep.calendar_events
         lazy += rep.lazy_events
         settled += rep.settled_events
     n = args.replications
     print(f"scenario={scenario.name} replications={n} events_per_replication={events // n}")
-    print(f"of_which_in_pipelines={lazy // n} of_which_settled_without_a_queue={settled // n}")
+    print(
+        f"of_which_in_calendars={calendar // n} of_which_in_pipelines={lazy // n}"
+        f" of_which_settled_without_a_queue={settled // n}"
+    )
     print(f"model_s_per_replication={model_s / n:.3f}")
     print(f"bare_simpy_s_per_replication={bare_s / n:.3f}")
     print(f"overhead_vs_bare_simpy={model_s / bare_s:.2f}")

@@ -1,9 +1,10 @@
 """The simulation of one replication: a sales team over a horizon of working weeks.
 
-SimPy's environment keeps the clock: the weeks are a SimPy process, calendars run on light SimPy
-events (:mod:`sim.events`), and what concerns one seller only waits in the seller's pipeline
-(:class:`sim.people.Pipeline`). The maths is in :mod:`sim.dynamics`, the focus policies in
-:mod:`sim.policies`, the draws in :mod:`sim.draws`.
+SimPy's environment keeps the clock: the weeks are a SimPy process. What concerns one manager's
+calendar only waits in the manager's own agenda (:meth:`Manager.run_until`), and what concerns
+one seller only in the seller's pipeline (:class:`sim.people.Pipeline`); both are processed, in
+time order, when the week turns. The maths is in :mod:`sim.dynamics`, the focus policies in
+:mod:`sim.policies`, the draws in :mod:`sim.draws`, the leads in :mod:`sim.leads`.
 
 * Each **manager** has one calendar with one holder at a time (rules of a preemptive resource
   of capacity 1). Leadership
@@ -29,8 +30,9 @@ from __future__ import annotations
 import gc
 import math
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -41,7 +43,6 @@ from sim import dynamics as dyn
 from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario, Training
 from sim.draws import lognormal_from_uniform, poisson_arrivals
-from sim.events import Call, call_at, call_in
 from sim.leads import LeadTable
 from sim.people import DAYS, ManagerSeller, Pipeline, Rep
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
@@ -216,7 +217,13 @@ class Manager(Coach):
         """Lengths (days) of the meetings waiting for the calendar, in arrival order."""
         self._session_waiting = False
         """Whether the week's current session waits for the calendar."""
-        self._pending: Call | None = None
+        self._agenda: list[tuple[float, int, Callable[[int], None]]] = [(0.0, 0, self._start)]
+        """The calendar's events: (time, key, callback), keys in the order they were made."""
+        self._keys = 0
+        self._now = 0.0
+        """The calendar's clock: the time of the event being processed, or of the week turn."""
+        self._pending: int | None = None
+        """Key of the event the week's current session waits for; any other is stale."""
         self._week = 0
         self._order: list[int] = []
         self._i = 0
@@ -249,7 +256,6 @@ class Manager(Coach):
             )
         )
         self._meeting_i = 0
-        call_in(run.env, 0.0, lambda _e: self._next_meeting())
 
     def quality(self, t: float) -> float:
         """Coaching quality at ``t``: trained, untrained, or on the coach-the-coach ramp."""
@@ -279,27 +285,68 @@ class Manager(Coach):
                 hours[w] += (stop - start) * hpd
             start = stop
 
-    # The calendar is a small state machine driven by light events (sim.events): the manager's
-    # time has one holder at a time (a meeting or a coaching session), meetings wait in arrival
-    # order, and at most one session waits behind them. It behaves as a SimPy PreemptiveResource
-    # of capacity 1 with meetings at priority 0 and sessions at priority 1 would (the previous
-    # engine used one; results were identical), at two events per meeting and one or two per
-    # session instead of six to nine.
+    # The calendar is a small state machine driven by its own agenda: the manager's time has one
+    # holder at a time (a meeting or a coaching session), meetings wait in arrival order, and at
+    # most one session waits behind them. It behaves as a SimPy PreemptiveResource of capacity 1
+    # with meetings at priority 0 and sessions at priority 1 would (the first engine used one;
+    # results were identical), at two events per meeting and one or two per session instead of
+    # six to nine. Nothing outside the manager reads or changes the calendar during a week (a
+    # session's effect waits in its rep's pipeline), so the agenda is processed up to each week
+    # turn, in time order, events due at the turn itself after it (as SimPy orders an event made
+    # after the turn's own); tests/sim/test_pipeline.py interleaves every calendar's events and
+    # SimPy's on one clock instead, with the same results.
+
+    def _at(self, t: float, callback: Callable[[int], None]) -> int:
+        """Schedule ``callback(key)`` at ``t``; return the event's key."""
+        self._keys += 1
+        heappush(self._agenda, (t, self._keys, callback))
+        return self._keys
+
+    def _in(self, delay: float, callback: Callable[[int], None]) -> int:
+        return self._at(self._now + delay, callback)
+
+    def next_time(self) -> float:
+        """Time of the calendar's next event (infinity if none)."""
+        return self._agenda[0][0] if self._agenda else math.inf
+
+    def step(self) -> None:
+        """Process the calendar's next event."""
+        t, key, callback = heappop(self._agenda)
+        self._now = t
+        self.run.calendar_events += 1
+        callback(key)
+
+    def run_until(self, until: float) -> None:
+        """Process the events due before ``until`` in time order; the clock is then ``until``."""
+        agenda = self._agenda
+        n = 0
+        while agenda and agenda[0][0] < until:  # Manager.step written out
+            t, key, callback = heappop(agenda)
+            self._now = t
+            n += 1
+            callback(key)
+        self.run.calendar_events += n
+        self._now = until
+
+    def _log(self, event: str) -> None:
+        self.run.log(event, self.index, self._now)
+
+    def _start(self, _key: int) -> None:
+        self._next_meeting()
 
     def _next_meeting(self) -> None:
         i = self._meeting_i
         if i < len(self.meetings):
-            env = self.run.env
-            call_in(env, self.meetings[i][0] - env._now, self._meeting_arrives)
+            self._in(self.meetings[i][0] - self._now, self._meeting_arrives)
 
-    def _meeting_arrives(self, _event: Call) -> None:
+    def _meeting_arrives(self, _key: int) -> None:
         _, length_days, u = self.meetings[self._meeting_i]
         self._meeting_i += 1
         self._next_meeting()
         run = self.run
         preempt = True
         if self.busy == COACHING:
-            w = int(run.env._now // DAYS)
+            w = int(self._now // DAYS)
             run.recorder.add("meeting_clashes", w, 1.0)
             if u < run.scenario.managers.coaching_protection:
                 preempt = False
@@ -316,16 +363,15 @@ class Manager(Coach):
             self._meetings_waiting.append(length_days)
 
     def _meeting_starts(self, length_days: float) -> None:
-        env = self.run.env
-        self.busy, self.busy_since = MEETING, env._now
-        self.run.log("meeting_start", self.index)
-        call_in(env, length_days, self._meeting_ends)
+        self.busy, self.busy_since = MEETING, self._now
+        self._log("meeting_start")
+        self._in(length_days, self._meeting_ends)
 
-    def _meeting_ends(self, _event: Call) -> None:
-        self.account(MEETING, self.busy_since, self.run.env._now)
+    def _meeting_ends(self, _key: int) -> None:
+        self.account(MEETING, self.busy_since, self._now)
         self.busy = None
         self._holder = None
-        self.run.log("meeting_end", self.index)
+        self._log("meeting_end")
         self._grant()
 
     def _grant(self) -> None:
@@ -370,8 +416,7 @@ class Manager(Coach):
     def _next_session(self) -> None:
         """Go on with session ``_i`` of the week and the ones after it."""
         run = self.run
-        env = run.env
-        now = env._now
+        now = self._now
         dur = self.session_days
         week = self._week
         week_end = (week + 1) * DAYS
@@ -382,8 +427,8 @@ class Manager(Coach):
             end = begin + dur
             if not (end < week_end and self._undisturbed(end)):
                 due = max(now, start)
-                if due > env._now:
-                    self._pending = call_at(env, due, self._session_due)
+                if due > self._now:
+                    self._pending = self._at(due, self._session_due)
                 else:
                     self._session_due(None)
                 return
@@ -402,38 +447,35 @@ class Manager(Coach):
             now = end
         self._pending = None
 
-    def _session_due(self, event: Call | None) -> None:
-        if event is not None and event is not self._pending:
+    def _session_due(self, key: int | None) -> None:
+        if key is not None and key != self._pending:
             return
-        now = self.run.env._now
+        now = self._now
         if now > self._latest:
             # An earlier session ran late: this one can no longer end in its week.
             self._session_cancelled("session_not_started")
         elif self._undisturbed(now + self.session_days):
             # No meeting can arrive before it ends: it runs whole.
             self.busy, self.busy_since = COACHING, now
-            self.run.log("session_start", self.index)
-            self._pending = call_in(self.run.env, self.session_days, self._whole_session_ends)
+            self._log("session_start")
+            self._pending = self._in(self.session_days, self._whole_session_ends)
         elif self._holder is None and not self._meetings_waiting:
             self._session_takes_calendar()
         else:
             if self._holder is None:
                 self._grant()  # meetings already waiting go first
             self._session_waiting = True
-            self._pending = call_in(
-                self.run.env, max(0.0, self._latest - now), self._session_deadline
-            )
+            self._pending = self._in(max(0.0, self._latest - now), self._session_deadline)
 
     def _session_takes_calendar(self) -> None:
-        env = self.run.env
         self._holder = COACHING
-        self._begun = env._now
-        self.busy, self.busy_since = COACHING, env._now
-        self.run.log("session_start", self.index)
-        self._pending = call_in(env, self.session_days, self._held_session_ends)
+        self._begun = self._now
+        self.busy, self.busy_since = COACHING, self._now
+        self._log("session_start")
+        self._pending = self._in(self.session_days, self._held_session_ends)
 
-    def _session_deadline(self, event: Call) -> None:
-        if event is not self._pending:
+    def _session_deadline(self, key: int) -> None:
+        if key != self._pending:
             return
         self._session_waiting = False
         self._session_cancelled("session_not_started")
@@ -441,22 +483,22 @@ class Manager(Coach):
     def _session_cancelled(self, log: str | None) -> None:
         self.run.recorder.add("sessions_cancelled", self._week, 1.0)
         if log is not None:
-            self.run.log(log, self.index)
+            self._log(log)
         self._i += 1
         self._next_session()
 
-    def _whole_session_ends(self, _event: Call) -> None:
+    def _whole_session_ends(self, _key: int) -> None:
         """The end of a session that started when no meeting could arrive before its end."""
-        self.run.log("session_end", self.index)
-        self.account(COACHING, self.busy_since, self.run.env._now)
+        self._log("session_end")
+        self.account(COACHING, self.busy_since, self._now)
         self.busy = None
         self._session_held(1.0)
 
-    def _held_session_ends(self, event: Call) -> None:
-        if event is not self._pending:
+    def _held_session_ends(self, key: int) -> None:
+        if key != self._pending:
             return
-        self.run.log("session_end", self.index)
-        self.account(COACHING, self.busy_since, self.run.env._now)
+        self._log("session_end")
+        self.account(COACHING, self.busy_since, self._now)
         self.busy = None
         self._holder = None
         self._session_held(1.0)
@@ -464,11 +506,10 @@ class Manager(Coach):
             self._grant()
 
     def _session_preempted(self) -> None:
-        env = self.run.env
         self._pending = None  # its end will not come
-        held = (env._now - self._begun) / self.session_days
-        self.run.log("session_preempted", self.index)
-        self.account(COACHING, self.busy_since, env._now)
+        held = (self._now - self._begun) / self.session_days
+        self._log("session_preempted")
+        self.account(COACHING, self.busy_since, self._now)
         self.busy = None
         if held >= 0.5:
             self.run.recorder.add("sessions_shortened", self._week, 1.0)
@@ -478,7 +519,7 @@ class Manager(Coach):
 
     def _session_held(self, held: float) -> None:
         """Count session ``_i`` as held (``held`` of it), apply it, go on with the next."""
-        now = self.run.env._now
+        now = self._now
         self.run.recorder.add("sessions_held", self._week, 1.0)
         self.apply_later(self._order[self._i], now, held)
         self._i += 1
@@ -489,8 +530,8 @@ class Manager(Coach):
         run = self.run
         m = run.scenario.managers
         if self.busy is not None:
-            self.account(self.busy, self.busy_since, run.env.now)
-            self.busy_since = run.env.now
+            self.account(self.busy, self.busy_since, self._now)
+            self.busy_since = self._now
         capacity = DAYS * m.hours_per_day
         meeting, coaching = self.hours[MEETING][week], self.hours[COACHING][week]
         rest = max(0.0, capacity - meeting - coaching)
@@ -582,6 +623,8 @@ class Replication:
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
+        self.calendar_events = 0
+        """Events of the managers' calendars (each processed by its own agenda, Manager.step)."""
         self.lazy_events = 0
         """Stage ends decided in the sellers' pipelines: discrete events that never needed
         SimPy's heap (see sim.people.Pipeline)."""
@@ -730,6 +773,7 @@ class Replication:
         closing = week - 1
         opening = week < self.sim_weeks
         for m in self.managers:
+            m.run_until(t)
             if closing >= 0:
                 m.end_week(closing)
             m.seller.advance_to(t)
@@ -786,7 +830,9 @@ class Replication:
 
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
-        self.events = next(self.env._eid) + self.lazy_events + self.settled_events
+        self.events = (
+            next(self.env._eid) + self.calendar_events + self.lazy_events + self.settled_events
+        )
         """Discrete events processed: SimPy's, plus the pipelines' (for benchmarks)."""
         s = self.scenario
         weekly = weekly_frame(

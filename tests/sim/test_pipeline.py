@@ -1,9 +1,10 @@
 """Stage ends processed lazily per seller give the results of processing them on the global clock.
 
-The engine keeps each seller's stage ends in the seller's own heap and processes them when
-something is about to read or change the seller (sim.people.Pipeline). The reference here is
-the plain discrete-event order: before every SimPy event, every seller's stage ends due before
-it are processed, so each stage end happens at its own time with the whole team as it is then.
+The engine keeps each seller's stage ends in the seller's own heap and each manager's calendar
+in its own agenda, and processes them week by week (sim.people.Pipeline, sim.model.Manager).
+The reference here is the plain discrete-event order: every event of every calendar and of
+SimPy in one time order, and before each, every seller's stage ends due before it, so each
+happens at its own time with the whole team as it is then.
 """
 
 from __future__ import annotations
@@ -18,12 +19,20 @@ from tests.sim.helpers import small
 
 
 def run_on_the_global_clock(rep: Replication) -> tuple[Any, dict[str, Any]]:
+    """Every event of the replication in one time order: the managers' calendar events and
+    SimPy's (the week turns), with every seller advanced to each one's time first."""
     env = rep.env
     while not rep._weeks_done.processed:
         t = env.peek()
+        manager = min(rep.managers, key=lambda m: m.next_time())
+        if manager.next_time() < t:  # calendar events due at a week turn come after it
+            t = manager.next_time()
         for seller in rep.sellers:
             seller.advance_to(t)
-        env.step()
+        if t < env.peek():
+            manager.step()
+        else:
+            env.step()
     return rep.tables()
 
 
