@@ -136,7 +136,6 @@ class LeadTable:
         self._opened: list[float] = []
         self._ident: list[int] = []
         self._q_start: list[int] = [0]
-        self._q_row: list[int] = []
         self._q_stage: list[int] = []
         self._q_time: list[float] = []
 
@@ -150,13 +149,6 @@ class LeadTable:
         self._chunk, self._lo, self._hi, self._w0 = chunk, lo, hi, w0
         self._shares = [0.0] * ((w1 - w0) * n_sellers)
         """Share of selling time left per (week, seller) of the chunk, as opened."""
-        self._thin = self.thin_u[lo:hi].tolist()
-        # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
-        self._durations = self.durations[lo:hi].ravel().tolist()
-        self._logit = self.logit_u[lo:hi].ravel().tolist()
-        self._values = self.values[lo:hi].tolist()
-        self._opened = self.opened[lo:hi].tolist()
-        self._ident = self.ident[lo:hi].tolist()
         durations, logit_u = self.durations[lo:hi], self.logit_u[lo:hi]
         owner = self.owner[lo:hi]
         rows = np.arange(hi - lo)
@@ -183,13 +175,20 @@ class LeadTable:
             # Every kept candidate becomes a deal, queued at its first stage end.
             stop = np.zeros(hi - lo, dtype=np.intp)
             queue = np.ones(hi - lo, dtype=bool)
+        # Python floats only for the candidates that may become deals, in the same order.
         q = np.flatnonzero(queue)
         group = (self.week[lo:hi] - w0) * n_sellers + owner
         self._group = group
         self._q_start = np.searchsorted(
             group[q], np.arange((w1 - w0) * n_sellers + 1), side="left"
         ).tolist()
-        self._q_row = q.tolist()
+        self._thin = self.thin_u[lo:hi][q].tolist()
+        # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
+        self._durations = durations[q].ravel().tolist()
+        self._logit = logit_u[q].ravel().tolist()
+        self._values = self.values[lo:hi][q].tolist()
+        self._opened = self.opened[lo:hi][q].tolist()
+        self._ident = self.ident[lo:hi][q].tolist()
         self._q_stage = stop[q].tolist()
         self._q_time = ends[q, stop[q]].tolist()
 
@@ -204,25 +203,24 @@ class LeadTable:
         if first == last:
             return
         seller = self.sellers[pos]
-        thin, q_row = self._thin, self._q_row
+        thin = self._thin
         horizon = self.run.horizon_days
         pending, open_deals, n = seller.pending, seller.open_deals, self.n_stages
         for i in range(first, last):
-            row = q_row[i]
-            if thin[row] < share:
+            if thin[i] < share:
                 deal = Deal(
-                    self._opened[row],
+                    self._opened[i],
                     self._durations,
                     self._logit,
-                    row * n,
-                    self._values[row],
+                    i * n,
+                    self._values[i],
                     self._q_stage[i],
                 )
                 if open_deals is not None:
                     open_deals.append(deal)
                 t = self._q_time[i]
                 if t < horizon:
-                    heappush(pending, (t, self._ident[row], deal))
+                    heappush(pending, (t, self._ident[i], deal))
 
     def flush(self) -> None:
         """Tally the prepared chunk's kept leads and settled stage ends (once it is opened)."""
