@@ -44,7 +44,7 @@ from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario, Training
 from sim.draws import lognormal_from_uniform, poisson_arrivals
 from sim.leads import LeadTable
-from sim.people import DAYS, ManagerSeller, Pipeline, Rep
+from sim.people import DAYS, ManagerSeller, Pipeline, Rep, session_steps
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
 from sim.results import Recorder, summary_row, weekly_frame
 from sim.rng import Purpose, UniformBlock, stream
@@ -108,6 +108,11 @@ class Coach:
             programme.minutes_per_session / len(self.scope) / programme.full_effect_minutes
         )
         """Dose per stage of a whole formal session, which spreads its time over the scope."""
+        self._whole: list[tuple[float, float, float, float] | tuple[()] | None] = [None] * len(
+            self.reps
+        )
+        """Per rep, the steps of a whole formal session when quality is constant (None: not
+        yet computed)."""
 
     def active(self, week: int) -> bool:
         """Whether the programme runs in simulation week ``week``."""
@@ -189,9 +194,22 @@ class Coach:
             if e > 0.0:
                 rep.reinforce((k,), t, e, self._dyn)
             return
+        if held_share == 1.0 and self._quality is not None:
+            # A whole session of a coach of constant quality: the same steps every time.
+            steps = self._whole[pos]
+            if steps is None:
+                steps = self._whole[pos] = self._formal_steps(quality, rep, 1.0)
+        else:
+            steps = self._formal_steps(quality, rep, held_share)
+        if steps:
+            rep.reinforce_by(self.scope, t, steps)
+
+    def _formal_steps(
+        self, quality: float, rep: Rep, held_share: float
+    ) -> tuple[float, float, float, float] | tuple[()]:
+        """The :func:`sim.people.session_steps` of a formal session (empty: no effect)."""
         e = dyn.session_effect(quality, rep.readiness, self.fit, held_share * self._formal_dose)
-        if e > 0.0:
-            rep.reinforce(self.scope, t, e, self._dyn)
+        return session_steps(e, self._dyn) if e > 0.0 else ()
 
 
 class Manager(Coach):
@@ -788,16 +806,11 @@ class Replication:
         skill = [0.0] * n_stages
         training = self._training_by_week.get(week, ()) if opening else ()
         selling = s.team.selling_hours_per_week
-        exp = math.exp
         leads = self.rep_leads
         for i, (rep, hours) in enumerate(zip(self.reps, booked, strict=True)):
             rep.advance_to(t)
             if sample:
-                # Rep.learned written out: it runs for every rep, stage and week.
-                c, f, tl, st = rep.c, rep.f, rep.tl, rep.s
-                for k in range(n_stages):
-                    fk = f[k]
-                    skill[k] += c[k] if fk == 0.0 else c[k] + fk * exp(-(t - tl[k]) / st[k])
+                rep.add_learned(skill, t)
             for tr, ks in training:
                 self._train(rep, tr, ks, t)
             if opening:

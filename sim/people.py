@@ -213,6 +213,24 @@ class Pipeline:
             return self.c[k]
         return self.c[k] + f * math.exp(-(t - self.tl[k]) / self.s[k])
 
+    def add_learned(self, total: list[float], t: float) -> None:
+        """Add the learned skill of each stage at ``t`` to ``total[stage]``.
+
+        :meth:`learned` written out for every stage, as it runs for every rep and week; stages
+        with the same last refresh and stability share the decay (see Rep.reinforce_by).
+        """
+        c, f, tl, s = self.c, self.f, self.tl, self.s
+        decay_tl = decay_s = decay = math.nan
+        for k in range(len(c)):
+            fk = f[k]
+            if fk == 0.0:
+                total[k] += c[k]
+                continue
+            if tl[k] != decay_tl or s[k] != decay_s:
+                decay_tl, decay_s = tl[k], s[k]
+                decay = math.exp(-(t - decay_tl) / decay_s)
+            total[k] += c[k] + fk * decay
+
     def won(self, list_value_usd: float, t: float) -> None:
         """A deal won at ``t``: its value less the discount the closing skill leaves."""
         dv = self.run.scenario.deal_value
@@ -224,6 +242,16 @@ class Pipeline:
     def book(self, value_usd: float, t: float) -> None:
         """Record a won deal."""
         raise NotImplementedError
+
+
+def session_steps(
+    effect: float, params: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """(share of fresh skill consolidated, share of the gap learned, stability factor, ceiling)
+    of a session of ``effect`` > 0, from the skill's (consolidation, spacing gain, improvement,
+    ceiling), as :func:`sim.dynamics.coach` computes them."""
+    consolidation, spacing_gain, improvement, ceiling = params
+    return consolidation * effect, improvement * effect, 1.0 + spacing_gain * effect, ceiling
 
 
 class Rep(Pipeline):
@@ -270,22 +298,31 @@ class Rep(Pipeline):
         effect: float,
         params: tuple[float, float, float, float],
     ) -> None:
-        """A coaching session of ``effect`` on each of ``stages`` at ``t``.
+        """A coaching session of ``effect`` on each of ``stages`` at ``t``
+        (:func:`sim.dynamics.coach` on each; a test checks they agree)."""
+        if effect > 0.0:
+            self.reinforce_by(stages, t, session_steps(effect, params))
+
+    def reinforce_by(
+        self, stages: Sequence[int], t: float, steps: tuple[float, float, float, float]
+    ) -> None:
+        """A coaching session on each of ``stages`` at ``t``, its :func:`session_steps` given.
 
         :func:`sim.dynamics.coach` written out over the rep's skill lists, because it runs for
-        every session and stage (a test checks they agree).
+        every session and stage. Stages that share their last refresh and stability (every
+        stage, while sessions and trainings have covered them all alike) share the decay of
+        their fresh skill, computed once.
         """
-        if effect <= 0.0:
-            return
-        consolidation, spacing_gain, improvement, ceiling = params
-        share = consolidation * effect
-        step = improvement * effect
-        spacing = 1.0 + spacing_gain * effect
+        share, step, spacing, ceiling = steps
         c, f, tl, s = self.c, self.f, self.tl, self.s
+        decay_tl = decay_s = decay = math.nan
         for k in stages:
             kept = f[k]
             if kept != 0.0 and t > tl[k]:
-                kept *= math.exp((tl[k] - t) / s[k])
+                if tl[k] != decay_tl or s[k] != decay_s:
+                    decay_tl, decay_s = tl[k], s[k]
+                    decay = math.exp((decay_tl - t) / decay_s)
+                kept *= decay
             moved = kept if share >= 1.0 else share * kept
             consolidated = c[k] + moved
             kept -= moved

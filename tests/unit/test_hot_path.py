@@ -105,3 +105,47 @@ def test_reinforce_is_coach_on_each_stage(
     for k, state in enumerate(states):
         expected = dyn.coach(state, t, effect, *params) if k in stages else state
         assert REP.state(k) == expected
+
+
+@given(
+    st.lists(st.tuples(nonneg, nonneg), min_size=4, max_size=4),
+    times,
+    st.floats(1.0, 300.0),
+    times,
+    st.floats(min_value=0.0, max_value=3.0),
+    st.tuples(st.floats(0.0, 2.0), st.floats(0.0, 1.0), st.floats(0.0, 2.0), st.floats(0.0, 1.0)),
+)
+def test_reinforce_shares_the_decay_only_between_stages_that_share_it(
+    skills: list[tuple[float, float]],
+    t_last: float,
+    stability: float,
+    later: float,
+    effect: float,
+    params: tuple[float, float, float, float],
+) -> None:
+    """Stages refreshed together share one decay; a stage refreshed apart gets its own."""
+    states = [(c, f, t_last, stability) for c, f in skills]
+    states[1] = (*states[1][:3], stability * 1.5)  # refreshed together, then spaced apart
+    states[2] = (*states[2][:2], t_last / 2, stability)  # refreshed apart
+    for k, state in enumerate(states):
+        REP.set_state(k, state)
+    t = t_last + later
+    REP.reinforce(range(4), t, effect, params)
+    for k, state in enumerate(states):
+        assert REP.state(k) == dyn.coach(state, t, effect, *params)
+
+
+@given(st.lists(st.tuples(nonneg, nonneg), min_size=4, max_size=4), times, st.floats(1.0, 300.0))
+def test_add_learned_is_sim_dynamics_learned_on_each_stage(
+    skills: list[tuple[float, float]], t_last: float, stability: float
+) -> None:
+    """The weekly skill sample; stages 0 and 3 share their decay, 1 and 2 do not."""
+    states = [(c, f, t_last, stability) for c, f in skills]
+    states[1] = (*states[1][:3], stability * 1.5)
+    states[2] = (*states[2][:2], t_last / 2, stability)
+    for k, state in enumerate(states):
+        REP.set_state(k, state)
+    t = t_last + 7.0
+    total = [1.0] * 4
+    REP.add_learned(total, t)
+    assert total == [1.0 + dyn.learned(state, t) for state in states]
