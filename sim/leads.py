@@ -12,8 +12,8 @@ week and then seller:
   every candidate at once: where each candidate's deal would first need its seller's skill (or
   surely falls, or runs past the horizon), and the weeks of the stage ends before that.
 
-Each week, a seller's :meth:`LeadTable.open` keeps each candidate with the probability of the
-share of selling time left (thinning) and makes a :class:`~sim.people.Deal` only for a kept
+Each week, :meth:`LeadTable.open_week` keeps each candidate with the probability of the share of
+its seller's selling time left (thinning) and makes a :class:`~sim.people.Deal` only for a kept
 candidate whose walk ends waiting for the seller's skill. The tallies of the stage ends settled
 on the way, and the count of kept leads, are added for the quarter in one go when it is done
 (:meth:`LeadTable.flush`): they are weekly counts, read only after the run. The outcome is
@@ -136,6 +136,7 @@ class LeadTable:
         self._opened: list[float] = []
         self._ident: list[int] = []
         self._q_start: list[int] = [0]
+        self._q_owner: list[int] = []
         self._q_stage: list[int] = []
         self._q_time: list[float] = []
 
@@ -180,8 +181,9 @@ class LeadTable:
         group = (self.week[lo:hi] - w0) * n_sellers + owner
         self._group = group
         self._q_start = np.searchsorted(
-            group[q], np.arange((w1 - w0) * n_sellers + 1), side="left"
+            self.week[lo:hi][q], np.arange(w0, w1 + 1), side="left"
         ).tolist()
+        self._q_owner = owner[q].tolist()
         self._thin = self.thin_u[lo:hi][q].tolist()
         # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
         self._durations = durations[q].ravel().tolist()
@@ -192,22 +194,20 @@ class LeadTable:
         self._q_stage = stop[q].tolist()
         self._q_time = ends[q, stop[q]].tolist()
 
-    def open(self, pos: int, week: int, share: float) -> None:
-        """Open the week-``week`` candidates of seller ``pos``, each kept with ``share``."""
+    def open_week(self, week: int, shares: Sequence[float]) -> None:
+        """Open the week-``week`` candidates, each kept with its seller's share in ``shares``."""
         if week // self.CHUNK_WEEKS != self._chunk:
             self.flush()
             self._load(week // self.CHUNK_WEEKS)
-        g = (week - self._w0) * len(self.sellers) + pos
-        self._shares[g] = share
-        first, last = self._q_start[g], self._q_start[g + 1]
-        if first == last:
-            return
-        seller = self.sellers[pos]
-        thin = self._thin
-        horizon = self.run.horizon_days
-        pending, open_deals, n = seller.pending, seller.open_deals, self.n_stages
-        for i in range(first, last):
-            if thin[i] < share:
+        n_sellers = len(self.sellers)
+        g = (week - self._w0) * n_sellers
+        self._shares[g : g + n_sellers] = shares
+        sellers, owner, thin = self.sellers, self._q_owner, self._thin
+        horizon, n = self.run.horizon_days, self.n_stages
+        w = week - self._w0
+        for i in range(self._q_start[w], self._q_start[w + 1]):
+            pos = owner[i]
+            if thin[i] < shares[pos]:
                 deal = Deal(
                     self._opened[i],
                     self._durations,
@@ -216,11 +216,12 @@ class LeadTable:
                     self._values[i],
                     self._q_stage[i],
                 )
-                if open_deals is not None:
-                    open_deals.append(deal)
+                seller = sellers[pos]
+                if seller.open_deals is not None:
+                    seller.open_deals.append(deal)
                 t = self._q_time[i]
                 if t < horizon:
-                    heappush(pending, (t, self._ident[i], deal))
+                    heappush(seller.pending, (t, self._ident[i], deal))
 
     def flush(self) -> None:
         """Tally the prepared chunk's kept leads and settled stage ends (once it is opened)."""

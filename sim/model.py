@@ -22,7 +22,7 @@ time order, when the week turns. The maths is in :mod:`sim.dynamics`, the focus 
 * **Deals** (see :mod:`sim.people`) cost a pipeline entry only for the stage ends the seller's
   skill may decide and for their close; the rest are settled when scheduled.
 * Each **week** closes in one step: the calendars close and plan the next week, then each rep is
-  visited once (pipeline advanced, skill sampled, training given, leads opened).
+  visited once (pipeline advanced, skill sampled, training given), then the week's leads open.
 """
 
 from __future__ import annotations
@@ -543,8 +543,11 @@ class Manager(Coach):
         self._i += 1
         self._next_session()
 
-    def end_week(self, week: int) -> None:
-        """Close the week's calendar: admin and own selling fill what is left; create own deals."""
+    def end_week(self, week: int) -> float:
+        """Close the week's calendar: admin and own selling fill what is left.
+
+        Returns the share of the manager's selling hours the week had (its own leads are kept
+        with it)."""
         run = self.run
         m = run.scenario.managers
         if self.busy is not None:
@@ -561,9 +564,7 @@ class Manager(Coach):
         rec.add("mgr_admin_hours", week, admin)
         rec.add("mgr_selling_hours", week, selling)
         rec.add("mgr_idle_hours", week, capacity - meeting - coaching - admin - selling)
-        if m.selling_hours_per_week > 0 and week + 1 < run.sim_weeks:
-            # The week's own leads open now, kept with the share of selling time it had.
-            run.manager_leads.open(self.index, week, selling / m.selling_hours_per_week)
+        return selling / m.selling_hours_per_week if m.selling_hours_per_week > 0 else 0.0
 
 
 class OutsideCoach(Coach):
@@ -782,19 +783,24 @@ class Replication:
 
         The calendars close and plan first. Then each rep is visited once: its pipeline is
         advanced to now (the week's stage ends and session effects, in time order), its skill
-        is sampled for the closing week, this week's training is given, and this week's leads
-        are opened. One visit per rep and week keeps a large team's memory traffic to a sweep.
+        is sampled for the closing week, and this week's training is given. One visit per rep
+        and week keeps a large team's memory traffic to a sweep. Last, the week's leads open.
         """
         s = self.scenario
         rec = self.recorder
         t = self.env.now
         closing = week - 1
         opening = week < self.sim_weeks
+        selling_shares = []
         for m in self.managers:
             m.run_until(t)
             if closing >= 0:
-                m.end_week(closing)
+                selling_shares.append(m.end_week(closing))
             m.seller.advance_to(t)
+        if selling_shares and opening:
+            # The closed week's own leads of the managers open now, kept with the share of
+            # selling time it had (none from the last week: they would open at the horizon).
+            self.manager_leads.open_week(closing, selling_shares)
         booked = [self.training_hours[week] if opening else 0.0] * len(self.reps)
         if opening:
             for m in self.managers:
@@ -806,15 +812,16 @@ class Replication:
         skill = [0.0] * n_stages
         training = self._training_by_week.get(week, ()) if opening else ()
         selling = s.team.selling_hours_per_week
-        leads = self.rep_leads
-        for i, (rep, hours) in enumerate(zip(self.reps, booked, strict=True)):
+        for rep in self.reps:
             rep.advance_to(t)
             if sample:
                 rep.add_learned(skill, t)
             for tr, ks in training:
                 self._train(rep, tr, ks, t)
-            if opening:
-                leads.open(i, week, max(0.0, 1.0 - hours / selling))
+        if opening:
+            # New deals' stage ends all come after now: opening them after the sweep is the
+            # same as during it.
+            self.rep_leads.open_week(week, [max(0.0, 1.0 - h / selling) for h in booked])
         if sample:
             for k in range(n_stages):
                 rec.skill[k][closing] = skill[k] / len(self.reps)
