@@ -235,13 +235,16 @@ class Manager(Coach):
         """Lengths (days) of the meetings waiting for the calendar, in arrival order."""
         self._session_waiting = False
         """Whether the week's current session waits for the calendar."""
-        self._agenda: list[tuple[float, int, Callable[[int], None]]] = [(0.0, 0, self._start)]
-        """The calendar's events: (time, key, callback), keys in the order they were made."""
+        self._agenda: list[tuple[float, int, Callable[[int], None]]] = []
+        """The calendar's events other than meeting arrivals (read from ``meetings`` in order):
+        (time, key, callback), keys in the order they were made."""
         self._keys = 0
         self._now = 0.0
         """The calendar's clock: the time of the event being processed, or of the week turn."""
         self._pending: int | None = None
         """Key of the event the week's current session waits for; any other is stale."""
+        self._pending_at = math.inf
+        """Time of that event (infinity if none)."""
         self._week = 0
         self._order: list[int] = []
         self._i = 0
@@ -323,44 +326,63 @@ class Manager(Coach):
     def _in(self, delay: float, callback: Callable[[int], None]) -> int:
         return self._at(self._now + delay, callback)
 
+    def _wait(self, t: float, callback: Callable[[int], None]) -> None:
+        """The week's current session waits for ``callback`` at ``t``."""
+        self._pending_at = t
+        self._pending = self._at(t, callback)
+
+    def _next_arrival(self) -> float:
+        i = self._meeting_i
+        return self.meetings[i][0] if i < len(self.meetings) else math.inf
+
     def next_time(self) -> float:
         """Time of the calendar's next event (infinity if none)."""
-        return self._agenda[0][0] if self._agenda else math.inf
+        return min(self._agenda[0][0] if self._agenda else math.inf, self._next_arrival())
 
     def step(self) -> None:
-        """Process the calendar's next event."""
-        t, key, callback = heappop(self._agenda)
-        self._now = t
+        """Process the calendar's next event: the agenda's first, or a meeting's arrival if it
+        comes no later."""
+        agenda = self._agenda
+        arrival = self._next_arrival()
+        if agenda and agenda[0][0] < arrival:
+            t, key, callback = heappop(agenda)
+            self._now = t
+            callback(key)
+        else:
+            self._now = arrival
+            self._meeting_arrives()
         self.run.calendar_events += 1
-        callback(key)
 
     def run_until(self, until: float) -> None:
         """Process the events due before ``until`` in time order; the clock is then ``until``."""
-        agenda = self._agenda
+        agenda, meetings = self._agenda, self.meetings
         n = 0
-        while agenda and agenda[0][0] < until:  # Manager.step written out
-            t, key, callback = heappop(agenda)
-            self._now = t
-            n += 1
-            callback(key)
+        while True:  # Manager.step written out
+            i = self._meeting_i
+            arrival = meetings[i][0] if i < len(meetings) else math.inf
+            if agenda and agenda[0][0] < arrival:
+                t = agenda[0][0]
+                if t >= until:
+                    break
+                _, key, callback = heappop(agenda)
+                self._now = t
+                n += 1
+                callback(key)
+            else:
+                if arrival >= until:
+                    break
+                self._now = arrival
+                n += 1
+                self._meeting_arrives()
         self.run.calendar_events += n
         self._now = until
 
     def _log(self, event: str) -> None:
         self.run.log(event, self.index, self._now)
 
-    def _start(self, _key: int) -> None:
-        self._next_meeting()
-
-    def _next_meeting(self) -> None:
-        i = self._meeting_i
-        if i < len(self.meetings):
-            self._in(self.meetings[i][0] - self._now, self._meeting_arrives)
-
-    def _meeting_arrives(self, _key: int) -> None:
+    def _meeting_arrives(self) -> None:
         _, length_days, u = self.meetings[self._meeting_i]
         self._meeting_i += 1
-        self._next_meeting()
         run = self.run
         preempt = True
         if self.busy == COACHING:
@@ -381,8 +403,26 @@ class Manager(Coach):
             self._meetings_waiting.append(length_days)
 
     def _meeting_starts(self, length_days: float) -> None:
-        self.busy, self.busy_since = MEETING, self._now
+        now = self._now
+        end = now + length_days
+        self.busy, self.busy_since = MEETING, now
         self._log("meeting_start")
+        if (
+            self.run.settle
+            and end < self._pending_at
+            and end < self._next_arrival()
+            and end < (now // DAYS + 1.0) * DAYS
+            and not self._session_waiting
+            and not self._meetings_waiting
+        ):
+            # Nothing can happen on this calendar before the meeting ends, and nothing waits
+            # for it, in this week: the end is settled now (the calendar is free from then on).
+            self.account(MEETING, now, end)
+            self.busy = None
+            self._holder = None
+            self.run.log("meeting_end", self.index, end)
+            self.run.settled_events += 1
+            return
         self._in(length_days, self._meeting_ends)
 
     def _meeting_ends(self, _key: int) -> None:
@@ -443,10 +483,10 @@ class Manager(Coach):
             start = week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
             begin = max(now, start)
             end = begin + dur
-            if not (end < week_end and self._undisturbed(end)):
+            if not (run.settle and end < week_end and self._undisturbed(end)):
                 due = max(now, start)
                 if due > self._now:
-                    self._pending = self._at(due, self._session_due)
+                    self._wait(due, self._session_due)
                 else:
                     self._session_due(None)
                 return
@@ -463,7 +503,7 @@ class Manager(Coach):
             self.apply_later(order[self._i], end)
             self._i += 1
             now = end
-        self._pending = None
+        self._pending, self._pending_at = None, math.inf
 
     def _session_due(self, key: int | None) -> None:
         if key is not None and key != self._pending:
@@ -476,21 +516,21 @@ class Manager(Coach):
             # No meeting can arrive before it ends: it runs whole.
             self.busy, self.busy_since = COACHING, now
             self._log("session_start")
-            self._pending = self._in(self.session_days, self._whole_session_ends)
+            self._wait(now + self.session_days, self._whole_session_ends)
         elif self._holder is None and not self._meetings_waiting:
             self._session_takes_calendar()
         else:
             if self._holder is None:
                 self._grant()  # meetings already waiting go first
             self._session_waiting = True
-            self._pending = self._in(max(0.0, self._latest - now), self._session_deadline)
+            self._wait(now + max(0.0, self._latest - now), self._session_deadline)
 
     def _session_takes_calendar(self) -> None:
         self._holder = COACHING
         self._begun = self._now
         self.busy, self.busy_since = COACHING, self._now
         self._log("session_start")
-        self._pending = self._in(self.session_days, self._held_session_ends)
+        self._wait(self._now + self.session_days, self._held_session_ends)
 
     def _session_deadline(self, key: int) -> None:
         if key != self._pending:
@@ -524,7 +564,7 @@ class Manager(Coach):
             self._grant()
 
     def _session_preempted(self) -> None:
-        self._pending = None  # its end will not come
+        self._pending, self._pending_at = None, math.inf  # its end will not come
         held = (self._now - self._begun) / self.session_days
         self._log("session_preempted")
         self.account(COACHING, self.busy_since, self._now)
@@ -631,13 +671,13 @@ class Replication:
     """One replication of a scenario: build the team, run the weeks, hand back the tables."""
 
     def __init__(
-        self, scenario: Scenario, seed: int, replication: int, settle_sure: bool = True
+        self, scenario: Scenario, seed: int, replication: int, settle: bool = True
     ) -> None:
         # A stage uniform of exactly 0 has logit -inf (it always advances): not an error.
         with gc_paused(), np.errstate(divide="ignore"):
-            self._build(scenario, seed, replication, settle_sure)
+            self._build(scenario, seed, replication, settle)
 
-    def _build(self, scenario: Scenario, seed: int, replication: int, settle_sure: bool) -> None:
+    def _build(self, scenario: Scenario, seed: int, replication: int, settle: bool) -> None:
         self.scenario = s = scenario
         self.seed = seed
         self.replication = replication
@@ -652,8 +692,10 @@ class Replication:
         """Discrete events of the model settled without a queue: stage ends no skill could
         decide otherwise (sim.people.Pipeline.schedule), and sessions nothing could disturb
         (settled when planned, their effect waiting in the rep's pipeline)."""
-        self.settle_sure_stage_ends = settle_sure
-        """Settle sure stage ends early (False: decide every stage end at its time; tests)."""
+        self.settle = settle
+        """Settle events nothing can change when they are scheduled: sure stage ends, sessions
+        nothing can disturb, ends of meetings nothing waits for. False processes each at its
+        own time instead, with the same results (tests)."""
         self.trace: list[tuple[str, int, float]] | None = None
         """Set to a list to record (event, manager, time) of every calendar event."""
         self.warmup = s.warmup_weeks

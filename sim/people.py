@@ -94,7 +94,7 @@ class Pipeline:
         """Per stage, the logits below which a deal surely advances and at or above which it
         surely falls, whatever the seller's skill (see :meth:`schedule`); ``None`` when the
         bounds do not hold (micro-coaching boosts single deals without limit)."""
-        if not run.micro_coaching and run.settle_sure_stage_ends:
+        if not run.micro_coaching and run.settle:
             # Learned skill stays in [0, ceiling] (sim.dynamics: every gain saturates at the
             # ceiling, nothing lowers skill but time) and the dip in [0, deepest training dip].
             top = run.scenario.skill.ceiling if learns else 0.0

@@ -50,7 +50,7 @@ def test_a_stage_end_advances_exactly_when_the_score_beats_the_uniform(
     margin: float,
 ) -> None:
     """The stage-end decision written out in Pipeline.advance_to is sim.dynamics' probability."""
-    rep = Replication(small(), 0, 0, settle_sure=False).reps[0]
+    rep = Replication(small(), 0, 0, settle=False).reps[0]
     rep.set_state(1, (cons, fresh, t_last, stability))
     rep.t_train_days, rep.dip_depth, rep.dip_recovery_days = t_train, depth, recovery
     opened = max(t_last, t_train)
