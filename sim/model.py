@@ -87,6 +87,7 @@ class Coach:
             else list(range(len(names)))
         )
         self.scope_set = frozenset(self.scope)
+        self._every_stage = self.scope_set == set(range(len(names)))
         self.fit = 1.0 if programme.tailored else s.skill.generic_fit
         self.session_days_per_hour = 1.0  # set by subclasses when the calendar matters
         self.session_hours = programme.minutes_per_session / 60.0
@@ -201,7 +202,11 @@ class Coach:
                 steps = self._whole[pos] = self._formal_steps(quality, rep, 1.0)
         else:
             steps = self._formal_steps(quality, rep, held_share)
-        if steps:
+        if not steps:
+            return
+        if self._every_stage:
+            rep.reinforce_all(t, steps)
+        else:
             rep.reinforce_by(self.scope, t, steps)
 
     def _formal_steps(
@@ -881,6 +886,7 @@ class Replication:
             rep.set_state(
                 k, dyn.train(rep.state(k), t, tr.gain, sk.initial_stability_days, sk.ceiling)
             )
+        rep.check_alike()
         rep.t_train_days, rep.dip_depth = t, tr.dip_depth
         rep.dip_recovery_days = tr.dip_recovery_days
 

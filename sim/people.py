@@ -257,7 +257,7 @@ def session_steps(
 class Rep(Pipeline):
     """A sales rep: fixed ability and readiness, a skill state per stage, open deals."""
 
-    __slots__ = ("index", "manager", "percentile", "readiness", "rep_revenue_usd", "tier")
+    __slots__ = ("alike", "index", "manager", "percentile", "readiness", "rep_revenue_usd", "tier")
 
     def __init__(
         self,
@@ -282,14 +282,22 @@ class Rep(Pipeline):
         self.percentile = percentile
         """Ability rank in the team, 0 = weakest, 1 = strongest."""
         self.rep_revenue_usd = 0.0
+        self.alike = True
+        """Whether every stage has the same skill state (as when every session and training so
+        far covered every stage), so a session on every stage is worked out once."""
 
     def state(self, k: int) -> dyn.SkillState:
         """The skill state of stage ``k``."""
         return (self.c[k], self.f[k], self.tl[k], self.s[k])
 
     def set_state(self, k: int, st: dyn.SkillState) -> None:
-        """Replace the skill state of stage ``k``."""
+        """Replace the skill state of stage ``k`` (see :meth:`check_alike`)."""
         self.c[k], self.f[k], self.tl[k], self.s[k] = st
+        self.alike = False
+
+    def check_alike(self) -> None:
+        """Find out again whether every stage has the same skill state."""
+        self.alike = all(x.count(x[0]) == len(x) for x in (self.c, self.f, self.tl, self.s))
 
     def reinforce(
         self,
@@ -315,6 +323,7 @@ class Rep(Pipeline):
         """
         share, step, spacing, ceiling = steps
         c, f, tl, s = self.c, self.f, self.tl, self.s
+        self.alike = False  # unless every stage is covered (reinforce_all)
         decay_tl = decay_s = decay = math.nan
         for k in stages:
             kept = f[k]
@@ -330,6 +339,23 @@ class Rep(Pipeline):
             if gap > 0.0:
                 kept += gap if step >= 1.0 else step * gap
             c[k], f[k], tl[k], s[k] = consolidated, kept, t, s[k] * spacing
+
+    def reinforce_all(self, t: float, steps: tuple[float, float, float, float]) -> None:
+        """:meth:`reinforce_by` on every stage; worked out once while the stages are alike."""
+        c = self.c
+        n = len(c)
+        if not self.alike:
+            self.reinforce_by(range(n), t, steps)
+            self.check_alike()
+            return
+        self.reinforce_by((0,), t, steps)
+        f, tl, s = self.f, self.tl, self.s
+        # In place: an advance in progress holds these lists.
+        c[1:] = [c[0]] * (n - 1)
+        f[1:] = [f[0]] * (n - 1)
+        tl[1:] = [tl[0]] * (n - 1)
+        s[1:] = [s[0]] * (n - 1)
+        self.alike = True
 
     def book(self, value_usd: float, t: float) -> None:
         """Book a won deal to this rep and the team's weekly revenue."""

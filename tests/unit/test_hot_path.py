@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sim import dynamics as dyn
 from sim.model import Replication
-from sim.people import Deal
+from sim.people import Deal, session_steps
 from tests.sim.helpers import small
 
 REP = Replication(small(), 0, 0).reps[0]
@@ -149,3 +149,40 @@ def test_add_learned_is_sim_dynamics_learned_on_each_stage(
     total = [1.0] * 4
     REP.add_learned(total, t)
     assert total == [1.0 + dyn.learned(state, t) for state in states]
+
+
+@given(
+    st.tuples(nonneg, nonneg, times, st.floats(1.0, 300.0)),
+    st.lists(st.floats(min_value=0.0, max_value=40.0), min_size=1, max_size=4),
+    st.floats(min_value=0.0, max_value=3.0),
+    st.tuples(st.floats(0.0, 2.0), st.floats(0.0, 1.0), st.floats(0.0, 2.0), st.floats(0.0, 1.0)),
+)
+def test_reinforce_all_works_out_alike_stages_once_with_the_same_result(
+    state: dyn.SkillState,
+    gaps: list[float],
+    effect: float,
+    params: tuple[float, float, float, float],
+) -> None:
+    """Sessions on every stage of a rep whose stages are alike, then on one stage only, then on
+    every stage again: each stage ends as sim.dynamics.coach says."""
+    for k in range(4):
+        REP.set_state(k, state)
+    REP.check_alike()
+    assert REP.alike
+    expected = [state] * 4
+    t = state[2]
+    steps = session_steps(effect, params) if effect > 0.0 else None
+    for i, gap in enumerate(gaps):
+        t += gap
+        only_one = i == 1
+        if steps is None:
+            continue
+        if only_one:
+            REP.reinforce_by((2,), t, steps)
+        else:
+            REP.reinforce_all(t, steps)
+        expected = [
+            dyn.coach(st_k, t, effect, *params) if not only_one or k == 2 else st_k
+            for k, st_k in enumerate(expected)
+        ]
+        assert [REP.state(k) for k in range(4)] == expected
