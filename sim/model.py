@@ -315,12 +315,14 @@ class Manager(Coach):
     # holder at a time (a meeting or a coaching session), meetings wait in arrival order, and at
     # most one session waits behind them. It behaves as a SimPy PreemptiveResource of capacity 1
     # with meetings at priority 0 and sessions at priority 1 would (the first engine used one;
-    # results were identical), at two events per meeting and one or two per session instead of
-    # six to nine. Nothing outside the manager reads or changes the calendar during a week (a
-    # session's effect waits in its rep's pipeline), so the agenda is processed up to each week
-    # turn, in time order, events due at the turn itself after it (as SimPy orders an event made
-    # after the turn's own); tests/sim/test_pipeline.py interleaves every calendar's events and
-    # SimPy's on one clock instead, with the same results.
+    # results were identical), at two events per meeting (its arrival, read from the list of
+    # draws, and its end) and one or two per session instead of six to nine. Nothing outside the
+    # manager reads or changes the calendar during a week (a session's effect waits in its rep's
+    # pipeline), so the agenda is processed up to each week turn, in time order (a meeting's
+    # arrival before an agenda event at the same time), events due at the turn itself after it
+    # (as SimPy orders an event made after the turn's own). tests/sim/test_pipeline.py
+    # interleaves every calendar's events and SimPy's on one clock instead, and processes every
+    # event at its own time instead of settling it early, with the same results.
 
     def _at(self, t: float, callback: Callable[[int], None]) -> int:
         """Schedule ``callback(key)`` at ``t``; return the event's key."""
