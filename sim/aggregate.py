@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
+from scipy.special import stdtrit
 
 COMPARISON_SERIES = ("uplift_roll_pct", "cum_gain_usd", "cum_cost_usd")
 """Per-replication weekly series of an alternative against the baseline (see compare)."""
@@ -73,7 +73,7 @@ class WeeklyStats:
         n, mean = self.n[i], self.mean[i]
         with np.errstate(invalid="ignore", divide="ignore"):
             sd = np.sqrt(np.where(n > 1, self.m2[i] / (n - 1), 0.0))
-            t = st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+            t = stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2)  # the t quantile
             half = np.where(n > 1, t * sd / np.sqrt(n), 0.0)
         return pd.DataFrame({"mean": mean, "low": mean - half, "high": mean + half})
 

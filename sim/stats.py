@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
+from scipy.special import stdtrit
 
 
 def t_halfwidth(values: np.ndarray | pd.Series, level: float = 0.95) -> float:
@@ -16,7 +16,8 @@ def t_halfwidth(values: np.ndarray | pd.Series, level: float = 0.95) -> float:
     n = len(x)
     if n < 2:
         return math.nan
-    return float(st.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    # stdtrit is the t quantile (what scipy.stats.t.ppf computes), without importing scipy.stats.
+    return float(stdtrit(n - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(n))
 
 
 def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float, float, float]:
