@@ -82,33 +82,26 @@ class LeadTable:
             )
             owner.append(np.full(len(t), pos, dtype=np.intp))
             ident.append(np.arange(len(t), dtype=np.intp))
-        all_times = np.concatenate(times)
-        # Week w holds the arrivals in [5w, 5(w + 1)).
-        week = np.searchsorted(DAYS * np.arange(weeks + 1), all_times, side="right") - 1
-        # Week-major, then seller, then candidate (the concatenation is seller-major).
-        order = np.argsort(week * len(self.sellers) + np.concatenate(owner), kind="stable")
-        u = np.concatenate(uniforms)[order]
-        d = deals_from_uniforms(
-            u,
-            [st.duration_mean_days for st in s.stages],
-            [st.duration_cv for st in s.stages],
-            s.deal_value.mean_usd,
-            s.deal_value.cv,
-        )
-        self.week = week[order]
-        self.times = all_times[order]
+        # The draws stay as drawn, seller by seller; a chunk gathers and converts its rows.
+        self.times = np.concatenate(times)
         """Arrival time of each candidate, days."""
-        self.owner = np.concatenate(owner)[order]
-        """Position of each candidate's seller in ``sellers``."""
-        self.ident = np.concatenate(ident)[order]
+        self.thin_u = np.concatenate(thin)
+        """Each candidate's uniform: kept if below the share of selling time left."""
+        self.uniforms = np.concatenate(uniforms)
+        """Each candidate's deal uniforms (sim.draws.deal_uniforms)."""
+        self.ident = np.concatenate(ident)
         """Index of each candidate among its seller's, in arrival order: it orders the seller's
         stage ends due at the same time."""
-        self.thin_u = np.concatenate(thin)[order]
-        """Each candidate's uniform: kept if below the share of selling time left."""
-        self.opened = (self.week + 1) * DAYS if open_at_week_end else self.times
-        self.durations = d.durations_days
-        self.logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)  # -inf for u = 0
-        self.values = d.value_usd
+        self.open_at_week_end = open_at_week_end
+        owner_drawn = np.concatenate(owner)
+        # Week w holds the arrivals in [5w, 5(w + 1)).
+        week = np.searchsorted(DAYS * np.arange(weeks + 1), self.times, side="right") - 1
+        self.order = _week_major(week, owner_drawn, len(self.sellers))
+        """Candidates (rows of the draws) by week, then seller, then arrival."""
+        self.week = week[self.order]
+        """Week of each candidate, in that order."""
+        self.owner = owner_drawn[self.order]
+        """Position in ``sellers`` of each candidate's seller, in that order."""
         self.week_start: list[int] = np.searchsorted(
             self.week, np.arange(weeks + 1), side="left"
         ).tolist()
@@ -123,7 +116,7 @@ class LeadTable:
 
     def candidates(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
         """(arrival times, thinning uniforms) of seller ``pos``'s candidates, in arrival order."""
-        mine = self.owner == pos
+        mine = self.order[self.owner == pos]
         return self.times[mine], self.thin_u[mine]
 
     def _prepare_empty(self) -> None:
@@ -150,11 +143,24 @@ class LeadTable:
         self._chunk, self._lo, self._hi, self._w0 = chunk, lo, hi, w0
         self._shares = [0.0] * ((w1 - w0) * n_sellers)
         """Share of selling time left per (week, seller) of the chunk, as opened."""
-        durations, logit_u = self.durations[lo:hi], self.logit_u[lo:hi]
-        owner = self.owner[lo:hi]
+        rows_drawn = self.order[lo:hi]
+        s = run.scenario
+        d = deals_from_uniforms(
+            self.uniforms[rows_drawn],
+            [st.duration_mean_days for st in s.stages],
+            [st.duration_cv for st in s.stages],
+            s.deal_value.mean_usd,
+            s.deal_value.cv,
+        )
+        durations = d.durations_days
+        logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)  # -inf for u = 0
+        week, owner = self.week[lo:hi], self.owner[lo:hi]
+        opened = (week + 1) * DAYS if self.open_at_week_end else self.times[rows_drawn]
+        thin_u = self.thin_u[rows_drawn]
+        self._thin_u = thin_u
         rows = np.arange(hi - lo)
         # Stage end times, added up stage by stage as the pipeline would.
-        ends = np.cumsum(np.column_stack((self.opened[lo:hi], durations)), axis=1)[:, 1:]
+        ends = np.cumsum(np.column_stack((opened, durations)), axis=1)[:, 1:]
         if self.settles:
             # Walk the stage ends no skill can decide: stop at the first one that is not a sure
             # advance (the last stage's is never: the close needs the closing skill) or that
@@ -178,19 +184,16 @@ class LeadTable:
             queue = np.ones(hi - lo, dtype=bool)
         # Python floats only for the candidates that may become deals, in the same order.
         q = np.flatnonzero(queue)
-        group = (self.week[lo:hi] - w0) * n_sellers + owner
-        self._group = group
-        self._q_start = np.searchsorted(
-            self.week[lo:hi][q], np.arange(w0, w1 + 1), side="left"
-        ).tolist()
+        self._group = (week - w0) * n_sellers + owner
+        self._q_start = np.searchsorted(week[q], np.arange(w0, w1 + 1), side="left").tolist()
         self._q_owner = owner[q].tolist()
-        self._thin = self.thin_u[lo:hi][q].tolist()
+        self._thin = thin_u[q].tolist()
         # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
         self._durations = durations[q].ravel().tolist()
         self._logit = logit_u[q].ravel().tolist()
-        self._values = self.values[lo:hi][q].tolist()
-        self._opened = self.opened[lo:hi][q].tolist()
-        self._ident = self.ident[lo:hi][q].tolist()
+        self._values = d.value_usd[q].tolist()
+        self._opened = opened[q].tolist()
+        self._ident = self.ident[rows_drawn[q]].tolist()
         self._q_stage = stop[q].tolist()
         self._q_time = ends[q, stop[q]].tolist()
 
@@ -230,7 +233,7 @@ class LeadTable:
         run = self.run
         rec = run.recorder
         lo, hi = self._lo, self._hi
-        kept = self.thin_u[lo:hi] < np.array(self._shares)[self._group]
+        kept = self._thin_u < np.array(self._shares)[self._group]
         if self.count_leads:
             _add(rec.cols["leads"], self.week[lo:hi][kept])
         if self.settles:
@@ -244,8 +247,28 @@ class LeadTable:
             _add(rec.exits, weeks[fell, stop[fell]])
             run.settled_events += len(at) + int(np.count_nonzero(fell))
             del self._walk
+        del self._thin_u
         self._chunk = -1
         self._prepare_empty()
+
+
+def _week_major(week: np.ndarray, owner: np.ndarray, n_sellers: int) -> np.ndarray:
+    """The order of rows by (week, owner), ties in row order, of rows grouped by owner and in
+    week order within each owner (as drawn): ``np.argsort(week * n_sellers + owner,
+    kind="stable")``, in linear time. Each (week, owner) is one run of rows, placed whole after
+    the runs of smaller keys."""
+    key = week * n_sellers + owner
+    n = len(key)
+    counts = np.bincount(key, minlength=1)
+    first_of_key = np.cumsum(counts) - counts
+    run_start = np.zeros(n, dtype=np.intp)
+    if n:
+        breaks = np.flatnonzero(np.diff(key)) + 1
+        run_start[breaks] = breaks
+        np.maximum.accumulate(run_start, out=run_start)
+    order = np.empty(n, dtype=np.intp)
+    order[first_of_key[key] + np.arange(n) - run_start] = np.arange(n)
+    return order
 
 
 def _add(column: list[float], weeks: np.ndarray) -> None:
