@@ -44,7 +44,7 @@ from sim.calibration import ability_sigma
 from sim.config import Programme, Scenario, Training
 from sim.draws import lognormal_from_uniform, poisson_arrivals
 from sim.leads import LeadTable
-from sim.people import DAYS, ManagerSeller, Pipeline, Rep, session_steps
+from sim.people import DAYS, ManagerSeller, Pipeline, Rep, SessionSteps, session_steps
 from sim.policies import FocusParams, RepView, allocate, capped_shares, focus_weights
 from sim.results import Recorder, summary_row, weekly_frame
 from sim.rng import Purpose, UniformBlock, stream
@@ -109,9 +109,7 @@ class Coach:
             programme.minutes_per_session / len(self.scope) / programme.full_effect_minutes
         )
         """Dose per stage of a whole formal session, which spreads its time over the scope."""
-        self._whole: list[tuple[float, float, float, float] | tuple[()] | None] = [None] * len(
-            self.reps
-        )
+        self._whole: list[SessionSteps | tuple[()] | None] = [None] * len(self.reps)
         """Per rep, the steps of a whole formal session when quality is constant (None: not
         yet computed)."""
 
@@ -211,7 +209,7 @@ class Coach:
 
     def _formal_steps(
         self, quality: float, rep: Rep, held_share: float
-    ) -> tuple[float, float, float, float] | tuple[()]:
+    ) -> SessionSteps | tuple[()]:
         """The :func:`sim.people.session_steps` of a formal session (empty: no effect)."""
         e = dyn.session_effect(quality, rep.readiness, self.fit, held_share * self._formal_dose)
         return session_steps(e, self._dyn) if e > 0.0 else ()
@@ -330,9 +328,6 @@ class Manager(Coach):
         heappush(self._agenda, (t, self._keys, callback))
         return self._keys
 
-    def _in(self, delay: float, callback: Callable[[int], None]) -> int:
-        return self._at(self._now + delay, callback)
-
     def _wait(self, t: float, callback: Callable[[int], None]) -> None:
         """The week's current session waits for ``callback`` at ``t``."""
         self._pending_at = t
@@ -430,7 +425,7 @@ class Manager(Coach):
             self.run.log("meeting_end", self.index, end)
             self.run.settled_events += 1
             return
-        self._in(length_days, self._meeting_ends)
+        self._at(end, self._meeting_ends)
 
     def _meeting_ends(self, _key: int) -> None:
         self.account(MEETING, self.busy_since, self._now)

@@ -244,9 +244,11 @@ class Pipeline:
         raise NotImplementedError
 
 
-def session_steps(
-    effect: float, params: tuple[float, float, float, float]
-) -> tuple[float, float, float, float]:
+SessionSteps = tuple[float, float, float, float]
+"""What a session does to each stage it covers: see :func:`session_steps`."""
+
+
+def session_steps(effect: float, params: tuple[float, float, float, float]) -> SessionSteps:
     """(share of fresh skill consolidated, share of the gap learned, stability factor, ceiling)
     of a session of ``effect`` > 0, from the skill's (consolidation, spacing gain, improvement,
     ceiling), as :func:`sim.dynamics.coach` computes them."""
@@ -311,9 +313,7 @@ class Rep(Pipeline):
         if effect > 0.0:
             self.reinforce_by(stages, t, session_steps(effect, params))
 
-    def reinforce_by(
-        self, stages: Sequence[int], t: float, steps: tuple[float, float, float, float]
-    ) -> None:
+    def reinforce_by(self, stages: Sequence[int], t: float, steps: SessionSteps) -> None:
         """A coaching session on each of ``stages`` at ``t``, its :func:`session_steps` given.
 
         :func:`sim.dynamics.coach` written out over the rep's skill lists, because it runs for
@@ -340,7 +340,7 @@ class Rep(Pipeline):
                 kept += gap if step >= 1.0 else step * gap
             c[k], f[k], tl[k], s[k] = consolidated, kept, t, s[k] * spacing
 
-    def reinforce_all(self, t: float, steps: tuple[float, float, float, float]) -> None:
+    def reinforce_all(self, t: float, steps: SessionSteps) -> None:
         """:meth:`reinforce_by` on every stage; worked out once while the stages are alike."""
         c = self.c
         n = len(c)
