@@ -344,9 +344,8 @@ class Rep(Pipeline):
         """:meth:`reinforce_by` on every stage; worked out once while the stages are alike."""
         c = self.c
         n = len(c)
-        if not self.alike:
+        if not self.alike:  # once parted, stages stay apart in practice: not checked again
             self.reinforce_by(range(n), t, steps)
-            self.check_alike()
             return
         self.reinforce_by((0,), t, steps)
         f, tl, s = self.f, self.tl, self.s
