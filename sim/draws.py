@@ -95,21 +95,3 @@ def deals_from_uniforms(
         u[:, s : 2 * s],
         lognormal_from_uniform(u[:, 2 * s], value_mean, value_cv),
     )
-
-
-def deal_draws(
-    gen: np.random.Generator,
-    n: int,
-    duration_means: list[float],
-    duration_cvs: list[float],
-    value_mean: float,
-    value_cv: float,
-) -> DealDraws:
-    """Draw ``n`` candidates' deals from one stream."""
-    return deals_from_uniforms(
-        deal_uniforms(gen, n, len(duration_means)),
-        duration_means,
-        duration_cvs,
-        value_mean,
-        value_cv,
-    )

@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from sim.draws import deal_draws, lognormal_from_uniform, poisson_arrivals
+from sim.draws import (
+    DealDraws,
+    deal_uniforms,
+    deals_from_uniforms,
+    lognormal_from_uniform,
+    poisson_arrivals,
+)
 from sim.rng import Purpose, UniformBlock, stream
 
 
@@ -37,8 +43,11 @@ def test_lognormal_moments() -> None:
 
 
 def test_rows_do_not_depend_on_how_many_are_drawn() -> None:
-    a = deal_draws(stream(9, 0, Purpose.REP_DEALS, 3), 10, [10.0, 20.0], [0.5, 0.5], 1e4, 0.8)
-    b = deal_draws(stream(9, 0, Purpose.REP_DEALS, 3), 50, [10.0, 20.0], [0.5, 0.5], 1e4, 0.8)
+    def draws(n: int) -> DealDraws:
+        u = deal_uniforms(stream(9, 0, Purpose.REP_DEALS, 3), n, 2)
+        return deals_from_uniforms(u, [10.0, 20.0], [0.5, 0.5], 1e4, 0.8)
+
+    a, b = draws(10), draws(50)
     assert np.array_equal(a.durations_days, b.durations_days[:10])
     assert np.array_equal(a.stage_u, b.stage_u[:10])
     assert np.array_equal(a.value_usd, b.value_usd[:10])
