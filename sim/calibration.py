@@ -49,14 +49,25 @@ def _ability_sigma(target: float, base: tuple[float, ...], eps: float) -> float:
     if target <= 0.2:
         return 0.0
     grid = np.linspace(0.0, MAX_SIGMA, 201)
-    shares = [top20_share(float(s), base, eps) for s in grid]
+    with np.errstate(all="ignore"):
+        shares = np.array([top20_share(float(s), base, eps) for s in grid])
+    if not np.isfinite(shares).all():
+        # The revenue weights under- or overflow: stages that almost never convert, or a spread
+        # so wide that the best reps' pipelines are beyond floating point.
+        raise CalibrationError(
+            f"no ability spread can be calibrated to a top-20% revenue share of {target:g} "
+            "with these stages: their win chances are too small to compute with"
+        )
     best = int(np.argmax(shares))
     if shares[best] < target:
         raise CalibrationError(
             f"no ability spread gives a top-20% revenue share of {target:g}: the most these "
             f"stages reach is {shares[best]:.2f}; raise team.ability_lead_elasticity"
         )
-    hi = next(i for i, v in enumerate(shares) if v >= target)
+    hi = int(np.argmax(shares >= target))
+    if hi == 0:
+        # Equal reps already reach the target (0.2 up to the quadrature's rounding).
+        return 0.0
     return float(
         brentq(lambda s: top20_share(s, base, eps) - target, grid[hi - 1], grid[hi], xtol=1e-10)
     )

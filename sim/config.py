@@ -12,20 +12,43 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from sim.calibration import CalibrationError, ability_sigma
-from sim.loader import Problem, ScenarioError, load_mapping
+from sim.loader import Document, Problem, ScenarioError, load_mapping
 
-Fraction = Field(ge=0.0, le=1.0)
+MAX_WEEKS = 2000
+"""The longest horizon, weeks (about 38 years); programme weeks are bounded by it too."""
+MIN_CONVERSION = 1e-4
+"""Base conversions stay this far from 0 and 1, so logits and the ability calibration are finite."""
+MIN_HOURS = 1.0 / 60.0
+"""The shortest meeting and the fewest outside-coach hours: one minute."""
+
+
+def _control_characters(value: str, allowed: str = "") -> str:
+    """``value`` unchanged, or a ValueError naming the first control character in it."""
+    for i, ch in enumerate(value):
+        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+            raise ValueError(f"control character U+{ord(ch):04X} at position {i + 1}")
+    return value
+
+
+Label = Annotated[str, AfterValidator(_control_characters)]
+"""A name shown on one line in tables, terminals and reports: no control characters."""
+Text = Annotated[str, AfterValidator(lambda v: _control_characters(v, allowed="\n\t"))]
+"""Free text: newlines and tabs, but no other control characters."""
 
 
 class _Strict(BaseModel):
-    """Base of every section: unknown keys are errors and numbers are not parsed from strings."""
+    """Base of every section: unknown keys are errors, numbers are not parsed from strings, and
+    every number is finite (each field also has an upper bound, so no input overflows)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 class Stage(_Strict):
@@ -36,14 +59,16 @@ class Stage(_Strict):
         description="Stage name, lower case letters, digits and _ (used in column names).",
     )
     base_conversion: float = Field(
-        gt=0.0,
-        lt=1.0,
+        ge=MIN_CONVERSION,
+        le=1.0 - MIN_CONVERSION,
         description="Probability that an average rep's deal advances past this stage. Defaults "
         "are calibrated so qualified deals (past prospecting) are won about 47% of the time "
         "(CSO Insights 2015: 47.1% win rate on forecast deals).",
     )
     duration_mean_days: float = Field(
-        gt=0.0, description="Mean working days a deal spends in this stage (assumption)."
+        ge=0.01,
+        le=2500.0,
+        description="Mean working days a deal spends in this stage (assumption).",
     )
     duration_cv: float = Field(
         default=0.5,
@@ -90,12 +115,16 @@ class Team(_Strict):
     )
     readiness_alpha: float = Field(
         default=2.0,
-        gt=0.0,
+        ge=0.01,
+        le=1000.0,
         description="Alpha of the Beta distribution of rep readiness to be coached (003 "
         "article: not everybody is ready to be coached; assumption: Beta(2, 2), mean 0.5).",
     )
     readiness_beta: float = Field(
-        default=2.0, gt=0.0, description="Beta of the Beta distribution of readiness (assumption)."
+        default=2.0,
+        ge=0.01,
+        le=1000.0,
+        description="Beta of the Beta distribution of readiness (assumption).",
     )
     selling_hours_per_week: float = Field(
         default=30.0,
@@ -122,7 +151,10 @@ class DealValue(_Strict):
     """What a won deal books."""
 
     mean_usd: float = Field(
-        default=25_000.0, gt=0.0, description="Mean list value of a deal, USD (assumption)."
+        default=25_000.0,
+        ge=1.0,
+        le=1e9,
+        description="Mean list value of a deal, USD (assumption).",
     )
     cv: float = Field(
         default=0.8, ge=0.0, le=10.0, description="Coefficient of variation (lognormal)."
@@ -137,6 +169,7 @@ class DealValue(_Strict):
     discount_skill_sensitivity: float = Field(
         default=1.0,
         ge=0.0,
+        le=100.0,
         description="How fast closing skill cuts discounting: discount = base * exp(-s * "
         "closing skill) (assumption).",
     )
@@ -147,7 +180,8 @@ class Skill(_Strict):
 
     initial_stability_days: float = Field(
         default=40.0,
-        gt=0.0,
+        ge=0.1,
+        le=100_000.0,
         description="Time constant of forgetting after training, working days. 40 days leaves "
         "5% of a gain after 120 days (ES Research: a 90-120 day lift).",
     )
@@ -192,25 +226,28 @@ class Managers(_Strict):
 
     hours_per_day: float = Field(
         default=10.0,
-        gt=0.0,
+        ge=1.0,
         le=24.0,
         description="Working hours in a manager's day (004 article: a 50-hour week).",
     )
     admin_hours_per_week: float = Field(
         default=12.0,
         ge=0.0,
+        le=120.0,
         description="Reports and other admin, hours per week (004: admin is the top time "
         "strain; size is an assumption).",
     )
     selling_hours_per_week: float = Field(
         default=10.0,
         ge=0.0,
+        le=120.0,
         description="Hours per week the manager plans for their own deals (player/coach, 004; "
         "assumption).",
     )
     own_leads_per_week: float = Field(
         default=1.0,
         ge=0.0,
+        le=500.0,
         description="Leads per week of the manager's own, when all planned selling hours are "
         "had (assumption).",
     )
@@ -229,7 +266,10 @@ class Managers(_Strict):
         "assumption).",
     )
     meeting_mean_hours: float = Field(
-        default=1.5, gt=0.0, le=24.0, description="Mean meeting length, hours (assumption)."
+        default=1.5,
+        ge=MIN_HOURS,
+        le=24.0,
+        description="Mean meeting length, hours (assumption).",
     )
     meeting_hours_cv: float = Field(
         default=0.5, ge=0.0, le=5.0, description="Coefficient of variation of meeting length."
@@ -266,9 +306,13 @@ class Managers(_Strict):
 class TierWeights(_Strict):
     """Relative share of sessions per tier for the ``tier`` focus policy."""
 
-    A: float = Field(default=1.0, ge=0.0, description="Weight of A-players (top 20%).")
-    B: float = Field(default=1.0, ge=0.0, description="Weight of B-players (middle 60%).")
-    C: float = Field(default=1.0, ge=0.0, description="Weight of C-players (bottom 20%).")
+    A: float = Field(default=1.0, ge=0.0, le=1000.0, description="Weight of A-players (top 20%).")
+    B: float = Field(
+        default=1.0, ge=0.0, le=1000.0, description="Weight of B-players (middle 60%)."
+    )
+    C: float = Field(
+        default=1.0, ge=0.0, le=1000.0, description="Weight of C-players (bottom 20%)."
+    )
 
 
 PolicyName = Literal["uniform", "tier", "readiness", "bottom_first"]
@@ -304,7 +348,7 @@ class Programme(_Strict):
         description="Sessions planned per rep per week (fractions spread over weeks).",
     )
     minutes_per_session: float = Field(
-        default=50.0, gt=0.0, le=480.0, description="Length of a session, minutes."
+        default=50.0, ge=1.0, le=480.0, description="Length of a session, minutes."
     )
     style: Literal["micro", "formal"] = Field(
         default="formal",
@@ -314,6 +358,7 @@ class Programme(_Strict):
     )
     scope: list[str] | None = Field(
         default=None,
+        max_length=20,
         description="Stages this coach coaches; null = all (002: too limited when only "
         "near-close stages).",
     )
@@ -331,7 +376,8 @@ class Programme(_Strict):
     )
     full_effect_minutes: float = Field(
         default=30.0,
-        gt=0.0,
+        ge=1.0,
+        le=480.0,
         description="Minutes on one stage that give a full dose; a formal session splits its "
         "minutes over the stages in scope (assumption).",
     )
@@ -343,7 +389,9 @@ class Programme(_Strict):
         "lower if sessions are held in the rep's non-selling time).",
     )
     focus: Focus = Field(default_factory=Focus, description="Who gets the sessions.")
-    start_week: int = Field(default=0, ge=0, description="First week of the programme.")
+    start_week: int = Field(
+        default=0, ge=0, le=MAX_WEEKS, description="First week of the programme."
+    )
     max_sessions_per_rep_per_week: int = Field(
         default=5, ge=1, le=50, description="No rep gets more sessions than this in a week."
     )
@@ -353,7 +401,10 @@ class OutsideCoach(Programme):
     """A professional coach from outside: no manager time, a fee, a quality of its own."""
 
     hours_per_week: float = Field(
-        default=20.0, gt=0.0, le=168.0, description="The coach's hours per week for this team."
+        default=20.0,
+        ge=MIN_HOURS,
+        le=168.0,
+        description="The coach's hours per week for this team.",
     )
     quality: float = Field(
         default=0.9,
@@ -368,7 +419,7 @@ class OutsideCoach(Programme):
         default="micro", description="micro or formal sessions (see coaching.style)."
     )
     minutes_per_session: float = Field(
-        default=30.0, gt=0.0, le=480.0, description="Length of a session, minutes."
+        default=30.0, ge=1.0, le=480.0, description="Length of a session, minutes."
     )
     sessions_per_rep_per_week: float = Field(
         default=1.0, ge=0.0, le=20.0, description="Sessions planned per rep per week."
@@ -379,27 +430,36 @@ class OutsideCoach(Programme):
         "effective as face to face).",
     )
     travel_cost_per_session_usd: float = Field(
-        default=60.0, ge=0.0, description="Travel cost per in-person session, USD (assumption)."
+        default=60.0,
+        ge=0.0,
+        le=1e6,
+        description="Travel cost per in-person session, USD (assumption).",
     )
     travel_hours_per_session: float = Field(
         default=0.5,
         ge=0.0,
+        le=24.0,
         description="Coach travel time per in-person session, hours, out of the coach's hours "
         "(assumption).",
     )
     fee_per_hour_usd: float | None = Field(
         default=200.0,
         ge=0.0,
+        le=1e5,
         description="Fee per coaching hour, USD; set this or fee_per_rep_per_month_usd.",
     )
     fee_per_rep_per_month_usd: float | None = Field(
         default=None,
         ge=0.0,
+        le=1e6,
         description="Fee per coached rep per month, USD (a rep counts while focus gives it "
         "sessions); set this or fee_per_hour_usd.",
     )
     end_week: int | None = Field(
-        default=None, ge=1, description="Week the engagement ends (exclusive); null = horizon."
+        default=None,
+        ge=1,
+        le=MAX_WEEKS,
+        description="Week the engagement ends (exclusive); null = horizon.",
     )
     coach_the_coach: bool = Field(
         default=False,
@@ -407,11 +467,15 @@ class OutsideCoach(Programme):
         "untrained to trained over the ramp (000: few managers are trained to coach).",
     )
     coach_the_coach_ramp_weeks: float = Field(
-        default=12.0, gt=0.0, description="Weeks for a manager to reach the trained quality."
+        default=12.0,
+        ge=0.1,
+        le=MAX_WEEKS,
+        description="Weeks for a manager to reach the trained quality.",
     )
     coach_the_coach_hours_per_manager_per_week: float = Field(
         default=1.0,
         ge=0.0,
+        le=40.0,
         description="Coach hours per manager per week during the ramp, billed and taken from "
         "the hours left for reps.",
     )
@@ -420,9 +484,18 @@ class OutsideCoach(Programme):
 class Training(_Strict):
     """A dated training programme for every rep."""
 
-    name: str = Field(default="training", description="Label for reports.")
-    start_week: int = Field(default=13, ge=0, description="Week the training takes place.")
-    stages: list[str] | None = Field(default=None, description="Stages trained; null = all.")
+    name: Label = Field(
+        default="training",
+        min_length=1,
+        max_length=100,
+        description="Label for reports.",
+    )
+    start_week: int = Field(
+        default=13, ge=0, le=MAX_WEEKS, description="Week the training takes place."
+    )
+    stages: list[str] | None = Field(
+        default=None, max_length=20, description="Stages trained; null = all."
+    )
     gain: float = Field(
         default=0.15,
         ge=0.0,
@@ -438,17 +511,18 @@ class Training(_Strict):
     )
     dip_recovery_days: float = Field(
         default=10.0,
-        gt=0.0,
+        ge=0.1,
+        le=10_000.0,
         description="Time constant of recovery from the dip, working days (assumption).",
     )
     days_out_of_field: float = Field(
         default=2.0, ge=0.0, le=50.0, description="Working days each rep spends in training."
     )
     cost_per_rep_usd: float = Field(
-        default=1_500.0, ge=0.0, description="Cash cost per rep trained, USD (assumption)."
+        default=1_500.0, ge=0.0, le=1e7, description="Cash cost per rep trained, USD (assumption)."
     )
     fixed_cost_usd: float = Field(
-        default=10_000.0, ge=0.0, description="Fixed cash cost of the programme, USD."
+        default=10_000.0, ge=0.0, le=1e10, description="Fixed cash cost of the programme, USD."
     )
 
 
@@ -459,10 +533,10 @@ class Money(_Strict):
         default=0.6, gt=0.0, le=1.0, description="Gross profit per dollar of revenue."
     )
     manager_hourly_cost_usd: float = Field(
-        default=90.0, ge=0.0, description="Loaded cost of a manager hour, USD (assumption)."
+        default=90.0, ge=0.0, le=1e5, description="Loaded cost of a manager hour, USD (assumption)."
     )
     rep_hourly_cost_usd: float = Field(
-        default=60.0, ge=0.0, description="Loaded cost of a rep hour, USD (assumption)."
+        default=60.0, ge=0.0, le=1e5, description="Loaded cost of a rep hour, USD (assumption)."
     )
     annual_discount_rate: float = Field(
         default=0.08, ge=0.0, le=1.0, description="Discount rate for NPV, per year."
@@ -472,19 +546,24 @@ class Money(_Strict):
 class Scenario(_Strict):
     """A whole scenario. Every section is optional: omitted parts take the reference values."""
 
-    name: str | None = Field(
+    name: Label | None = Field(
         default=None,
         min_length=1,
         max_length=200,
         description="Name in reports; not inherited through extends. Default: the file name.",
     )
-    description: str = Field(default="", description="What this scenario is; not inherited.")
+    description: Text = Field(
+        default="",
+        max_length=2000,
+        description="What this scenario is; not inherited.",
+    )
     extends: str | None = Field(
         default=None,
+        max_length=1000,
         description="Path (relative to this file) of a scenario whose settings this one "
         "starts from; mappings merge key by key, lists are replaced whole.",
     )
-    weeks: int = Field(default=104, ge=1, le=2000, description="Horizon, weeks.")
+    weeks: int = Field(default=104, ge=1, le=MAX_WEEKS, description="Horizon, weeks.")
     warmup_weeks: int = Field(
         default=16,
         ge=0,
@@ -509,7 +588,9 @@ class Scenario(_Strict):
     outside_coach: OutsideCoach | None = Field(
         default=None, description="An outside professional coach; null = none."
     )
-    training: list[Training] = Field(default_factory=list, description="Training programmes.")
+    training: list[Training] = Field(
+        default_factory=list, max_length=50, description="Training programmes."
+    )
     money: Money = Field(default_factory=Money, description="Economics.")
 
     def stage_names(self) -> list[str]:
@@ -549,9 +630,13 @@ def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
         seen.add(n)
 
     def check_stages(loc: Loc, stages: list[str] | None) -> None:
+        listed: set[str] = set()
         for j, n in enumerate(stages or []):
             if n not in names:
                 out.append(((*loc, j), f"no stage named {n!r}; stages are {', '.join(names)}"))
+            elif n in listed:
+                out.append(((*loc, j), f"stage {n!r} is listed twice"))
+            listed.add(n)
         if stages is not None and not stages:
             out.append((loc, "must name at least one stage (or be null for all)"))
 
@@ -610,21 +695,27 @@ def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
     return out
 
 
+def validate_scenario(doc: Document, data: dict[str, Any], prefix: Loc = ()) -> Scenario:
+    """``data`` (found at ``prefix`` in ``doc``) as a Scenario, or every problem with it.
+
+    The one validation every scenario goes through, read from a file or from a run's record."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(doc.pydantic_problems(exc, Scenario, prefix)) from None
+    problems = semantic_problems(scenario)
+    if problems:
+        raise ScenarioError([doc.problem((*prefix, *loc), msg) for loc, msg in problems])
+    return scenario
+
+
 def load_scenario(path: str) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file.
 
     Raises :class:`ScenarioError` listing every problem with file:line:column and field.
     """
-    doc = load_mapping(path)
-    from pydantic import ValidationError
-
-    try:
-        scenario = Scenario.model_validate(doc.data)
-    except ValidationError as exc:
-        raise ScenarioError(doc.pydantic_problems(exc, Scenario)) from None
-    problems = semantic_problems(scenario)
-    if problems:
-        raise ScenarioError([doc.problem(loc, msg) for loc, msg in problems]) from None
+    doc = load_mapping(path, settings=tuple(Scenario.model_fields))
+    scenario = validate_scenario(doc, doc.data)
     if scenario.name is None:
         scenario = scenario.model_copy(update={"name": doc.default_name})
     return scenario
@@ -649,4 +740,5 @@ __all__ = [
     "load_scenario",
     "scenario_json_schema",
     "semantic_problems",
+    "validate_scenario",
 ]

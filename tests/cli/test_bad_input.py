@@ -48,7 +48,8 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
             "bad.yaml:2:24: managers.coaching_protection: Input should be less than or equal to 1",
             "bad.yaml:3:25: managers.admin_hours_per_week: Input should be greater than or equal "
             "to 0 (got -3)",
-            "bad.yaml:5:35: stages[0].base_conversion: Input should be less than 1 (got 1.2)",
+            "bad.yaml:5:35: stages[0].base_conversion: Input should be less than or equal to "
+            "0.9999 (got 1.2)",
         ],
     ),
     "time_budget": (
@@ -81,6 +82,78 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
         "outside_coach:\n  fee_per_rep_per_month_usd: 400\n",
         ["bad.yaml:2:3: outside_coach.fee_per_hour_usd: set exactly one of fee_per_hour_usd"],
     ),
+    # Nothing lost, item 4: a stage listed twice would count twice.
+    "duplicate_training_stage": (
+        "training:\n  - stages: [closing, closing]\n",
+        ["bad.yaml:2:23: training[0].stages[1]: stage 'closing' is listed twice"],
+    ),
+    "duplicate_scope_stage": (
+        "coaching:\n  scope: [proposal, closing, proposal]\n",
+        ["bad.yaml:2:30: coaching.scope[2]: stage 'proposal' is listed twice"],
+    ),
+    "duplicate_outside_scope_stage": (
+        "outside_coach:\n  scope:\n    - closing\n    - closing\n",
+        ["bad.yaml:4:7: outside_coach.scope[1]: stage 'closing' is listed twice"],
+    ),
+    # Item 5: every number finite and bounded.
+    "infinite": (
+        "deal_value:\n  mean_usd: .inf\nleads:\n  per_rep_per_week: .nan\n",
+        [
+            "bad.yaml:2:13: deal_value.mean_usd: Input should be a finite number (got inf)",
+            "bad.yaml:4:21: leads.per_rep_per_week: Input should be a finite number (got nan)",
+        ],
+    ),
+    "huge": (
+        "deal_value:\n  mean_usd: 1e308\nfocus_typo: 1\n",
+        ["bad.yaml:2:13: deal_value.mean_usd: Input should be less than or equal to 1000000000"],
+    ),
+    # Item 6: validated scenarios that crashed the model.
+    "tiny_session": (
+        "coaching:\n  minutes_per_session: 1e-12\n",
+        ["bad.yaml:2:24: coaching.minutes_per_session: Input should be greater than or equal to 1"],
+    ),
+    "huge_tier_weight": (
+        "coaching:\n  focus:\n    tier_weights: {A: 1.7e308}\n",
+        ["bad.yaml:3:23: coaching.focus.tier_weights.A: Input should be less than or equal"],
+    ),
+    "own_leads": (
+        "managers:\n  own_leads_per_week: 100000\n",
+        ["bad.yaml:2:23: managers.own_leads_per_week: Input should be less than or equal to 500"],
+    ),
+    "tiny_conversion": (
+        "stages:\n  - {name: a, base_conversion: 1e-300, duration_mean_days: 5}\n",
+        ["bad.yaml:2:32: stages[0].base_conversion: Input should be greater than or equal to"],
+    ),
+    # Item 11: validator tracebacks.
+    "tag_int": ("weeks: !!int abc\n", ["bad.yaml:1:8: YAML tags such as '!!int' are not"]),
+    "tag_bool": ("weeks: !!bool maybe\n", ["bad.yaml:1:8: YAML tags such as '!!bool'"]),
+    "tag_float": ("weeks: !!float .e\n", ["bad.yaml:1:8: YAML tags such as '!!float'"]),
+    "tag_omap": ("weeks: !!omap 75\n", ["bad.yaml:1:8: YAML tags such as '!!omap'"]),
+    "tag_set": ("weeks: !!set 5\n", ["bad.yaml:1:8: YAML tags such as '!!set'"]),
+    "tag_python": ("weeks: !!python/object:os.system x\n", ["bad.yaml:1:8: YAML tags"]),
+    "sequence_key": ("weeks: 3\n? [[1]]\n: 3\n", ["bad.yaml:2:3: a key must be a plain word"]),
+    # Item 14: one line per problem, control characters escaped, long values cut.
+    "form_feed": ("weeks: 3\n\x0c: 1\n", ["bad.yaml:2:1: YAML error: U+000C is not allowed"]),
+    "escape_in_key": (
+        'weeks: 3\n"\\e[31mred": 1\n',
+        ["bad.yaml:2:1: \\x1b[31mred: unknown key"],
+    ),
+    "line_separator_in_key": (
+        'weeks: 3\n"a\\u2028b": 1\n',
+        ["bad.yaml:2:1: a\\u2028b: unknown key"],
+    ),
+    "long_value": ("weeks: " + "x" * 990_000 + "\n", ["bad.yaml:1:8: weeks: Input should be"]),
+    "control_in_name": ('name: "a\\x1bb"\n', ["bad.yaml:1:7: name: control character U+001B"]),
+    "not_a_scenario": (
+        "root:*:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n",
+        ["bad.yaml:1:1: not a scenario file: none of its top-level keys is a setting"],
+    ),
+    "extends_not_yaml": ("extends: /etc/passwd\n", ["bad.yaml:1:10: extends: must name a .yaml"]),
+    "extends_long_path": (
+        "extends: " + "ab/" * 2000 + "x.yaml\n",
+        ["bad.yaml:1:10: extends: cannot use this path: the path is too long"],
+    ),
+    "extends_directory": (f"extends: {SCENARIOS.resolve()}/.yaml\n", ["bad.yaml:1:10: extends:"]),
 }
 
 
@@ -110,6 +183,7 @@ def test_bad_input(
         assert text in result.output, result.output
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert all(ln.startswith("bad.yaml:") for ln in lines), lines
+    assert all(len(ln) < 400 and ln.isprintable() for ln in lines), lines
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / "outputs").exists()
 
