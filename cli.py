@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import os
 import shlex
+import signal
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import pandas as pd
 
 import sim
+from sim.budget import available_memory, estimate
 from sim.compare import from_engine
-from sim.config import Scenario, ScenarioError, load_scenario
-from sim.executors import ExecutorError, make_executor
-from sim.output import OutputExists, write_json
+from sim.config import Scenario, ScenarioError, load_scenario, validate_scenario
+from sim.executors import ClusterLost, ExecutorError, make_executor
+from sim.loader import clean
+from sim.output import (
+    OutputError,
+    OutputLock,
+    default_output,
+    describe_left_lock,
+    describe_os_error,
+    identity,
+    write_atomic,
+    write_json,
+)
 from sim.report import run_report
 from sim.report_compare import compare_report, headline
+from sim.results import NonFiniteResult
 from sim.runner import Engine, RunResult
 from sim.stats import mean_ci
 from sim.store import Store, StoreError
@@ -211,7 +228,7 @@ def _run_options(f: Any) -> Any:
         click.option(
             "-o",
             "--output",
-            type=click.Path(file_okay=False, path_type=Path),
+            type=click.Path(path_type=Path),
             default=None,
             help="Output directory.",
         ),
@@ -265,7 +282,7 @@ def _run_options(f: Any) -> Any:
         ),
         click.option(
             "--resume",
-            type=click.Path(file_okay=False, path_type=Path),
+            type=click.Path(path_type=Path),
             default=None,
             metavar="DIR",
             help="Complete the interrupted run in DIR (its settings are reused).",
@@ -276,26 +293,144 @@ def _run_options(f: Any) -> Any:
     return f
 
 
-def _execute(kind: str, files: list[str], opts: dict[str, Any]) -> None:
-    """Load, run (or resume), and write a run or a comparison."""
+class Refused(click.ClickException):
+    """A run that may not go ahead as asked (output in use, record changed, ...): one line."""
+
+
+def _resume_command(kind: str, where: Path, opts: dict[str, Any]) -> str:
+    """The command that finishes an interrupted run, with the executor options it was given."""
+    args = ["coachsim", kind, "--resume", str(where)]
+    for flag, key in (("-j", "jobs"), ("--scheduler", "scheduler"), ("--dask-local", "dask_local")):
+        if opts.get(key) is not None:
+            args += [flag, str(opts[key])]
+    if opts.get("quiet"):
+        args.append("-q")
+    return shlex.join(args)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C while the finished folder is renamed into place (two renames that belong
+    together), then act on it."""
+    caught: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except ValueError:  # not the main thread: nothing to defer
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _plan(kind: str, files: list[str], opts: dict[str, Any]) -> tuple[Path, list[Scenario]]:
+    """(output, scenarios) of a new run, or (output, the scenarios named, if any) of a resume,
+    whose record is read once the output is locked."""
     resume: Path | None = opts["resume"]
     given = _load_all(files) if files else []
     if resume is not None:
+        return Store.target_of(resume), given
+    if not given:
+        raise click.UsageError("name the scenario file(s), or --resume DIR")
+    names = [s.name or "" for s in given]
+    if len(set(names)) != len(names):
+        dupes = sorted({x for x in names if names.count(x) > 1})
+        raise click.ClickException(
+            f"scenario names must differ within a comparison; repeated: "
+            f"{', '.join(clean(d, 60) for d in dupes)} (set name: in the files)"
+        )
+    target = opts["output"] or default_output(kind, names, [Path(f).stem for f in files])
+    if target.name.endswith((".partial", ".lock")) or target.name in ("", ".", ".."):
+        raise click.UsageError(
+            f"-o {target}: choose a folder name that does not end in .partial or .lock "
+            "(coachsim's own working names)"
+        )
+    return target, given
+
+
+def _resumed(
+    kind: str, target: Path, given: list[Scenario], store: Store
+) -> tuple[list[Scenario], dict[str, Any]]:
+    """The scenarios and record of the interrupted run of ``target``, checked like a fresh run."""
+    job, doc = Store.read_job(target)
+    if job["kind"] != kind:
+        raise Refused(
+            f"{store.dir} holds a '{job['kind']}' run; resume it with coachsim "
+            f"{job['kind']} --resume"
+        )
+    if job["coachsim_version"] != sim.__version__:
+        raise Refused(
+            f"{store.dir} was started by coachsim {job['coachsim_version']} and this is "
+            f"{sim.__version__}: finish it with that version, or start over with --force"
+        )
+    problems: list[str] = []
+    scenarios = []
+    for i, data in enumerate(job["scenarios"]):
         try:
-            target, job = Store.locate(resume)
+            scenarios.append(validate_scenario(doc, data, ("scenarios", i)))
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ScenarioProblems("\n".join(problems))
+    if [s.name for s in scenarios] != job["names"]:
+        raise Refused(f"{store.dir / 'run.json'}: names do not match the scenarios' names")
+    if given and [g.digest() for g in given] != [x.digest() for x in scenarios]:
+        raise Refused(
+            f"{store.dir} holds results of different scenarios "
+            f"({', '.join(clean(n, 60) for n in job['names'])}); name no scenario to resume it "
+            "as it was, or choose another -o"
+        )
+    store.verify(job, [s.digest() for s in scenarios])
+    return scenarios, job
+
+
+def _execute(kind: str, files: list[str], opts: dict[str, Any]) -> None:
+    """Load, run (or resume), and write a run or a comparison.
+
+    Order matters: everything that can be refused is checked before anything is written, the
+    output is locked for the whole run, and the partial folder is created only once the run can
+    start (an unreachable scheduler leaves nothing behind)."""
+    target, scenarios = _plan(kind, files, opts)
+    resuming = opts["resume"] is not None
+    quiet = opts["quiet"]
+    lock = OutputLock(target, _command_line())
+    try:
+        lock.acquire()
+    except OutputError as exc:
+        raise Refused(str(exc)) from None
+    except OSError as exc:
+        raise Refused(describe_os_error(exc, f"cannot lock {lock.path}")) from None
+    try:
+        note = describe_left_lock(lock)
+        if note and not quiet:
+            click.echo(note, err=True)
+        _locked(kind, files, opts, target, scenarios, resuming)
+    finally:
+        lock.release()
+
+
+def _locked(
+    kind: str,
+    files: list[str],
+    opts: dict[str, Any],
+    target: Path,
+    scenarios: list[Scenario],
+    resuming: bool,
+) -> None:
+    quiet = opts["quiet"]
+    store = Store(target, [s.name or "" for s in scenarios])
+    if resuming:
+        try:
+            scenarios, job = _resumed(kind, target, scenarios, store)
         except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
-        if job["kind"] != kind:
-            raise click.ClickException(
-                f"{resume} holds a '{job['kind']}' run; resume it "
-                f"with coachsim {job['kind']} --resume"
-            )
-        scenarios = [Scenario.model_validate(d) for d in job["scenarios"]]
-        if given and [g.digest() for g in given] != [x.digest() for x in scenarios]:
-            raise click.ClickException(
-                f"{resume} holds results of different scenarios ({', '.join(job['names'])}); "
-                "name no scenario to resume it as it was, or choose another -o"
-            )
+            raise Refused(str(exc)) from None
+        except ScenarioError as exc:
+            raise ScenarioProblems(str(exc)) from None
+        store.names = [s.name or "" for s in scenarios]
         files = job["files"]
         seed, n, precision, most = (
             job["seed"],
@@ -303,35 +438,28 @@ def _execute(kind: str, files: list[str], opts: dict[str, Any]) -> None:
             job["precision"],
             job["max_replications"],
         )
+        size = job["batch_size"]
+        if not quiet:
+            for line in store.notes:
+                click.echo(f"note: {line}", err=True)
     else:
-        if not given:
-            raise click.UsageError("name the scenario file(s), or --resume DIR")
-        scenarios = given
-        if len({s.name for s in scenarios}) != len(scenarios):
-            names = [s.name or "" for s in scenarios]
-            dupes = sorted({x for x in names if names.count(x) > 1})
-            raise click.ClickException(
-                f"scenario names must differ within a comparison; repeated: {', '.join(dupes)} "
-                "(set name: in the files)"
-            )
-        default = (
-            f"compare-{scenarios[0].name}-vs-{scenarios[1].name}"
-            if kind == "compare"
-            else str(scenarios[0].name)
-        )
-        target = opts["output"] or Path("outputs") / default
         seed, n, precision, most = (
             opts["seed"],
             opts["replications"],
             opts["precision"],
             opts["max_replications"],
         )
+        size = opts["batch_size"]
     names = [s.name or "" for s in scenarios]
-    size = job["batch_size"] if resume is not None else opts["batch_size"]
     engine = Engine(scenarios, seed, keep_weekly=False, size=size)
-    store = Store(target, names)
     engine.sink = store
-    if resume is None:
+    stop = n if precision is None else most
+    _check_budget(scenarios, stop, engine.size, opts, quiet)
+    try:
+        executor = make_executor(opts["jobs"], opts["scheduler"], opts["dask_local"])
+    except ExecutorError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not resuming:
         job = {
             "kind": kind,
             "coachsim_version": sim.__version__,
@@ -344,81 +472,58 @@ def _execute(kind: str, files: list[str], opts: dict[str, Any]) -> None:
             "names": names,
             "scenarios": [x.canonical() for x in scenarios],
         }
+        marker = identity(kind, uuid.uuid4().hex, seed=seed, scenarios=names)
         try:
-            store.start(job, opts["force"])
-        except OutputExists as exc:
-            raise click.ClickException(str(exc)) from None
-    quiet = opts["quiet"]
+            store.start(job, [s.digest() for s in scenarios], opts["force"], marker)
+        except OutputError as exc:
+            executor.close()
+            raise Refused(str(exc)) from None
+        except OSError as exc:
+            executor.close()
+            raise Refused(describe_os_error(exc, f"cannot create {store.dir}")) from None
     t0 = time.perf_counter()
-    label = f"{kind} {scenarios[0].name}"
+    hint = _resume_command(kind, store.dir, opts)
+
+    def stopped(why: str, code: int) -> NoReturn:
+        if store.recorded:
+            kept = f"{len(store.recorded)} finished batches kept in {store.dir}"
+            click.echo(f"{why}: {kept}; finish with: {hint}", err=True)
+        else:
+            with contextlib.suppress(OSError):
+                store.discard()
+            click.echo(f"{why}: nothing was finished, nothing kept", err=True)
+        raise SystemExit(code)
+
     try:
-        executor = make_executor(opts["jobs"], opts["scheduler"], opts["dask_local"])
-    except ExecutorError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        with executor as ex, _progress(n if precision is None else most, label, quiet) as tick:
+        with executor as ex, _progress(stop, f"{kind} {scenarios[0].name}", quiet) as tick:
             if precision is None:
                 engine.run(n, ex, tick)
             else:
                 engine.run_to_precision(precision, n, most, ex, tick)
+        _write_outputs(kind, files, scenarios, engine, store, seed, precision, most, t0)
+        with _interrupts_deferred():
+            store.finish(opts["force"])
     except KeyboardInterrupt:
-        click.echo(
-            f"\ninterrupted: {engine.done} replications kept in {store.dir}; finish "
-            f"with: coachsim {kind} --resume {store.dir}",
-            err=True,
-        )
-        raise SystemExit(130) from None
+        click.echo("", err=True)
+        stopped("interrupted", 130)
     except BrokenProcessPool:
-        click.echo(
-            f"a worker process died: {engine.done} replications kept in {store.dir}; "
-            f"finish with: coachsim {kind} --resume {store.dir}",
-            err=True,
+        stopped("a worker process died", 1)
+    except ClusterLost as exc:
+        stopped(clean(str(exc)), 1)
+    except NonFiniteResult as exc:
+        with contextlib.suppress(OSError):
+            store.discard()
+        raise click.ClickException(
+            f"the run stopped, nothing was written: {clean(str(exc))}"
+        ) from None
+    except (StoreError, OutputError) as exc:
+        raise Refused(str(exc)) from None
+    except OSError as exc:
+        stopped(describe_os_error(exc, "cannot write the results"), 1)
+    except Exception as exc:  # a bug: say so in one line, and keep what was finished
+        stopped(
+            f"coachsim failed ({type(exc).__name__}: {clean(str(exc), 200)}; please report it)", 1
         )
-        raise SystemExit(1) from None
-    meta = {
-        "replications": engine.done,
-        "seed": seed,
-        "version": sim.__version__,
-        "scenario_hash": scenarios[0].digest(),
-    }
-    extra = {
-        "precision": precision,
-        "max_replications": most if precision else None,
-        "batch_size": engine.size,
-    }
-
-    def write(d: Path) -> None:
-        store.write_weekly_csv(d / "weekly.csv")
-        summaries = [
-            pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))
-        ]
-        pd.concat(summaries, ignore_index=True).to_csv(d / "summary.csv", index=False)
-        if kind == "compare":
-            cmp = from_engine(engine)
-            cmp.table.to_csv(d / "comparison.csv", index=False)
-            html = compare_report(cmp, meta)
-        else:
-            s0 = scenarios[0]
-            html = run_report(
-                engine.stats[0],
-                summaries[0],
-                s0.name or "scenario",
-                s0.description,
-                s0.stage_names(),
-                s0.team.managers,
-                meta,
-            )
-        (d / "report.html").write_text(html, encoding="utf-8")
-        write_json(
-            d / "manifest.json",
-            _manifest(scenarios, files, seed, engine.done, time.perf_counter() - t0, extra),
-        )
-
-    try:
-        write(store.dir)
-        store.finish(opts["force"])
-    except OutputExists as exc:
-        raise click.ClickException(str(exc)) from None
     if quiet:
         return
     if kind == "compare":
@@ -432,6 +537,74 @@ def _execute(kind: str, files: list[str], opts: dict[str, Any]) -> None:
         click.echo(f"Report: {target / 'report.html'}")
     else:
         _print_run_summary(engine.result(0), target)
+
+
+def _check_budget(
+    scenarios: list[Scenario], stop: int, size: int, opts: dict[str, Any], quiet: bool
+) -> None:
+    """Refuse a run that cannot fit in memory; warn about one that will take long."""
+    if opts["scheduler"] is not None or opts["dask_local"] is not None:
+        workers = 0  # on a cluster: only this process's share is ours to check
+    else:
+        workers = min(opts["jobs"] or os.cpu_count() or 1, math.ceil(stop / size))
+    est = estimate(scenarios, stop, size, workers)
+    problem = est.refusal(available_memory())
+    if problem:
+        raise Refused(problem)
+    warning = est.warning()
+    if warning and not quiet:
+        click.echo(f"note: {warning}", err=True)
+
+
+def _write_outputs(
+    kind: str,
+    files: list[str],
+    scenarios: list[Scenario],
+    engine: Engine,
+    store: Store,
+    seed: int,
+    precision: float | None,
+    most: int,
+    t0: float,
+) -> None:
+    """The final tables, report and manifest, each written atomically into the partial folder,
+    from exactly the batches this run merged."""
+    d = store.dir
+    meta = {
+        "replications": engine.done,
+        "seed": seed,
+        "version": sim.__version__,
+        "scenario_hash": scenarios[0].digest(),
+    }
+    extra = {
+        "precision": precision,
+        "max_replications": most if precision else None,
+        "batch_size": engine.size,
+    }
+    store.prune()
+    store.write_weekly_csv(d / "weekly.csv")
+    summaries = [pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))]
+    write_atomic(d / "summary.csv", pd.concat(summaries, ignore_index=True).to_csv(index=False))
+    if kind == "compare":
+        cmp = from_engine(engine)
+        write_atomic(d / "comparison.csv", cmp.table.to_csv(index=False))
+        html = compare_report(cmp, meta)
+    else:
+        s0 = scenarios[0]
+        html = run_report(
+            engine.stats[0],
+            summaries[0],
+            s0.name or "scenario",
+            s0.description,
+            s0.stage_names(),
+            s0.team.managers,
+            meta,
+        )
+    write_atomic(d / "report.html", html)
+    write_json(
+        d / "manifest.json",
+        _manifest(scenarios, files, seed, engine.done, time.perf_counter() - t0, extra),
+    )
 
 
 def _load_all(files: list[str]) -> list[Scenario]:
@@ -448,7 +621,7 @@ def _load_all(files: list[str]) -> list[Scenario]:
 
 
 @main.command()
-@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.argument("scenario", required=False, type=click.Path())
 @_run_options
 def run(scenario: str | None, **opts: Any) -> None:
     """Run SCENARIO and write tables and an HTML report.
@@ -472,8 +645,8 @@ def run(scenario: str | None, **opts: Any) -> None:
 
 
 @main.command()
-@click.argument("baseline", required=False, type=click.Path(dir_okay=False))
-@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("baseline", required=False, type=click.Path())
+@click.argument("scenarios", nargs=-1, type=click.Path())
 @_run_options
 def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> None:
     """Compare SCENARIOS against BASELINE, paired on the same random numbers.
@@ -501,7 +674,7 @@ def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> No
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES without running them.
 

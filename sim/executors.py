@@ -1,22 +1,36 @@
 """Where batches of replications run: in this process, in local processes, or on Dask.
 
-One interface, :meth:`Executor.run`, which takes a function and a list of task arguments and
-yields ``(task index, result)`` as tasks finish, in any order. The engine puts results back in
-order itself, so every back end gives identical results for the same seed.
+One interface, :meth:`Executor.run`, which takes a function and an iterable of task arguments
+and yields ``(task number, result)`` as tasks finish, in any order. Tasks are taken from the
+iterable only as workers can start them (a few per worker ahead), so a run of millions of tasks
+is never planned in memory. The engine puts results back in order itself, so every back end
+gives identical results for the same seed.
+
+Local worker processes watch their parent: if it dies, however it dies, they exit within a
+second instead of computing for nobody while holding the terminal and the resource tracker.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
+
+PARENT_CHECK_S = 0.5
+"""How often a local worker checks that the process that started it is still there."""
 
 
 class ExecutorError(Exception):
     """A back end that cannot be used as asked (missing extra, unreachable scheduler)."""
+
+
+class ClusterLost(ExecutorError):
+    """The workers or the scheduler went away during a run; finished batches are kept."""
 
 
 class Executor:
@@ -25,8 +39,9 @@ class Executor:
     workers = 1
     """How many tasks run at once."""
 
-    def run(self, fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple[int, Any]]:
-        """Yield (index, fn(task)) for every task, as they finish."""
+    def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        """Yield (number, fn(task)) for every task, numbered in the order taken, as they
+        finish."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -42,7 +57,7 @@ class Executor:
 class SerialExecutor(Executor):
     """Everything in this process, in order (``-j 1``)."""
 
-    def run(self, fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple[int, Any]]:
+    def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         for i, task in enumerate(tasks):
             yield i, fn(task)
 
@@ -52,16 +67,28 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        )
 
-    def run(self, fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple[int, Any]]:
+    def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         # Keep a few tasks queued per worker, not all: an interrupt then loses little.
         pending: dict[Future[Any], int] = {}
-        nxt = 0
-        while nxt < len(tasks) or pending:
-            while nxt < len(tasks) and len(pending) < 2 * self.workers:
-                pending[self._pool.submit(fn, tasks[nxt])] = nxt
-                nxt += 1
+        source = iter(tasks)
+        numbers = iter(range(2**62))
+        more = True
+        while more or pending:
+            while more and len(pending) < 2 * self.workers:
+                task = next(source, _END)
+                if task is _END:
+                    more = False
+                else:
+                    pending[self._pool.submit(fn, task)] = next(numbers)
+            if not pending:
+                break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield pending.pop(fut), fut.result()
@@ -98,7 +125,7 @@ class DaskExecutor(Executor):
             raise ExecutorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         self.workers = max(1, sum(self._client.nthreads().values()))
 
-    def run(self, fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple[int, Any]]:
+    def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
         # pure=False: identical arguments must never collapse into one task.
@@ -119,6 +146,23 @@ class DaskExecutor(Executor):
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+_END = object()
+
+
+def watch_parent(parent: int) -> None:
+    """Run in each local worker as it starts: exit as soon as ``parent`` is gone.
+
+    A worker whose parent was killed (SIGKILL leaves no chance to clean up) is adopted by
+    another process; ``getppid`` then changes, and the worker leaves at once."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="coachsim-watch-parent", daemon=True).start()
 
 
 def make_executor(

@@ -159,3 +159,39 @@ def summary_row(
     )
     row.update(extra)
     return row
+
+
+UNDEFINED_WHEN_EMPTY = frozenset(
+    {"progress_rate", "top20_revenue_share", "headroom_multiple", "win_rate_qualified"}
+)
+"""Ratios that are empty (NaN) when nothing happened to divide by: no stage ends in a week, no
+revenue, no qualified deals. Every other number of a replication must be finite."""
+
+
+class NonFiniteResult(ArithmeticError):
+    """A replication produced an infinite or undefined number where a figure belongs."""
+
+
+def check_finite(weekly: pd.DataFrame, summary: dict[str, Any]) -> None:
+    """Raise :class:`NonFiniteResult` naming the replication, week and column of the first
+    number that is not finite (NaN is allowed only in :data:`UNDEFINED_WHEN_EMPTY`)."""
+    numeric = weekly.select_dtypes("number")
+    values = numeric.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    allowed = np.array([c in UNDEFINED_WHEN_EMPTY for c in numeric.columns])
+    bad &= ~(np.isnan(values) & allowed)
+    where = f"scenario {summary.get('scenario')!r}, replication {summary.get('replication')}"
+    if bad.any():
+        row, col = (int(x[0]) for x in np.nonzero(bad))
+        raise NonFiniteResult(
+            f"{where}, week {int(weekly['week'].iloc[row])}: {numeric.columns[col]} is "
+            f"{values[row, col]}; the scenario's numbers are too large or too small to compute "
+            "with"
+        )
+    for name, value in summary.items():
+        undefined = name in UNDEFINED_WHEN_EMPTY
+        if isinstance(value, float) and not (np.isfinite(value) or (undefined and value != value)):
+            raise NonFiniteResult(
+                f"{where}: {name} over the horizon is {value}; the scenario's numbers are "
+                "too large or too small to compute with"
+            )

@@ -11,8 +11,10 @@ way.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,6 +31,7 @@ from sim.aggregate import (
 from sim.config import Scenario
 from sim.executors import Executor, SerialExecutor
 from sim.model import Replication
+from sim.results import check_finite
 from sim.stats import t_halfwidth
 
 SECONDS_PER_REP_EVENT = 0.28 / (48 * 120)
@@ -60,8 +63,10 @@ class RunResult:
 def run_replication(
     scenario: Scenario, seed: int, replication: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One replication's weekly table and summary row."""
-    return Replication(scenario, seed, replication).run()
+    """One replication's weekly table and summary row, every number checked to be finite."""
+    weekly, row = Replication(scenario, seed, replication).run()
+    check_finite(weekly, row)
+    return weekly, row
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class BatchSpec:
 
     scenarios: tuple[Scenario, ...]
     seed: int
-    reps: tuple[int, ...]
+    reps: range
 
 
 BatchResult = list[tuple[pd.DataFrame, pd.DataFrame]]
@@ -151,15 +156,13 @@ class Engine:
         self.done = 0
         """Replications merged so far (always a prefix 0..done-1)."""
 
-    def batches(self, stop: int) -> list[tuple[int, tuple[int, ...]]]:
-        """(index, replications) of the batches between what is done and ``stop``."""
-        out = []
-        first = self.done // self.size
-        for k in range(first, math.ceil(stop / self.size)):
-            reps = tuple(range(max(k * self.size, self.done), min((k + 1) * self.size, stop)))
+    def batches(self, stop: int) -> Iterator[tuple[int, range]]:
+        """(index, replications) of the batches between what is done and ``stop``, planned
+        lazily: a run of a billion replications costs no memory to plan."""
+        for k in range(self.done // self.size, math.ceil(stop / self.size)):
+            reps = range(max(k * self.size, self.done), min((k + 1) * self.size, stop))
             if reps:
-                out.append((k, reps))
-        return out
+                yield k, reps
 
     def run(
         self,
@@ -167,42 +170,50 @@ class Engine:
         executor: Executor | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Run replications ``done .. stop-1``; merged in order as they finish."""
-        todo = self.batches(stop)
-        from_disk = [(k, reps) for k, reps in todo if self.sink is not None and self.sink.has(reps)]
-        to_run = [(k, reps) for k, reps in todo if (k, reps) not in from_disk]
+        """Run replications ``done .. stop-1``; merged in order as they finish.
+
+        Batches are handed to the executor lazily, and a batch already in the sink (a resumed
+        run) is read back when its turn comes, so only the batches in flight are in memory."""
+        sink = self.sink
+        order: deque[tuple[int, range, bool]] = deque()
+        """Batches handed out so far and not yet merged, in order; True: read from the sink."""
+        submitted: dict[int, tuple[int, range]] = {}
+        """Batches with the executor, by task number."""
+        numbers = itertools.count()
         ready: dict[int, BatchResult] = {}
-        order = [k for k, _ in todo]
-        reps_of = dict(todo)
-        pos = 0
+
+        def tasks() -> Iterator[BatchSpec]:
+            for k, reps in self.batches(stop):
+                stored = sink is not None and sink.has(reps)
+                order.append((k, reps, stored))
+                if not stored:
+                    submitted[next(numbers)] = (k, reps)
+                    yield BatchSpec(tuple(self.scenarios), self.seed, reps)
 
         def drain() -> None:
-            nonlocal pos
-            while pos < len(order):
-                k = order[pos]
-                if k in ready:
-                    self._merge(reps_of[k], ready.pop(k))
-                elif self.sink is not None and (k, reps_of[k]) in from_disk:
-                    self._merge(reps_of[k], self.sink.load(reps_of[k]))
+            while order:
+                k, reps, stored = order[0]
+                if stored:
+                    assert sink is not None
+                    result = sink.load(reps)
+                elif k in ready:
+                    result = ready.pop(k)
                 else:
                     return
-                pos += 1
+                order.popleft()
+                self._merge(reps, result)
                 if progress is not None:
                     progress(self.done)
 
-        drain()
-        if to_run:
-            specs = [BatchSpec(tuple(self.scenarios), self.seed, reps) for _, reps in to_run]
-            ex = executor or SerialExecutor()
-            for i, result in ex.run(run_batch, specs):
-                k, reps = to_run[i]
-                if self.sink is not None:
-                    self.sink.save(k, reps, result)
-                ready[k] = result
-                drain()
+        for i, result in (executor or SerialExecutor()).run(run_batch, tasks()):
+            k, reps = submitted.pop(i)
+            if sink is not None:
+                sink.save(k, reps, result)
+            ready[k] = result
+            drain()
         drain()
 
-    def _merge(self, reps: tuple[int, ...], result: BatchResult) -> None:
+    def _merge(self, reps: Sequence[int], result: BatchResult) -> None:
         from sim.compare import replication_metrics
 
         base = result[0]

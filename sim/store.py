@@ -1,39 +1,97 @@
-"""A run on disk: finished batches survive interruption, and complete runs appear at once.
+"""A run on disk: finished batches survive interruption, a resume uses only what it can prove,
+and complete runs appear at once.
 
-While a run is in progress its files live in ``<output>.partial/``: ``run.json`` (what is being
-run: scenarios, seed, replications, batch size) and ``parts/weekly/`` and ``parts/summary/``,
-one Parquet file of weekly and one of summary rows per finished batch (each directory reads as
-one table with ``pandas.read_parquet``), each written to a temporary name and renamed, so a part
-is either whole or absent. When every batch is done the final tables and report are written into the
-same directory, which is then renamed to ``<output>`` in one step. An interrupted run leaves the
-partial directory behind; ``--resume`` picks it up, reuses its parts and runs only what is
-missing.
+While a run is in progress its files live in ``<output>.partial/``:
+
+- ``.coachsim-output``: the marker that says coachsim made this folder (see :mod:`sim.output`);
+- ``run.json``: what is being run (scenarios, seed, replications, batch size), checked on resume
+  with the same validation as a scenario file, positions and all;
+- ``parts/weekly/`` and ``parts/summary/``: one Parquet file of weekly and one of summary rows per
+  finished batch, each written whole or not at all (each folder reads as one table with
+  ``pandas.read_parquet``);
+- ``parts/batches.jsonl``: the ledger, one line per finished batch, appended and flushed to disk
+  after its parts: its index and replications, the seed, batch size, coachsim version, scenario
+  names and hashes it was run with, and the SHA-256 of each part.
+
+A resume (:meth:`Store.verify`) trusts a batch only if its ledger line matches ``run.json`` in
+every field and both parts match their checksums. A ledger that disagrees with ``run.json`` (an
+edited seed, scenario or batch size) is refused in one line naming what differs; a missing or
+damaged part is run again; a file in ``parts/`` that the run did not write is refused. The final
+tables are written from exactly the batches this run merged, never from whatever files are on
+disk, and parts it did not merge are removed before the folder is renamed into place.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.output import OutputExists, replace_dir
+from sim.loader import Document, ScenarioError, load_record
+from sim.output import (
+    MARKER,
+    check_replaceable,
+    remove_own,
+    replace_dir,
+    write_atomic,
+    write_json,
+)
 from sim.runner import BatchResult
 
 PARTIAL = ".partial"
+LEDGER = "batches.jsonl"
+KINDS = ("weekly", "summary")
+PART_NAME = re.compile(r"^part-(\d{7})-(\d{7})\.parquet$")
 
 
 class StoreError(Exception):
-    """A partial run that cannot be used as asked."""
+    """A partial run that cannot be used as asked; the message is one line for the user."""
 
 
 def partial_dir(target: Path) -> Path:
     """Where a run of ``target`` keeps its parts until it is complete."""
     return target.with_name(target.name + PARTIAL)
+
+
+class RunRecord(BaseModel):
+    """``run.json``: what a run is, enough to finish it exactly as it was started."""
+
+    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
+
+    kind: str = Field(pattern=r"^(run|compare)$")
+    coachsim_version: str
+    seed: int = Field(ge=0)
+    replications: int = Field(ge=1)
+    precision: float | None = Field(default=None, gt=0.0)
+    max_replications: int = Field(ge=2)
+    batch_size: int = Field(ge=1)
+    files: list[str]
+    names: list[str] = Field(min_length=1)
+    scenarios: list[dict[str, Any]] = Field(min_length=1)
+
+
+def _identity(job: dict[str, Any], digests: Sequence[str]) -> dict[str, Any]:
+    """What a batch's numbers depend on, as a ledger line records it."""
+    return {
+        "seed": job["seed"],
+        "batch_size": job["batch_size"],
+        "coachsim_version": job["coachsim_version"],
+        "names": list(job["names"]),
+        "scenario_hashes": list(digests),
+    }
+
+
+def _sha256(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
 
 
 class Store:
@@ -44,58 +102,195 @@ class Store:
         self.dir = partial_dir(target)
         self.parts = self.dir / "parts"
         self.names = list(names)
+        self.recorded: dict[tuple[int, int], dict[str, Any]] = {}
+        """Ledger lines of the batches that are on disk and proven whole, by (first, last)."""
+        self.used: dict[int, tuple[int, int]] = {}
+        """Batches this run merged (saved or loaded), by index: what the final tables hold."""
+        self.notes: list[str] = []
+        """What a resume found and did about it (damaged parts run again), for the user."""
+        self._identity: dict[str, Any] = {}
+
+    # -- locating and starting -------------------------------------------------------------
 
     @staticmethod
-    def locate(path: Path) -> tuple[Path, dict[str, Any]]:
-        """(target, job) of the interrupted run at ``path`` (the output or its .partial)."""
-        target = path.with_name(path.name[: -len(PARTIAL)]) if path.name.endswith(PARTIAL) else path
+    def target_of(path: Path) -> Path:
+        """The output a ``--resume`` path names (the output itself or its ``.partial``)."""
+        name = path.name
+        return path.with_name(name[: -len(PARTIAL)]) if name.endswith(PARTIAL) else path
+
+    @staticmethod
+    def read_job(target: Path) -> tuple[dict[str, Any], Document]:
+        """The run record of the interrupted run of ``target``, validated field by field.
+
+        Raises :class:`StoreError` if there is no such run, and
+        :class:`~sim.loader.ScenarioError` (file:line:column per problem) if its record is
+        damaged."""
         pdir = partial_dir(target)
-        if not (pdir / "run.json").exists():
+        record = pdir / "run.json"
+        if not os.path.lexists(pdir):
             if (target / "run.json").exists():
                 raise StoreError(f"{target} is already complete; nothing to resume")
             raise StoreError(f"no interrupted run in {pdir}")
-        return target, json.loads((pdir / "run.json").read_text())
+        if pdir.is_symlink() or not pdir.is_dir():
+            raise StoreError(f"{pdir} is not a folder coachsim wrote; nothing to resume")
+        if not (pdir / MARKER).exists() and not record.exists():
+            raise StoreError(f"{pdir} was not written by coachsim (no {MARKER}); cannot resume")
+        doc = load_record(record)
+        try:
+            job = RunRecord.model_validate(doc.data)
+        except ValidationError as exc:
+            raise ScenarioError(doc.pydantic_problems(exc, RunRecord)) from None
+        if len(job.names) != len(job.scenarios):
+            raise StoreError(f"{record}: names and scenarios differ in number")
+        return job.model_dump(), doc
 
-    def start(self, job: dict[str, Any], force: bool) -> None:
-        """Begin a new run: refuse to overwrite anything without ``force``."""
-        if self.target.exists() and not force:
-            raise OutputExists(
-                f"{self.target} already exists; use --force to replace it or -o "
-                "to choose another directory"
-            )
-        if self.dir.exists():
-            if not force:
-                raise OutputExists(
-                    f"an interrupted run is in {self.dir}; finish it with --resume "
-                    f"{self.dir} or start over with --force"
+    def start(self, job: dict[str, Any], digests: Sequence[str], force: bool, marker: dict) -> None:
+        """Begin a new run: refuse to overwrite anything without ``force``, and even with it,
+        anything coachsim did not write."""
+        check_replaceable(
+            self.target, force, "use --force to replace it or -o to choose another folder"
+        )
+        check_replaceable(
+            self.dir,
+            force,
+            f"an interrupted run is there; finish it with --resume {self.dir} or start over "
+            "with --force",
+        )
+        if os.path.lexists(self.dir):
+            remove_own(self.dir)
+        self.dir.mkdir(parents=True)
+        write_json(self.dir / MARKER, marker)
+        for kind in KINDS:
+            (self.parts / kind).mkdir(parents=True)
+        write_json(self.dir / "run.json", job)
+        (self.parts / LEDGER).touch()
+        self._identity = _identity(job, digests)
+
+    def discard(self) -> None:
+        """Remove the partial folder of a run that stored nothing worth resuming."""
+        remove_own(self.dir)
+
+    # -- resuming ----------------------------------------------------------------------------
+
+    def verify(self, job: dict[str, Any], digests: Sequence[str]) -> None:
+        """Check the interrupted run against its record before anything of it is reused.
+
+        Every ledger line must match ``run.json``; every part must match its checksum (a part
+        that does not is run again, with a note); files the run did not write are refused."""
+        self._identity = _identity(job, digests)
+        size = job["batch_size"]
+        ledger = self.parts / LEDGER
+        lines: list[str] = []
+        if ledger.exists():
+            try:
+                lines = ledger.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise StoreError(f"{ledger}: cannot read the ledger ({exc})") from None
+        for n, line in enumerate(lines, start=1):
+            try:
+                entry = json.loads(line)
+                k, first, last = int(entry["batch"]), int(entry["first"]), int(entry["last"])
+                recorded = {key: entry[key] for key in self._identity}
+            except (ValueError, KeyError, TypeError):
+                if n == len(lines):
+                    continue  # the last line was cut short by an interruption: run it again
+                raise StoreError(
+                    f"{ledger}:{n}: not a ledger line; the run's record is damaged"
+                ) from None
+            for key, value in self._identity.items():
+                if recorded[key] != value:
+                    raise StoreError(
+                        f"{self.dir / 'run.json'}: {key.replace('_', ' ')} differs from the one "
+                        f"batch {k} was run with ({_short(recorded[key])} against "
+                        f"{_short(value)}); the record was changed: start over with --force"
+                    )
+            if not (first == k * size and first <= last < (k + 1) * size):
+                raise StoreError(
+                    f"{ledger}:{n}: batch {k} holds replications {first}-{last}, which a batch "
+                    f"size of {size} does not give; start over with --force"
                 )
-            shutil.rmtree(self.dir)
-        (self.parts / "weekly").mkdir(parents=True)
-        (self.parts / "summary").mkdir(parents=True)
-        _write_atomic(self.dir / "run.json", json.dumps(job, indent=2) + "\n")
+            if self._intact(entry):
+                self.recorded[(first, last)] = entry
+            else:
+                self.notes.append(
+                    f"batch {k} (replications {first}-{last}): a part is missing or damaged; "
+                    "running it again"
+                )
+        self._check_strays()
 
-    def _files(self, reps: Sequence[int]) -> tuple[Path, Path]:
-        name = f"part-{reps[0]:07d}-{reps[-1]:07d}.parquet"
+    def _intact(self, entry: dict[str, Any]) -> bool:
+        for kind, path in zip(KINDS, self._files(entry["first"], entry["last"]), strict=True):
+            try:
+                if _sha256(path.read_bytes()) != entry.get(kind):
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def _check_strays(self) -> None:
+        """Remove our own leftovers; refuse anything else found among the parts."""
+        for entry in sorted(self.parts.iterdir()):
+            if entry.name == LEDGER:
+                continue
+            if entry.name not in KINDS or entry.is_symlink() or not entry.is_dir():
+                raise StoreError(f"{entry} is not part of this run; remove it to resume")
+            for f in sorted(entry.iterdir()):
+                if f.name.startswith(".") and f.name.endswith(".tmp") and f.is_file():
+                    f.unlink()  # a part being written when the run stopped
+                elif not (PART_NAME.match(f.name) and f.is_file() and not f.is_symlink()):
+                    raise StoreError(f"{f} is not part of this run; remove it to resume")
+                else:
+                    m = PART_NAME.match(f.name)
+                    assert m is not None
+                    if (int(m.group(1)), int(m.group(2))) not in self.recorded:
+                        f.unlink()  # written but never recorded, or damaged: run again
+
+    # -- batches (the engine's sink) ---------------------------------------------------------
+
+    def _files(self, first: int, last: int) -> tuple[Path, Path]:
+        name = f"part-{first:07d}-{last:07d}.parquet"
         return self.parts / "weekly" / name, self.parts / "summary" / name
 
     def has(self, reps: Sequence[int]) -> bool:
-        """Whether the batch of these replications finished (its summary is written last)."""
-        return self._files(reps)[1].exists()
+        """Whether the batch of these replications is stored and proven whole."""
+        return (reps[0], reps[-1]) in self.recorded
 
     def save(self, index: int, reps: Sequence[int], result: BatchResult) -> None:
-        """Write a finished batch: weekly rows first, summary rows last."""
-        weekly = pd.concat([w for w, _ in result], ignore_index=True)
-        summary = pd.concat([s for _, s in result], ignore_index=True)
-        for frame, path in zip((weekly, summary), self._files(reps), strict=True):
-            tmp = path.with_name("." + path.name + ".tmp")  # hidden from dataset readers
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
+        """Write a finished batch's parts, then its ledger line, each flushed to disk."""
+        frames = (
+            pd.concat([w for w, _ in result], ignore_index=True),
+            pd.concat([s for _, s in result], ignore_index=True),
+        )
+        entry: dict[str, Any] = {"batch": index, "first": reps[0], "last": reps[-1]}
+        entry.update(self._identity)
+        for kind, frame, path in zip(KINDS, frames, self._files(reps[0], reps[-1]), strict=True):
+            buf = io.BytesIO()
+            frame.to_parquet(buf, index=False)
+            blob = buf.getvalue()
+            write_atomic(path, blob)
+            entry[kind] = _sha256(blob)
+        with open(self.parts / LEDGER, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, separators=(",", ":")) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.recorded[(reps[0], reps[-1])] = entry
+        self.used[index] = (reps[0], reps[-1])
+
+    def _read(self, first: int, last: int, kind: str) -> pd.DataFrame:
+        """A part, checked against its checksum as it is read."""
+        path = self._files(first, last)[KINDS.index(kind)]
+        blob = path.read_bytes()
+        if _sha256(blob) != self.recorded[(first, last)][kind]:
+            raise StoreError(f"{path} changed while the run was using it; resume again")
+        return pd.read_parquet(io.BytesIO(blob))
 
     def load(self, reps: Sequence[int]) -> BatchResult:
-        """A finished batch, split by scenario in run order."""
-        weekly_path, summary_path = self._files(reps)
-        weekly = pd.read_parquet(weekly_path)
-        summary = pd.read_parquet(summary_path)
+        """A stored batch, split by scenario in run order."""
+        first, last = reps[0], reps[-1]
+        weekly = self._read(first, last, "weekly")
+        summary = self._read(first, last, "summary")
+        entry = self.recorded[(first, last)]
+        self.used[int(entry["batch"])] = (first, last)
         return [
             (
                 weekly[weekly.scenario == n].reset_index(drop=True),
@@ -104,28 +299,51 @@ class Store:
             for n in self.names
         ]
 
-    def done_batches(self) -> int:
-        """How many batches are stored."""
-        return len(list((self.parts / "summary").glob("part-*.parquet")))
+    # -- finishing ---------------------------------------------------------------------------
 
     def write_weekly_csv(self, path: Path) -> None:
-        """weekly.csv from the parts, scenario by scenario, one part in memory at a time."""
-        files = sorted((self.parts / "weekly").glob("part-*.parquet"))
+        """weekly.csv from the batches this run merged, scenario by scenario, one part in memory
+        at a time, written atomically."""
+        order = [self.used[k] for k in sorted(self.used)]
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         header = True
-        with path.open("w", encoding="utf-8", newline="") as out:
-            for name in self.names:
-                for f in files:
-                    part = pd.read_parquet(f)
-                    part = part[part.scenario == name]
-                    part.to_csv(out, index=False, header=header)
-                    header = False
+        try:
+            with tmp.open("w", encoding="utf-8", newline="") as out:
+                for name in self.names:
+                    for first, last in order:
+                        part = self._read(first, last, "weekly")
+                        part[part.scenario == name].to_csv(out, index=False, header=header)
+                        header = False
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def prune(self) -> None:
+        """Remove parts and ledger lines of batches this run did not merge, so the finished
+        folder holds exactly the run."""
+        keep = set(self.used.values())
+        for kind in KINDS:
+            for f in (self.parts / kind).iterdir():
+                m = PART_NAME.match(f.name)
+                if m is None or (int(m.group(1)), int(m.group(2))) not in keep:
+                    if f.is_dir() and not f.is_symlink():
+                        shutil.rmtree(f)
+                    else:
+                        f.unlink()
+        lines = [
+            json.dumps(self.recorded[self.used[k]], separators=(",", ":")) + "\n"
+            for k in sorted(self.used)
+        ]
+        write_atomic(self.parts / LEDGER, "".join(lines))
 
     def finish(self, force: bool) -> None:
         """Move the complete run into place, replacing an old one only with ``force``."""
         replace_dir(self.dir, self.target, force)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _short(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:39] + "…"

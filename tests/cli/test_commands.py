@@ -29,6 +29,7 @@ def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(tiny), "-n", "2", "--seed", "3", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".coachsim-output",
         "manifest.json",
         "parts",
         "report.html",
@@ -36,6 +37,12 @@ def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
         "summary.csv",
         "weekly.csv",
     ]
+    assert sorted(p.name for p in (out / "parts").iterdir()) == [
+        "batches.jsonl",
+        "summary",
+        "weekly",
+    ]
+    assert not (tmp_path / "out.lock").exists() and not (tmp_path / "out.partial").exists()
     assert pd.read_parquet(out / "parts" / "weekly").shape[0] == 2 * 6
     assert pd.read_parquet(out / "parts" / "summary").shape[0] == 2
     weekly = pd.read_csv(out / "weekly.csv")
@@ -100,9 +107,19 @@ def test_existing_output_is_refused_without_force(tiny: Path, tmp_path: Path) ->
     assert "already exists; use --force" in result.output
     assert "Traceback" not in result.output
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    # --force replaces only what coachsim wrote: a folder of the user's is never deleted.
     forced = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(out), "--force"])
-    assert forced.exit_code == 0, forced.output
-    assert not (out / "keep.txt").exists() and (out / "weekly.csv").exists()
+    assert forced.exit_code == 1
+    assert "was not written by coachsim" in forced.output
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    own = tmp_path / "own"
+    first = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(own), "--seed", "1"])
+    assert first.exit_code == 0, first.output
+    (own / "extra.txt").write_text("replaced with the run")
+    again = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(own), "--force"])
+    assert again.exit_code == 0, again.output
+    assert not (own / "extra.txt").exists() and (own / "weekly.csv").exists()
+    assert json.loads((own / "manifest.json").read_text())["seed"] == 0
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -178,6 +195,7 @@ def test_compare_writes_the_business_case(tiny: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["compare", str(tiny), str(alt), "-n", "3", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".coachsim-output",
         "comparison.csv",
         "manifest.json",
         "parts",

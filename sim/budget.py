@@ -1,0 +1,173 @@
+"""What a run will cost, worked out before it starts: memory to refuse, time to warn about.
+
+A run that cannot fit in memory would otherwise die with a MemoryError after minutes of work
+(a team of 100,000 reps, ``-n`` in the billions, a huge ``--batch-size``). :func:`estimate`
+works out, from the scenarios and the plan alone, the peak memory of a replication in a worker,
+of a batch's results, and of the per-replication results the parent keeps (summary rows and
+paired metrics, which grow with ``-n``), and the CPU time. The constants are measured on this
+engine (``benchmarks/``-style runs of one replication in a fresh process; see the figures
+beside each): the estimate is meant to be right within a factor of about two, which is enough
+to refuse what cannot work and to warn about what will take hours.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sim.config import Scenario
+
+MB = 1024 * 1024
+PROCESS_BYTES = 160 * MB
+"""A Python process with the simulation imported (measured: 150 MB resident)."""
+REP_BYTES = 0.03 * MB
+"""Memory of a rep that exists regardless of its deals (measured: 0.03-0.05 MB)."""
+REP_LEAD_WEEK_BYTES = 3.5e-4 * MB
+"""Memory per rep, lead per week and simulated week: deals and their draws (measured 3.0e-4
+to 3.9e-4 MB from 0.3 to 30 leads a week and 46 to 416 weeks, teams of 480 and 2,004 reps)."""
+ROW_BYTES = 400
+"""A weekly row of one replication (measured: 362 bytes in memory)."""
+KEPT_BYTES = 2_000
+"""What the parent keeps per replication and scenario for the whole run: the summary row, the
+paired metrics and their share of the frames holding them (an upper estimate)."""
+REP_WEEK_S = 3.2e-5
+"""CPU seconds per rep-week with no leads (measured 3.3e-5 at 0.3 leads a week)."""
+REP_WEEK_LEAD_S = 4.2e-6
+"""CPU seconds per rep-week and lead a week (measured: 4.5e-5 s at 3 leads, 1.6e-4 s at 30)."""
+WARN_AFTER_S = 3600.0
+"""A run expected to take longer than this (wall time) gets a note with the figure."""
+
+
+def _leads(s: Scenario) -> float:
+    """Leads a week per rep, counting the managers' own leads shared over their reps."""
+    return s.leads.per_rep_per_week + s.managers.own_leads_per_week / s.team.reps_per_manager
+
+
+def _reps(s: Scenario) -> int:
+    return s.team.managers * s.team.reps_per_manager
+
+
+def _weeks(s: Scenario) -> int:
+    return s.weeks + s.warmup_weeks
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The memory and time a run is expected to take (see the module docstring)."""
+
+    replication_bytes: float
+    """Peak memory of the largest scenario's replication, in the process that runs it."""
+    batch_bytes: float
+    """Results of one batch of every scenario, as they travel and wait to be merged."""
+    kept_bytes: float
+    """Per-replication results the parent keeps until the run is written."""
+    cpu_s: float
+    """CPU seconds of every replication of every scenario."""
+    workers: int
+    """Where replications run: 0 on a cluster, 1 in this process, more in local workers."""
+    largest_team: int
+    """Reps of the largest team, to name in messages."""
+
+    @property
+    def worker_bytes(self) -> float:
+        """A worker process at its peak: the process, a replication, the batch it returns."""
+        return PROCESS_BYTES + self.replication_bytes + 2 * self.batch_bytes
+
+    @property
+    def parent_bytes(self) -> float:
+        """The process running coachsim: results kept, batches waiting to be merged (two per
+        worker in flight), and a replication if it runs them itself."""
+        waiting = 2 * max(self.workers, 1) * self.batch_bytes
+        own = self.replication_bytes if self.workers == 1 else 0.0
+        return PROCESS_BYTES + self.kept_bytes + waiting + own
+
+    @property
+    def total_bytes(self) -> float:
+        local = self.workers if self.workers > 1 else 0
+        return self.parent_bytes + local * self.worker_bytes
+
+    def refusal(self, available: float | None) -> str | None:
+        """Why the run cannot fit in ``available`` bytes, or None."""
+        if available is None or self.total_bytes <= available:
+            return None
+        parts = []
+        if self.replication_bytes > 0.25 * available:
+            parts.append(
+                f"one replication of the {self.largest_team:,}-rep team takes about "
+                f"{_size(self.replication_bytes)}"
+            )
+        if self.kept_bytes > 0.25 * available:
+            parts.append(
+                f"the per-replication results kept until the end take about "
+                f"{_size(self.kept_bytes)}: lower -n or --max-replications"
+            )
+        if self.batch_bytes > 0.1 * available:
+            parts.append(f"one batch's results take {_size(self.batch_bytes)}: lower --batch-size")
+        if self.workers > 1:
+            parts.append(f"{self.workers} worker processes of {_size(self.worker_bytes)} each")
+        detail = "; ".join(parts) if parts else "lower -n, -j or the team size"
+        return (
+            f"this run needs about {_size(self.total_bytes)} of memory and this machine has "
+            f"{_size(available)} available ({detail})"
+        )
+
+    def warning(self) -> str | None:
+        """A note on a long run, or None."""
+        wall = self.cpu_s / max(self.workers, 1)
+        if wall <= WARN_AFTER_S:
+            return None
+        where = f"on {self.workers} processes" if self.workers > 1 else "on one process"
+        if not self.workers:
+            where = "on one cluster worker (less on more)"
+        return f"this run will take about {_duration(wall)} {where}"
+
+
+def estimate(
+    scenarios: Sequence[Scenario], replications: int, batch_size: int, workers: int
+) -> Estimate:
+    """The memory and time of ``replications`` replications of ``scenarios`` in batches of
+    ``batch_size``, on ``workers`` local processes (0 for a cluster)."""
+    rep_bytes = [
+        _reps(s) * (REP_BYTES + REP_LEAD_WEEK_BYTES * _leads(s) * _weeks(s)) for s in scenarios
+    ]
+    batch = min(batch_size, replications)
+    return Estimate(
+        replication_bytes=max(rep_bytes),
+        batch_bytes=batch * sum(ROW_BYTES * s.weeks for s in scenarios),
+        kept_bytes=replications * len(scenarios) * KEPT_BYTES,
+        cpu_s=replications
+        * sum(_reps(s) * _weeks(s) * (REP_WEEK_S + REP_WEEK_LEAD_S * _leads(s)) for s in scenarios),
+        workers=workers,
+        largest_team=max(_reps(s) for s in scenarios),
+    )
+
+
+def available_memory() -> float | None:
+    """Bytes of memory available to a new process (Linux: MemAvailable), else the machine's
+    physical memory, else None (no check)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("TB", 1024**4), ("GB", 1024**3), ("MB", MB)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n / 1024:,.0f} KB"
+
+
+def _duration(s: float) -> str:
+    for unit, scale in (("years", 365 * 86400), ("days", 86400), ("hours", 3600)):
+        if s >= scale:
+            return f"{s / scale:,.1f} {unit}"
+    return f"{s / 60:,.0f} minutes"
