@@ -53,7 +53,7 @@ def _bounds(field: Any) -> tuple[float, float, bool, bool]:
 def _number(field: Any, integer: bool) -> st.SearchStrategy[Any]:
     lo, hi, lo_open, hi_open = _bounds(field)
     if integer:
-        a, b = int(math.ceil(lo)) + lo_open, int(math.floor(hi)) - hi_open
+        a, b = math.ceil(lo) + lo_open, math.floor(hi) - hi_open
         return st.one_of(st.sampled_from([a, b, min(a + 1, b)]), st.integers(a, b))
     a = math.nextafter(lo, math.inf) if lo_open else lo
     b = math.nextafter(hi, -math.inf) if hi_open else hi
