@@ -181,6 +181,9 @@ def _print_run_summary(result: RunResult, out: Path) -> None:
     click.echo(f"Report: {out / 'report.html'}")
 
 
+MAX_REPLICATIONS = 1_000_000_000
+"""The most replications a command line accepts; the memory estimate refuses far fewer."""
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -213,14 +216,14 @@ def _run_options(f: Any) -> Any:
         click.option(
             "-n",
             "--replications",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=MAX_REPLICATIONS),
             default=20,
             show_default=True,
             help="Number of replications (the first round, with --precision).",
         ),
         click.option(
             "--seed",
-            type=click.IntRange(min=0),
+            type=click.IntRange(min=0, max=2**63 - 1),
             default=0,
             show_default=True,
             help="Seed of the run; the same seed gives identical results.",
@@ -241,7 +244,7 @@ def _run_options(f: Any) -> Any:
         click.option(
             "-j",
             "--jobs",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=1024),
             default=None,
             help="Local worker processes [default: number of cores; 1 = serial].",
         ),
@@ -253,10 +256,19 @@ def _run_options(f: Any) -> Any:
         ),
         click.option(
             "--dask-local",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=1024),
             default=None,
             metavar="N",
             help="Run on an in-process Dask LocalCluster of N workers.",
+        ),
+        click.option(
+            "--cluster-timeout",
+            type=click.FloatRange(min=1, max=86_400),
+            default=60.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Give up (keeping finished batches) when a Dask cluster has had no workers, "
+            "or its scheduler no answer, for this long.",
         ),
         click.option(
             "--precision",
@@ -268,14 +280,14 @@ def _run_options(f: Any) -> Any:
         ),
         click.option(
             "--max-replications",
-            type=click.IntRange(min=2),
+            type=click.IntRange(min=2, max=MAX_REPLICATIONS),
             default=1000,
             show_default=True,
             help="Most replications --precision may run.",
         ),
         click.option(
             "--batch-size",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=100_000),
             default=None,
             help="Replications per task [default: sized from the scenarios to about half a "
             "second]. Results are identical for the same batch size.",
@@ -303,6 +315,8 @@ def _resume_command(kind: str, where: Path, opts: dict[str, Any]) -> str:
     for flag, key in (("-j", "jobs"), ("--scheduler", "scheduler"), ("--dask-local", "dask_local")):
         if opts.get(key) is not None:
             args += [flag, str(opts[key])]
+    if opts.get("scheduler") is not None and opts.get("cluster_timeout") != 60.0:
+        args += ["--cluster-timeout", f"{opts['cluster_timeout']:g}"]
     if opts.get("quiet"):
         args.append("-q")
     return shlex.join(args)
@@ -456,7 +470,9 @@ def _locked(
     stop = n if precision is None else most
     _check_budget(scenarios, stop, engine.size, opts, quiet)
     try:
-        executor = make_executor(opts["jobs"], opts["scheduler"], opts["dask_local"])
+        executor = make_executor(
+            opts["jobs"], opts["scheduler"], opts["dask_local"], opts["cluster_timeout"]
+        )
     except ExecutorError as exc:
         raise click.ClickException(str(exc)) from None
     if not resuming:

@@ -16,7 +16,6 @@ import multiprocessing as mp
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -97,57 +96,6 @@ class ProcessExecutor(Executor):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class DaskExecutor(Executor):
-    """A Dask distributed cluster: an existing scheduler, or a LocalCluster for trying it out."""
-
-    def __init__(self, scheduler: str | None = None, local_workers: int | None = None) -> None:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise ExecutorError(
-                "Dask is not installed: pip install 'coachsim[dask]' (or pip install "
-                "'dask[distributed]') on this machine and on every worker"
-            ) from None
-        self._cluster = None
-        try:
-            if scheduler is not None:
-                self._client = Client(scheduler, timeout="10s")
-            else:
-                self._cluster = LocalCluster(
-                    n_workers=local_workers or 1,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=40,
-                )
-                self._client = Client(self._cluster)
-        except (OSError, TimeoutError) as exc:
-            raise ExecutorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-        self.workers = max(1, sum(self._client.nthreads().values()))
-
-    def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
-        from distributed import as_completed
-
-        # pure=False: identical arguments must never collapse into one task.
-        tag = uuid.uuid4().hex
-        futures = [
-            self._client.submit(fn, t, pure=False, key=f"coachsim-{tag}-{i}")
-            for i, t in enumerate(tasks)
-        ]
-        index = {f.key: i for i, f in enumerate(futures)}
-        try:
-            for fut in as_completed(futures):
-                yield index[fut.key], fut.result()
-        finally:
-            for f in futures:
-                f.release()
-
-    def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-
-
 _END = object()
 
 
@@ -166,10 +114,16 @@ def watch_parent(parent: int) -> None:
 
 
 def make_executor(
-    jobs: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    cluster_timeout_s: float = 60.0,
 ) -> Executor:
-    """The executor a command line asks for: Dask if named, else processes (``-j``), else serial."""
+    """The executor a command line asks for: Dask if named (see :mod:`sim.cluster`), else
+    processes (``-j``), else serial."""
     if scheduler is not None or dask_local is not None:
-        return DaskExecutor(scheduler, dask_local)
+        from sim.cluster import DaskExecutor
+
+        return DaskExecutor(scheduler, dask_local, no_worker_timeout_s=cluster_timeout_s)
     n = jobs if jobs is not None else (os.cpu_count() or 1)
     return SerialExecutor() if n <= 1 else ProcessExecutor(n)

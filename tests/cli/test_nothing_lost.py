@@ -502,3 +502,48 @@ def test_markers_identify_the_run(tmp_path: Path) -> None:
     ledger = [json.loads(ln) for ln in (out / "parts" / "batches.jsonl").read_text().splitlines()]
     assert [e["batch"] for e in ledger] == [0]
     assert ledger[0]["seed"] == 9 and len(ledger[0]["weekly"]) == 64
+
+
+# -- 7. runs that cannot fit are refused before they start ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "args", "expected"),
+    [
+        ("  reps_per_manager: 200\n  managers: 500\n", [], "one replication of the 100,000-rep"),
+        ("  reps_per_manager: 200\n  managers: 5000\n", [], "one replication of the 1,000,000-rep"),
+        ("", ["-n", "1000000000"], "the per-replication results kept until the end take"),
+        ("", ["-n", "4096", "--batch-size", "1", "-j", "1024"], "1024 worker processes of"),
+        ("", ["--precision", "0.01", "--max-replications", "1000000000"], "lower -n or --max"),
+    ],
+)
+def test_runs_that_cannot_fit_are_refused_at_once_with_the_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, args: list[str], expected: str
+) -> None:
+    import time
+
+    import cli
+
+    monkeypatch.setattr(cli, "available_memory", lambda: 8.0 * 1024**3)
+    _tiny(tmp_path)
+    big = tmp_path / "big.yaml"
+    team = extra or "  managers: 2\n"
+    big.write_text(f"extends: tiny.yaml\nname: big\nweeks: 104\nwarmup_weeks: 16\nteam:\n{team}")
+    start = time.perf_counter()
+    line = _one_line_refusal(_cli(["run", str(big), "-o", str(tmp_path / "o"), *args]))
+    assert time.perf_counter() - start < 10
+    assert "this run needs about" in line and "this machine has 8.0 GB available" in line
+    assert expected in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml", "tiny.yaml"]
+
+
+def test_a_long_run_gets_a_note_with_the_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim import budget
+
+    monkeypatch.setattr(budget, "WARN_AFTER_S", 0.0)
+    tiny = _tiny(tmp_path)
+    result = _cli(["run", str(tiny), "-n", "1", "-j", "1", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0
+    assert "note: this run will take about" in result.output

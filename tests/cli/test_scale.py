@@ -100,7 +100,7 @@ def test_dask_without_a_scheduler_says_so(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1
-    assert "cannot reach the Dask scheduler tcp://127.0.0.1:9" in result.output
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert "Traceback" not in result.output
 
 
