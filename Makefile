@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test lint typecheck pytest bench schema clean
+.PHONY: demo test install install-test lint typecheck pytest bench schema fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ pytest: install-test
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# Thousands of mutated scenario files (the test suite checks a fixed sample of 300); failures are
+# kept in outputs/fuzz with the commands that reproduce them.
+fuzz: install-test
+	$(BIN)/python -m tests.fuzz --count 5000 --out outputs/fuzz
 
 bench: install
 	$(BIN)/python benchmarks/engine.py

@@ -41,6 +41,8 @@ NOT_INHERITED = ("name", "description", "extends")
 """Keys a scenario never takes from the file it extends."""
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 """What ``extends:`` may name: a scenario file, never an arbitrary file of the machine."""
+MAX_LISTED_KEYS = 16
+"""An unknown key's message lists the allowed keys when there are at most this many."""
 SHOWN_CHARS = 60
 """A value quoted in a message is cut to about this many characters."""
 
@@ -139,8 +141,14 @@ class Document:
                 close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
                 if close:
                     msg += f"; did you mean {close[0]!r}?"
-                elif allowed:
+                elif len(allowed) <= MAX_LISTED_KEYS:
                     msg += f"; allowed keys: {', '.join(sorted(allowed))}"
+                elif allowed:
+                    some = difflib.get_close_matches(str(loc[-1]), allowed, n=5, cutoff=0.0)
+                    msg += (
+                        f"; {len(allowed)} keys are allowed here, among them "
+                        f"{', '.join(sorted(some))} (coachsim schema lists them all)"
+                    )
                 out.append(self.problem(loc, msg, key=True))
             elif kind == "missing":
                 out.append(self.problem(loc[:-1], f"required key {loc[-1]!r} is missing"))
@@ -289,6 +297,41 @@ def _check_nodes(root: Node, yaml: YAML, shown: str) -> None:
             stack.extend(node.value)
 
 
+MAX_FLOW_DEPTH = 64
+"""Deepest nesting of ``[`` and ``{`` accepted. ruamel's scanner takes time that grows with the
+square of the depth (10,000 levels took 8 s to refuse), so deeper files are refused first."""
+
+
+def _too_deep(text: str) -> int | None:
+    """Index of the bracket that nests deeper than :data:`MAX_FLOW_DEPTH`, or None. Brackets in
+    quotes and comments do not count."""
+    depth, quote, i, n = 0, "", 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 1
+            elif ch == quote:
+                if quote == "'" and text.startswith("''", i):
+                    i += 1
+                else:
+                    quote = ""
+        elif ch in "'\"" and (i == 0 or text[i - 1] in " \t\n[{,:"):
+            quote = ch
+        elif ch == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return i
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return None
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
     """(line, column), 1-based, of character ``index`` of ``text``."""
     before = text[:index]
@@ -307,6 +350,10 @@ def _read_yaml(path: Path, shown: str) -> Any:
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
         raise _fail(shown, 1, 1, "file is empty; expected a mapping of scenario settings")
+    deep = _too_deep(text)
+    if deep is not None:
+        line, col = _position(text, deep)
+        raise _fail(shown, line, col, f"YAML nests deeper than {MAX_FLOW_DEPTH} levels")
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:

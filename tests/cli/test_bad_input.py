@@ -153,6 +153,14 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
         "extends: " + "ab/" * 2000 + "x.yaml\n",
         ["bad.yaml:1:10: extends: cannot use this path: the path is too long"],
     ),
+    "deep_flow": (
+        "weeks: " + "[" * 10_000 + "]" * 10_000 + "\n",
+        ["bad.yaml:1:72: YAML nests deeper than 64 levels"],
+    ),
+    "unknown_key_among_many": (
+        "outside_coach:\n  Weekz: 1\n",
+        ["bad.yaml:2:3: outside_coach.Weekz: unknown key; 22 keys are allowed here, among them"],
+    ),
     "extends_directory": (f"extends: {SCENARIOS.resolve()}/.yaml\n", ["bad.yaml:1:10: extends:"]),
 }
 
