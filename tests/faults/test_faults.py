@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,39 @@ def test_killing_the_parent_at_random_points_then_resuming_gives_identical_files
     _same(ref, out)
 
 
+def test_killing_a_worker_at_random_points_then_resuming_gives_identical_files(
+    tmp_path: Path,
+) -> None:
+    """A worker process dies (SIGKILL) after a random number of batches, twice: the run stops
+    with the resume command, keeping its batches, and the resumes end in the uninterrupted
+    files."""
+    files = _scenarios(tmp_path)
+    args = ["compare", *files, "-n", "24", "--seed", "9", "-q", "--batch-size", "2"]
+    ref = _reference(tmp_path, args)
+    rng = random.Random(11)
+    out = tmp_path / "cut"
+    partial = tmp_path / "cut.partial"
+    proc = _coachsim(*args, "-o", str(out), "-j", "2")
+    for _ in range(2):
+        _wait_for_parts(partial, _parts(partial) + rng.randint(1, 3), proc)
+        workers = [
+            p
+            for p in _children(proc.pid)
+            if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ]
+        if proc.poll() is not None or not workers:
+            break
+        os.kill(rng.choice(workers), signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, err
+        assert "a worker process died" in err and "Traceback" not in err
+        assert f"finish with: coachsim compare --resume {partial} -j 2 -q" in err
+        proc = _coachsim("compare", "--resume", str(partial), "-j", "2", "-q")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    _same(ref, out)
+
+
 def test_a_second_process_into_the_same_output_is_refused_and_results_do_not_mix(
     tmp_path: Path,
 ) -> None:
@@ -220,14 +254,12 @@ def test_random_tampering_ends_in_identical_files_or_a_clean_refusal(tmp_path: P
     assert outcomes["finished"] and outcomes["refused"], outcomes
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Path:
-    """A 1 MB tmpfs, where the machine lets the tests mount one (root on Linux)."""
-    where = tmp_path / "disk"
+def _mount(where: Path, options: str) -> Iterator[Path]:
+    """A tmpfs at ``where``, where the machine lets the tests mount one (root on Linux)."""
     where.mkdir()
     try:
         subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)],
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
             check=True,
             capture_output=True,
             timeout=10,
@@ -236,6 +268,29 @@ def small_disk(tmp_path: Path) -> Path:
         pytest.skip("cannot mount a small file system here")
     yield where
     subprocess.run(["umount", "-l", str(where)], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB file system."""
+    yield from _mount(tmp_path / "disk", "size=1m")
+
+
+@pytest.fixture
+def read_only_disk(tmp_path: Path) -> Iterator[Path]:
+    """A file system mounted read-only (permissions do not stop root; this does)."""
+    yield from _mount(tmp_path / "ro", "ro,size=1m")
+
+
+def test_a_read_only_location_is_one_line_before_any_work(
+    tmp_path: Path, read_only_disk: Path
+) -> None:
+    files = _scenarios(tmp_path)
+    for out in (read_only_disk / "out", read_only_disk / "deeper" / "out"):
+        done = _run("run", files[0], "-n", "2", "-o", str(out), "-q")
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "the file system is read-only" in lines[0], lines
 
 
 def test_a_full_disk_keeps_what_fits_and_resume_finishes_once_there_is_room(
