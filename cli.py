@@ -501,7 +501,9 @@ def _locked(
     hint = _resume_command(kind, store.dir, opts)
 
     def stopped(why: str, code: int) -> NoReturn:
-        if store.recorded:
+        if not os.path.lexists(store.dir) and (target / "manifest.json").exists():
+            click.echo(f"{why} as the run finished: its results are complete in {target}", err=True)
+        elif store.recorded:
             kept = f"{len(store.recorded)} finished batches kept in {store.dir}"
             click.echo(f"{why}: {kept}; finish with: {hint}", err=True)
         else:
@@ -559,10 +561,11 @@ def _check_budget(
     scenarios: list[Scenario], stop: int, size: int, opts: dict[str, Any], quiet: bool
 ) -> None:
     """Refuse a run that cannot fit in memory; warn about one that will take long."""
-    if opts["scheduler"] is not None or opts["dask_local"] is not None:
+    if opts["scheduler"] is not None:
         workers = 0  # on a cluster: only this process's share is ours to check
     else:
-        workers = min(opts["jobs"] or os.cpu_count() or 1, math.ceil(stop / size))
+        local = opts["dask_local"] or opts["jobs"] or os.cpu_count() or 1
+        workers = min(local, math.ceil(stop / size))
     est = estimate(scenarios, stop, size, workers)
     problem = est.refusal(available_memory())
     if problem:

@@ -65,7 +65,7 @@ def partial_dir(target: Path) -> Path:
 class RunRecord(BaseModel):
     """``run.json``: what a run is, enough to finish it exactly as it was started."""
 
-    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     kind: str = Field(pattern=r"^(run|compare)$")
     coachsim_version: str

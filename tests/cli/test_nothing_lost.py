@@ -435,6 +435,30 @@ def test_ctrl_c_while_writing_the_results_prints_the_resume_command(
     _same_tables(ref, out)
 
 
+def test_ctrl_c_during_the_final_rename_leaves_a_complete_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that arrives while the folder is renamed into place waits for the rename; the
+    user is told the run is complete, not sent to resume a folder that is gone."""
+    import signal
+
+    from sim.store import Store
+
+    real = Store.finish
+
+    def finish_interrupted(self: Store, force: bool) -> None:
+        signal.raise_signal(signal.SIGINT)  # arrives mid-rename: deferred until it is done
+        real(self, force)
+
+    monkeypatch.setattr(Store, "finish", finish_interrupted)
+    tiny = _tiny(tmp_path)
+    out = tmp_path / "out"
+    result = _cli(["run", str(tiny), "-n", "2", "-j", "1", "-o", str(out), "-q"])
+    assert result.exit_code == 130
+    assert f"interrupted as the run finished: its results are complete in {out}" in result.output
+    assert (out / "report.html").exists() and not (tmp_path / "out.partial").exists()
+
+
 # -- 14. leftovers never block the next run ---------------------------------------------------
 
 
