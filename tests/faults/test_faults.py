@@ -101,67 +101,49 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_killing_the_parent_at_random_points_then_resuming_gives_identical_files(
-    tmp_path: Path,
+def _workers(pid: int) -> list[int]:
+    return [p for p in _children(pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+@pytest.mark.parametrize("victim", ["parent", "worker"])
+def test_kills_at_random_points_then_resuming_give_identical_files(
+    tmp_path: Path, victim: str
 ) -> None:
-    """SIGKILL (no chance to clean up) after a random number of batches, three times; workers
-    leave within seconds of their parent, and every resume ends in the uninterrupted files."""
+    """SIGKILL (no chance to clean up) of the parent or of one worker after a random number of
+    batches, three times in one run. A killed parent's workers leave within seconds; a killed
+    worker stops the run with the resume command; every resume ends in the uninterrupted
+    files."""
     files = _scenarios(tmp_path)
     args = ["compare", *files, "-n", "24", "--seed", "3", "-q", "--batch-size", "2"]
     ref = _reference(tmp_path, args)
-    rng = random.Random(20261129)
+    rng = random.Random(f"20261129-{victim}")
     out = tmp_path / "cut"
     partial = tmp_path / "cut.partial"
     proc = _coachsim(*args, "-o", str(out), "-j", "2")
     for _ in range(3):
         _wait_for_parts(partial, _parts(partial) + rng.randint(1, 3), proc)
-        if proc.poll() is not None:
+        children = _children(proc.pid)
+        workers = _workers(proc.pid)
+        if proc.poll() is not None or not workers:
             break
-        workers = _children(proc.pid)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_alive(w) for w in workers):
-            time.sleep(0.1)
-        assert not any(_alive(w) for w in workers), "workers outlived their parent"
+        if victim == "parent":
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(_alive(c) for c in children):
+                time.sleep(0.1)
+            assert not any(_alive(c) for c in children), "workers outlived their parent"
+        else:
+            os.kill(rng.choice(workers), signal.SIGKILL)
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 1, err
+            assert "a worker process died" in err and "Traceback" not in err
+            assert f"finish with: coachsim compare --resume {partial} -j 2 -q" in err
         assert not out.exists()
         proc = _coachsim("compare", "--resume", str(partial), "-j", "2", "-q")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
-    _same(ref, out)
-
-
-def test_killing_a_worker_at_random_points_then_resuming_gives_identical_files(
-    tmp_path: Path,
-) -> None:
-    """A worker process dies (SIGKILL) after a random number of batches, twice: the run stops
-    with the resume command, keeping its batches, and the resumes end in the uninterrupted
-    files."""
-    files = _scenarios(tmp_path)
-    args = ["compare", *files, "-n", "24", "--seed", "9", "-q", "--batch-size", "2"]
-    ref = _reference(tmp_path, args)
-    rng = random.Random(11)
-    out = tmp_path / "cut"
-    partial = tmp_path / "cut.partial"
-    proc = _coachsim(*args, "-o", str(out), "-j", "2")
-    for _ in range(2):
-        _wait_for_parts(partial, _parts(partial) + rng.randint(1, 3), proc)
-        workers = [
-            p
-            for p in _children(proc.pid)
-            if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
-        ]
-        if proc.poll() is not None or not workers:
-            break
-        os.kill(rng.choice(workers), signal.SIGKILL)
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 1, err
-        assert "a worker process died" in err and "Traceback" not in err
-        assert f"finish with: coachsim compare --resume {partial} -j 2 -q" in err
-        proc = _coachsim("compare", "--resume", str(partial), "-j", "2", "-q")
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
     _same(ref, out)
 
 
