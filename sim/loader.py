@@ -21,6 +21,7 @@ import stat
 import types
 import typing
 import unicodedata
+import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -357,10 +358,14 @@ def _read_yaml(path: Path, shown: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        root = yaml.compose(text)
-        if root is not None:
-            _check_nodes(root, yaml, shown)
-        data = yaml.load(text)
+        with warnings.catch_warnings():
+            # ruamel warns on stderr in paragraphs (e.g. YAML 1.1 floats without a dot); the
+            # values it warns about are read all the same, and validated below.
+            warnings.simplefilter("ignore")
+            root = yaml.compose(text)
+            if root is not None:
+                _check_nodes(root, yaml, shown)
+            data = yaml.load(text)
     except ScenarioError:
         raise
     except ReaderError as exc:
