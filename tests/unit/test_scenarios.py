@@ -56,3 +56,33 @@ def test_digest_ignores_names_but_not_settings() -> None:
     a = Scenario(name="a")
     assert a.digest() == Scenario(name="b", description="x").digest()
     assert a.digest() != Scenario(name="a", weeks=50).digest()
+
+
+def test_every_number_of_a_scenario_is_bounded_on_both_sides() -> None:
+    """Nothing lost, item 5: no numeric field may accept an unbounded value (1e308 gave infinite
+    revenue) and every section refuses inf and NaN."""
+    import typing
+
+    import annotated_types as at
+    from pydantic import BaseModel
+
+    from sim.config import Scenario
+
+    unbounded = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        assert model.model_config.get("allow_inf_nan") is False, model.__name__
+        for name, field in model.model_fields.items():
+            args = typing.get_args(field.annotation) or (field.annotation,)
+            for arg in args:
+                inner = typing.get_args(arg)[0] if typing.get_origin(arg) is list else arg
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    walk(inner, f"{prefix}{name}.")
+            if any(a in (int, float) for a in args):
+                low = any(isinstance(m, (at.Ge, at.Gt)) for m in field.metadata)
+                high = any(isinstance(m, (at.Le, at.Lt)) for m in field.metadata)
+                if not (low and high):
+                    unbounded.append(prefix + name)
+
+    walk(Scenario, "")
+    assert unbounded == []
