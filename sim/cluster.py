@@ -16,8 +16,8 @@ distributed's loggers are silenced while an executor is open (a dying scheduler 
 tracebacks from a background thread), and ``close()`` is bounded when the scheduler is gone.
 Two construction bugs of distributed (2026.8) are worked around in :func:`_client_class`: a
 connect timeout that does not cover the handshake (a silent listener made ``Client()`` wait
-forever), and a failed ``Client()`` that leaks its event-loop thread. Tests: tests/cli/test_dask.py,
-against real ``dask scheduler`` and ``dask worker`` processes.
+forever), and a failed ``Client()`` that leaks its event-loop thread. Tests:
+tests/faults/test_dask.py, against real ``dask scheduler`` and ``dask worker`` processes.
 """
 
 from __future__ import annotations

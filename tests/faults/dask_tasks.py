@@ -1,4 +1,4 @@
-"""Task functions for tests/cli/test_dask.py, importable by Dask workers."""
+"""Task functions for tests/faults/test_dask.py, importable by Dask workers."""
 
 import os
 import time

@@ -26,8 +26,8 @@ distributed = pytest.importorskip("distributed")
 
 from sim.cluster import DaskExecutor  # noqa: E402
 from sim.executors import ClusterLost, ExecutorError  # noqa: E402
-from tests.cli import dask_tasks  # noqa: E402
 from tests.conftest import ROOT, SCENARIOS  # noqa: E402
+from tests.faults import dask_tasks  # noqa: E402
 
 DASK = str(Path(sys.executable).with_name("dask"))
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
