@@ -54,13 +54,6 @@ class ScenarioProblems(click.ClickException):
         click.echo(self.message, err=True)
 
 
-def _load(path: str) -> Scenario:
-    try:
-        return load_scenario(path)
-    except ScenarioError as exc:
-        raise ScenarioProblems(str(exc)) from None
-
-
 @contextmanager
 def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
     """A rich progress bar on a terminal, one closing line otherwise, nothing with ``quiet``.

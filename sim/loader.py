@@ -517,7 +517,7 @@ def _load(path: Path, chain: list[Path], budget: list[int], settings: Collection
         return {
             loc: pos
             for loc, pos in table.items()
-            if loc[:1] not in NOT_INHERITED
+            if loc[0] not in NOT_INHERITED
             and not any(loc[:n] in replaced for n in range(1, len(loc) + 1))
         }
 
