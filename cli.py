@@ -226,12 +226,13 @@ def _run_options(f: Any) -> Any:
             "--output",
             type=click.Path(path_type=Path),
             default=None,
-            help="Output directory.",
+            help="Output folder [default: outputs/<scenario name>, letters, digits, _ and - only].",
         ),
         click.option(
             "--force",
             is_flag=True,
-            help="Replace the output directory (or an interrupted run) if it exists.",
+            help="Replace an earlier coachsim output (or interrupted run) in the output folder; "
+            "a folder coachsim did not write is never replaced.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
         click.option(
