@@ -21,13 +21,12 @@ from typing import Any, NoReturn
 import click
 import pandas as pd
 
-import sim
-from sim.budget import available_memory, estimate
-from sim.compare import from_engine
-from sim.config import Scenario, ScenarioError, load_scenario, validate_scenario
-from sim.executors import ClusterLost, ExecutorError, make_executor
-from sim.loader import clean
-from sim.output import (
+from sim.analysis.intervals import mean_ci
+from sim.experiment.batches import Engine, RunResult
+from sim.experiment.budget import available_memory, estimate
+from sim.experiment.comparison import from_engine
+from sim.experiment.executors import ClusterLost, ExecutorError, make_executor
+from sim.experiment.output import (
     OutputError,
     OutputLock,
     default_output,
@@ -37,12 +36,19 @@ from sim.output import (
     write_atomic,
     write_json,
 )
-from sim.report import run_report
-from sim.report_compare import compare_report, headline
-from sim.results import NonFiniteResult
-from sim.runner import Engine, RunResult
-from sim.stats import mean_ci
-from sim.store import Store, StoreError
+from sim.experiment.store import Store, StoreError
+from sim.model.recorder import NonFiniteResult
+from sim.report.compare import compare_report, headline
+from sim.report.run import run_report
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    scenario_json_schema,
+    validate_scenario,
+)
+from sim.scenario.problems import clean
+from sim.version import VERSION
 
 
 class ScenarioProblems(click.ClickException):
@@ -126,7 +132,7 @@ def _manifest(
     import simpy
 
     out: dict[str, Any] = {
-        "coachsim_version": sim.__version__,
+        "coachsim_version": VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": _command_line(),
         "seed": seed,
@@ -194,7 +200,7 @@ def _command_line() -> str:
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(sim.__version__, prog_name="coachsim")
+@click.version_option(VERSION, prog_name="coachsim")
 def main() -> None:
     """Simulate a coached B2B sales team and what coaching returns.
 
@@ -370,10 +376,10 @@ def _resumed(
             f"{store.dir} holds a '{job['kind']}' run; resume it with coachsim "
             f"{job['kind']} --resume"
         )
-    if job["coachsim_version"] != sim.__version__:
+    if job["coachsim_version"] != VERSION:
         raise Refused(
             f"{store.dir} was started by coachsim {job['coachsim_version']} and this is "
-            f"{sim.__version__}: finish it with that version, or start over with --force"
+            f"{VERSION}: finish it with that version, or start over with --force"
         )
     problems: list[str] = []
     scenarios = []
@@ -472,7 +478,7 @@ def _locked(
     if not resuming:
         job = {
             "kind": kind,
-            "coachsim_version": sim.__version__,
+            "coachsim_version": VERSION,
             "seed": seed,
             "replications": n,
             "precision": precision,
@@ -586,7 +592,7 @@ def _write_outputs(
     meta = {
         "replications": engine.done,
         "seed": seed,
-        "version": sim.__version__,
+        "version": VERSION,
         "scenario_hash": scenarios[0].digest(),
     }
     extra = {
@@ -722,7 +728,7 @@ def schema() -> None:
 
         coachsim schema > scenarios/scenario.schema.json
     """
-    click.echo(json.dumps(sim.config.scenario_json_schema(), indent=2))
+    click.echo(json.dumps(scenario_json_schema(), indent=2))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.config import Scenario, load_scenario  # noqa: E402
+from sim.scenario import Scenario, load_scenario  # noqa: E402
 
 
 def reference() -> Scenario:

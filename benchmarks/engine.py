@@ -4,8 +4,8 @@ Both are timed in this one run on this machine, in CPU seconds of this one proce
 ratio is meaningful on a shared, noisy machine where absolute seconds are not. The event count
 is every discrete event of the model: SimPy's (the week turns), the managers' calendar events
 (each manager's own agenda), the stage ends decided in the sellers' pipelines, the stage ends
-settled when scheduled because no skill could change their outcome (sim.leads,
-sim.people.Pipeline.schedule), and the sessions settled when planned because nothing could
+settled when scheduled because no skill could change their outcome (sim.engine.leads,
+sim.model.sellers.Pipeline.schedule), and the sessions settled when planned because nothing could
 disturb them; bare SimPy would need an event for each. The last line is
 ``overhead_vs_bare_simpy=<ratio>`` (target: at most 2.0).
 
@@ -24,8 +24,8 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.config import load_scenario
-from sim.model import Replication
+from sim.engine.replication import Replication
+from sim.scenario import load_scenario
 
 
 def bare_simpy(events: int, processes: int = 300, seed: int = 0) -> float:

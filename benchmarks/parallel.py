@@ -11,8 +11,8 @@ import time
 
 from common import reference
 
-from sim.executors import ProcessExecutor, SerialExecutor
-from sim.runner import Engine
+from sim.experiment.batches import Engine
+from sim.experiment.executors import ProcessExecutor, SerialExecutor
 
 
 def wall(executor, n: int) -> float:  # type: ignore[no-untyped-def]

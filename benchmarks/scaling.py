@@ -16,7 +16,7 @@ import time
 
 from common import reference, variant
 
-from sim.model import Replication
+from sim.engine.replication import Replication
 
 
 def seconds(scenario, repeat: int = 2) -> float:  # type: ignore[no-untyped-def]

@@ -1,23 +1,34 @@
 """coachsim: a discrete-event simulation of a coached B2B sales team.
 
-The clock unit everywhere is one **working day**: a week is 5 days and a year 250. Hours are
-fractions of a day; a manager's day has ``managers.hours_per_day`` hours. Skill and ability are on
-the logit scale of a stage's win probability.
+The clock unit everywhere is one **working day** (:mod:`sim.clock`). Skill and ability are on the
+logit scale of a stage's win probability.
+
+The package is layered; each layer imports only from the layers listed before it (a test,
+tests/unit/test_layers.py, holds every import to this order):
+
+1. :mod:`sim.clock`, :mod:`sim.version`: the units of time and the version.
+2. :mod:`sim.random`: the tree of random streams and the block draws taken from them.
+3. :mod:`sim.scenario`: what a scenario is (the schema), reading it from YAML with positions,
+   the checks that need several fields, and the calibration of ability to a concentration.
+4. :mod:`sim.model`: the domain: skill (training, forgetting, coaching), focus policies,
+   coaches and their sessions, the manager's calendar, sellers and deals, the weekly recorder.
+5. :mod:`sim.engine`: one replication run fast: the week turn, team building, the quarterly lead
+   table, and the shortcuts that settle what nothing can change.
+6. :mod:`sim.analysis`: pure functions of result tables: intervals, economics, paired metrics.
+7. :mod:`sim.experiment`: many replications: batches, executors (serial, processes, Dask),
+   streaming statistics, the store and resume, safe outputs, memory and time estimates.
+8. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
 
 The public API for notebooks is :func:`run_scenario` (and :func:`load_scenario` to read a YAML
-file); the ``coachsim`` command line is a thin layer over them.
+file); the ``coachsim`` command line (cli.py) is a thin layer over the library.
 """
 
-from sim.config import ScenarioError, load_scenario
-from sim.runner import RunResult, run_scenario
+from sim.clock import DAYS_PER_WEEK, DAYS_PER_YEAR
+from sim.experiment.batches import RunResult, run_scenario
+from sim.scenario import ScenarioError, load_scenario
+from sim.version import VERSION
 
-__version__ = "0.1.0"
-
-DAYS_PER_WEEK = 5
-"""Working days in a week: the clock advances 5 units a week."""
-
-DAYS_PER_YEAR = 250
-"""Working days in a year (50 working weeks)."""
+__version__ = VERSION
 
 __all__ = [
     "DAYS_PER_WEEK",

@@ -206,7 +206,7 @@ def test_compare_writes_the_business_case(tiny: Path, tmp_path: Path) -> None:
     ]
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == ["scenario", "metric", "mean", "ci_low", "ci_high", "n"]
-    from sim.compare import METRICS
+    from sim.analysis.paired import METRICS
 
     assert list(table.metric) == list(METRICS)
     assert set(pd.read_csv(out / "weekly.csv").scenario) == {"tiny", "alt"}

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli import main
-from sim.output import MARKER, OutputLock, lock_path, slug
+from sim.experiment.output import MARKER, OutputLock, lock_path, slug
 from tests.conftest import SCENARIOS
 
 TINY = "extends: {ref}\nname: {name}\nweeks: 6\nwarmup_weeks: 2\nteam:\n  managers: 2\n"
@@ -408,7 +408,7 @@ def test_ctrl_c_while_writing_the_results_prints_the_resume_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
     import cli
-    from sim.store import Store
+    from sim.experiment.store import Store
 
     tiny = _tiny(tmp_path)
     ref = tmp_path / "ref"
@@ -442,7 +442,7 @@ def test_ctrl_c_during_the_final_rename_leaves_a_complete_run(
     user is told the run is complete, not sent to resume a folder that is gone."""
     import signal
 
-    from sim.store import Store
+    from sim.experiment.store import Store
 
     real = Store.finish
 
@@ -499,7 +499,7 @@ def test_only_regular_files_are_read(tmp_path: Path, special: str) -> None:
 def test_non_finite_results_fail_loudly_naming_week_and_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim.model import Replication
+    from sim.engine.replication import Replication
 
     real = Replication.run
 
@@ -564,7 +564,7 @@ def test_runs_that_cannot_fit_are_refused_at_once_with_the_figure(
 def test_a_long_run_gets_a_note_with_the_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim import budget
+    from sim.experiment import budget as budget
 
     monkeypatch.setattr(budget, "WARN_AFTER_S", 0.0)
     tiny = _tiny(tmp_path)

@@ -162,7 +162,7 @@ def test_precision_adds_replications_until_the_interval_is_tight(tmp_path: Path)
     assert manifest["precision"] == 0.03
     revenue = pd.read_csv(out / "summary.csv")["revenue"]
     assert len(revenue) == n and n > 4
-    from sim.stats import t_halfwidth
+    from sim.analysis.intervals import t_halfwidth
 
     assert t_halfwidth(revenue) <= 0.03 * abs(revenue.mean()) or n == 200
 
@@ -179,7 +179,7 @@ def test_progress_is_one_line_off_a_terminal_and_nothing_when_quiet(tmp_path: Pa
 
 @pytest.mark.skipif(os.cpu_count() == 1, reason="needs two cores to matter")
 def test_default_jobs_is_number_of_cores() -> None:
-    from sim.executors import ProcessExecutor, make_executor
+    from sim.experiment.executors import ProcessExecutor, make_executor
 
     ex = make_executor()
     try:
@@ -227,7 +227,7 @@ def test_killed_worker_keeps_finished_batches(tmp_path: Path) -> None:
 def test_dask_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
-    from sim.executors import ExecutorError, make_executor
+    from sim.experiment.executors import ExecutorError, make_executor
 
     real_import = builtins.__import__
 

@@ -24,8 +24,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from sim.cluster import DaskExecutor  # noqa: E402
-from sim.executors import ClusterLost, ExecutorError  # noqa: E402
+from sim.experiment.cluster import DaskExecutor  # noqa: E402
+from sim.experiment.executors import ClusterLost, ExecutorError  # noqa: E402
 from tests.conftest import ROOT, SCENARIOS  # noqa: E402
 from tests.faults import dask_tasks  # noqa: E402
 

@@ -5,17 +5,16 @@ shipped scenario (and a few odd files, see :func:`tests.fuzz.mutate.write_sandbo
 process, with ``click.testing.CliRunner`` and the work directory as the current directory:
 
 1. ``coachsim validate mutant.yaml``. Exit 2 must be a *clean refusal*: no traceback, every line
-   ``FILE:LINE:COLUMN: ...``, no line over :data:`MAX_LINE` characters, no raw control
-   characters, nothing written. Exit 0 must print ``mutant.yaml: ok``.
-2. If valid, a short run: ``wrapper.yaml`` extends the mutant with a short horizon, two warm-up
-   weeks and a team of 2 x 3 (so huge teams do not slow the fuzzer), then ``coachsim run
-   wrapper.yaml -n 1 -j 1 -q -o out``. Exit 0 must be a *clean run*: ``weekly.csv`` and
-   ``summary.csv`` exist, every number in ``weekly.csv`` is finite (NaN only in the ratios that
-   ``sim.results.UNDEFINED_WHEN_EMPTY`` declares empty when there is nothing to divide by), the
-   managers' hours add up to ``managers x hours_per_day x 5`` every week, and nothing is written
-   outside ``out/``.
-3. If a mutation set ``name:``, the same run without ``-o``: the default output directory
-   (``outputs/<name>``) must stay inside ``outputs/``, or the run must refuse cleanly.
+``FILE:LINE:COLUMN: ...``, no line over :data:`MAX_LINE` characters, no raw control characters,
+nothing written. Exit 0 must print ``mutant.yaml: ok``. 2. If valid, a short run: ``wrapper.yaml``
+extends the mutant with a short horizon, two warm-up weeks and a team of 2 x 3 (so huge teams do not
+slow the fuzzer), then ``coachsim run wrapper.yaml -n 1 -j 1 -q -o out``. Exit 0 must be a *clean
+run*: ``weekly.csv`` and ``summary.csv`` exist, every number in ``weekly.csv`` is finite (NaN only
+in the ratios that ``sim.model.recorder.UNDEFINED_WHEN_EMPTY`` declares empty when there is nothing
+to divide by), the managers' hours add up to ``managers x hours_per_day x 5`` every week, and
+nothing is written outside ``out/``. 3. If a mutation set ``name:``, the same run without ``-o``:
+the default output directory (``outputs/<name>``) must stay inside ``outputs/``, or the run must
+refuse cleanly.
 
 Anything else is a failure with a class (for grouping: the stage, the exception type and the
 place it was raised, or the check that failed) and a reason. Each CLI call has a time limit
@@ -338,7 +337,7 @@ def _wrapper(workdir: Path, timeout: float) -> tuple[str, int]:
     """Write the short-run wrapper; (its text, its weeks)."""
     from ruamel.yaml import YAML
 
-    from sim.config import load_scenario
+    from sim.scenario import load_scenario
 
     with cwd(workdir), time_limit(timeout, "load_scenario(mutant.yaml)"):
         s = load_scenario(MUTANT_FILE)
@@ -375,9 +374,9 @@ def _check_outputs(out: Path, weeks: int) -> None:
     if objects:
         raise Failure("run: non-numeric columns in weekly.csv", ", ".join(objects[:5]))
     # Ratios the project declares empty (NaN) when there is nothing to divide by may be NaN.
-    import sim.results
+    import sim.model.recorder
 
-    may_be_nan: frozenset[str] = getattr(sim.results, "UNDEFINED_WHEN_EMPTY", frozenset())
+    may_be_nan: frozenset[str] = getattr(sim.model.recorder, "UNDEFINED_WHEN_EMPTY", frozenset())
 
     def ok(c: str) -> Any:
         v = numeric[c].to_numpy(float)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.config import Scenario
+from sim.scenario import Scenario
 
 
 def small(**overrides: Any) -> Scenario:

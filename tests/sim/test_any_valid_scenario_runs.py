@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from sim.config import Scenario, ScenarioError, Stage, semantic_problems
-from sim.runner import run_replication
+from sim.experiment.batches import run_replication
+from sim.scenario import Scenario, ScenarioError, Stage, semantic_problems
 
 SMALL_RUN = {
     "weeks": st.one_of(st.integers(4, 12), st.integers(1, 12)),
@@ -209,8 +209,8 @@ def test_the_crashes_of_the_reliability_pass_now_run(change: dict[str, Any]) -> 
 
 
 def test_a_refusal_is_a_scenario_error_not_a_crash() -> None:
-    from sim.config import validate_scenario
-    from sim.loader import Document
+    from sim.scenario import validate_scenario
+    from sim.scenario.problems import Document
 
     doc = Document(data={}, default_name="x", top_file="x.yaml")
     with pytest.raises(ScenarioError):

@@ -14,9 +14,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.config import load_scenario
-from sim.runner import run_scenario
-from sim.stats import mean_ci
+from sim.analysis.intervals import mean_ci
+from sim.experiment.batches import run_scenario
+from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
 N = 12

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import load_scenario
-from sim.runner import RunResult, run_scenario
-from sim.stats import mean_ci
+from sim.analysis.intervals import mean_ci
+from sim.experiment.batches import RunResult, run_scenario
+from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
 N = 10

@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from sim import economics as eco
-from sim.compare import METRICS, compare
+from sim.analysis import economics as eco
+from sim.analysis.paired import METRICS
+from sim.experiment.comparison import compare
 from tests.sim.helpers import small
 
 

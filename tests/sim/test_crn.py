@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pandas.testing as pdt
 
-from sim.config import load_scenario
-from sim.model import Replication
-from sim.runner import run_replication, run_scenario
+from sim.engine.replication import Replication
+from sim.experiment.batches import run_replication, run_scenario
+from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 from tests.sim.helpers import small
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.calibration import CalibrationError, ability_sigma, top20_share
+from sim.scenario.calibration import CalibrationError, ability_sigma, top20_share
 
 BASE = [0.45, 0.70, 0.72, 0.72]
 

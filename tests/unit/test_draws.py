@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from sim.draws import (
+from sim.random.draws import (
     DealDraws,
     deal_uniforms,
     deals_from_uniforms,
     lognormal_from_uniform,
     poisson_arrivals,
 )
-from sim.rng import Purpose, UniformBlock, stream
+from sim.random.streams import Purpose, UniformBlock, stream
 
 
 def test_poisson_count_and_gaps_match_theory() -> None:

@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import dynamics as dyn
+from sim.model import skill as dyn
 
 pos = st.floats(min_value=0.0, max_value=5.0, allow_nan=False)
 unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import economics as eco
+from sim.analysis import economics as eco
 
 money = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False)
 positive = st.floats(min_value=1.0, max_value=1e7, allow_nan=False)

@@ -1,4 +1,4 @@
-"""The inlined hot path of the model agrees with the pure definitions in sim.dynamics."""
+"""The inlined hot path of the model agrees with the pure definitions in sim.model.skill."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import dynamics as dyn
-from sim.model import Replication
-from sim.people import Deal, session_steps
+from sim.engine.replication import Replication
+from sim.model import skill as dyn
+from sim.model.sellers import Deal, session_steps
 from tests.sim.helpers import small
 
 REP = Replication(small(), 0, 0).reps[0]
@@ -49,7 +49,7 @@ def test_a_stage_end_advances_exactly_when_the_score_beats_the_uniform(
     duration: float,
     margin: float,
 ) -> None:
-    """The stage-end decision written out in Pipeline.advance_to is sim.dynamics' probability."""
+    """The stage-end decision written out in Pipeline.advance_to is sim.model.skill' probability."""
     rep = Replication(small(), 0, 0, settle=False).reps[0]
     rep.set_state(1, (cons, fresh, t_last, stability))
     rep.t_train_days, rep.dip_depth, rep.dip_recovery_days = t_train, depth, recovery
@@ -164,7 +164,7 @@ def test_reinforce_all_works_out_alike_stages_once_with_the_same_result(
     params: tuple[float, float, float, float],
 ) -> None:
     """Sessions on every stage of a rep whose stages are alike, then on one stage only, then on
-    every stage again: each stage ends as sim.dynamics.coach says."""
+    every stage again: each stage ends as sim.model.skill.coach says."""
     for k in range(4):
         REP.set_state(k, state)
     REP.check_alike()

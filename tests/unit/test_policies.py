@@ -7,8 +7,8 @@ import typing
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.config import PolicyName
-from sim.policies import POLICIES, FocusParams, RepView, allocate, capped_shares, focus_weights
+from sim.model.focus import POLICIES, FocusParams, RepView, allocate, capped_shares, focus_weights
+from sim.scenario import PolicyName
 
 REPS = [
     RepView("A", 0.9, 1.0),

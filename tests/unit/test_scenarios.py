@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario
 from tests.conftest import SCENARIOS
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -66,7 +66,7 @@ def test_every_number_of_a_scenario_is_bounded_on_both_sides() -> None:
     import annotated_types as at
     from pydantic import BaseModel
 
-    from sim.config import Scenario
+    from sim.scenario import Scenario
 
     unbounded = []
 

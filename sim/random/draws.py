@@ -1,9 +1,9 @@
 """Block draws of everything an entity will need, made once per replication.
 
-Each function takes its own stream (see :mod:`sim.rng`) and returns numpy arrays; the event loop
-converts the rows it uses to Python floats. Rows are indexed by candidate: candidate ``j`` of a
-rep always gets the same arrival uniforms and the same deal draws, whether or not it is kept and
-whatever else the scenario changes.
+Each function takes its own stream (see :mod:`sim.random.streams`) and returns numpy arrays; the
+event loop converts the rows it uses to Python floats. Rows are indexed by candidate: candidate
+``j`` of a rep always gets the same arrival uniforms and the same deal draws, whether or not it is
+kept and whatever else the scenario changes.
 """
 
 from __future__ import annotations

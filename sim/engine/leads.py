@@ -1,24 +1,24 @@
 """Candidate leads, and the first steps of their deals, for a group of sellers at once.
 
-Every seller draws its candidates from its own streams (see :mod:`sim.rng`), so a candidate
-is the same whatever else the scenario changes. But the work on them is done for the whole
-group (the reps, or the managers) in a few numpy calls per quarter, in one table ordered by
-week and then seller:
+Every seller draws its candidates from its own streams (see :mod:`sim.random.streams`), so a
+candidate is the same whatever else the scenario changes. But the work on them is done for the whole
+group (the reps, or the managers) in a few numpy calls per quarter, in one table ordered by week and
+then seller:
 
 * the draws are converted (lognormal durations and values, logits of the stage uniforms) in
   one call per column instead of one per seller;
 * a quarter's candidates are turned into Python floats at once, for the event loop;
-* the stage ends no skill can decide (see :meth:`sim.people.Pipeline.schedule`) are walked for
-  every candidate at once: where each candidate's deal would first need its seller's skill (or
+* the stage ends no skill can decide (see :meth:`sim.model.sellers.Pipeline.schedule`) are walked
+  for every candidate at once: where each candidate's deal would first need its seller's skill (or
   surely falls, or runs past the horizon), and the weeks of the stage ends before that.
 
-Each week, :meth:`LeadTable.open_week` keeps each candidate with the probability of the share of
-its seller's selling time left (thinning) and makes a :class:`~sim.people.Deal` only for a kept
-candidate whose walk ends waiting for the seller's skill. The tallies of the stage ends settled
-on the way, and the count of kept leads, are added for the quarter in one go when it is done
-(:meth:`LeadTable.flush`): they are weekly counts, read only after the run. The outcome is
-exactly that of making every kept deal and walking it one stage end at a time (a test runs
-replications both ways).
+Each week, :meth:`LeadTable.open_week` keeps each candidate with the probability of the share of its
+seller's selling time left (thinning) and makes a :class:`~sim.model.sellers.Deal` only for a kept
+candidate whose walk ends waiting for the seller's skill. The tallies of the stage ends settled on
+the way, and the count of kept leads, are added for the quarter in one go when it is done
+(:meth:`LeadTable.flush`): they are weekly counts, read only after the run. The outcome is exactly
+that of making every kept deal and walking it one stage end at a time (a test runs replications both
+ways).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.draws import deal_uniforms, deals_from_uniforms, poisson_arrivals
-from sim.people import DAYS, Deal, Pipeline
-from sim.rng import Purpose, stream
+from sim.model.sellers import DAYS, Deal, Pipeline
+from sim.random.draws import deal_uniforms, deals_from_uniforms, poisson_arrivals
+from sim.random.streams import Purpose, stream
 
 if TYPE_CHECKING:
-    from sim.model import Replication
+    from sim.engine.replication import Replication
 
 
 class LeadTable:
@@ -88,7 +88,7 @@ class LeadTable:
         self.thin_u = np.concatenate(thin)
         """Each candidate's uniform: kept if below the share of selling time left."""
         self.uniforms = np.concatenate(uniforms)
-        """Each candidate's deal uniforms (sim.draws.deal_uniforms)."""
+        """Each candidate's deal uniforms (sim.random.draws.deal_uniforms)."""
         self.ident = np.concatenate(ident)
         """Index of each candidate among its seller's, in arrival order: it orders the seller's
         stage ends due at the same time."""

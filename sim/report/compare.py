@@ -1,7 +1,7 @@
 """The comparison report: an executive summary in plain words, then the charts of the case.
 
 Built from the comparison's DataFrames only (see :mod:`sim.compare`); page furniture and the
-shared charts come from :mod:`sim.report`.
+shared charts come from :mod:`sim.report.run`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.aggregate import ROLL_WEEKS
-from sim.compare import Comparison
-from sim.report import (
+from sim.experiment.comparison import Comparison
+from sim.experiment.streaming import ROLL_WEEKS
+from sim.report.run import (
     PALETTE,
     Figure,
     band_traces,

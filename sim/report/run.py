@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim.aggregate import WeeklyStats
+from sim.experiment.streaming import WeeklyStats
 
 PALETTE = (
     "#1f77b4",

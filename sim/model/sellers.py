@@ -4,7 +4,7 @@ move through the stages.
 A :class:`Deal` is not a SimPy process: it is a small record waiting in its seller's
 :class:`Pipeline` for the end of a stage whose outcome the seller's skill may decide. Whether it
 advances is decided at the end of each stage from its seller's skill *at that moment* (evaluated
-lazily, see :mod:`sim.dynamics`) and from uniforms it drew when it was created; a stage end no
+lazily, see :mod:`sim.model.skill`) and from uniforms it drew when it was created; a stage end no
 skill could decide otherwise is settled when the deal reaches the stage.
 """
 
@@ -13,18 +13,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from sim import dynamics as dyn
+from sim.model import skill as dyn
+from sim.model.run import Run
 
 DAYS = 5.0
 """Working days per week (see :mod:`sim`)."""
 
 SURE_MARGIN = 1e-9
 """Logits kept between a sure outcome and the knife edge, far above rounding error."""
-
-if TYPE_CHECKING:
-    from sim.model import Replication
 
 
 class SessionCoach(Protocol):
@@ -67,7 +65,7 @@ class Pipeline:
         "tl",
     )
 
-    def __init__(self, run: Replication, ability: float, n_stages: int, learns: bool) -> None:
+    def __init__(self, run: Run, ability: float, n_stages: int, learns: bool) -> None:
         self.run = run
         self.ability = ability
         """Latent ability, logit units."""
@@ -95,7 +93,7 @@ class Pipeline:
         surely falls, whatever the seller's skill (see :meth:`schedule`); ``None`` when the
         bounds do not hold (micro-coaching boosts single deals without limit)."""
         if not run.micro_coaching and run.settle:
-            # Learned skill stays in [0, ceiling] (sim.dynamics: every gain saturates at the
+            # Learned skill stays in [0, ceiling] (sim.model.skill: every gain saturates at the
             # ceiling, nothing lowers skill but time) and the dip in [0, deepest training dip].
             top = run.scenario.skill.ceiling if learns else 0.0
             dip = max((t.dip_depth for t in run.scenario.training), default=0.0) if learns else 0.0
@@ -155,8 +153,8 @@ class Pipeline:
 
         A stage end is decided here, on the hot path of the simulation: the deal advances when
         the logit of its uniform is below ``logit(base) + ability + learned - dip + boost``,
-        the same decision as ``u < sigmoid(...)`` (:func:`sim.dynamics.conversion_probability`)
-        without an ``exp``; :func:`sim.dynamics.learned` and :func:`sim.dynamics.dip` are
+        the same decision as ``u < sigmoid(...)`` (:func:`sim.model.skill.conversion_probability`)
+        without an ``exp``; :func:`sim.model.skill.learned` and :func:`sim.model.skill.dip` are
         written out (a test checks the decision against them).
         """
         pending = self.pending
@@ -251,7 +249,7 @@ SessionSteps = tuple[float, float, float, float]
 def session_steps(effect: float, params: tuple[float, float, float, float]) -> SessionSteps:
     """(share of fresh skill consolidated, share of the gap learned, stability factor, ceiling)
     of a session of ``effect`` > 0, from the skill's (consolidation, spacing gain, improvement,
-    ceiling), as :func:`sim.dynamics.coach` computes them."""
+    ceiling), as :func:`sim.model.skill.coach` computes them."""
     consolidation, spacing_gain, improvement, ceiling = params
     return consolidation * effect, improvement * effect, 1.0 + spacing_gain * effect, ceiling
 
@@ -263,7 +261,7 @@ class Rep(Pipeline):
 
     def __init__(
         self,
-        run: Replication,
+        run: Run,
         index: int,
         manager: int,
         ability: float,
@@ -309,14 +307,14 @@ class Rep(Pipeline):
         params: tuple[float, float, float, float],
     ) -> None:
         """A coaching session of ``effect`` on each of ``stages`` at ``t``
-        (:func:`sim.dynamics.coach` on each; a test checks they agree)."""
+        (:func:`sim.model.skill.coach` on each; a test checks they agree)."""
         if effect > 0.0:
             self.reinforce_by(stages, t, session_steps(effect, params))
 
     def reinforce_by(self, stages: Sequence[int], t: float, steps: SessionSteps) -> None:
         """A coaching session on each of ``stages`` at ``t``, its :func:`session_steps` given.
 
-        :func:`sim.dynamics.coach` written out over the rep's skill lists, because it runs for
+        :func:`sim.model.skill.coach` written out over the rep's skill lists, because it runs for
         every session and stage. Stages that share their last refresh and stability (every
         stage, while sessions and trainings have covered them all alike) share the decay of
         their fresh skill, computed once.
@@ -375,7 +373,7 @@ class ManagerSeller(Pipeline):
 class Deal:
     """One opportunity: it moves through the stages or is lost, and books its value if won.
 
-    A deal is a record, made by :class:`sim.leads.LeadTable` and queued in its seller's
+    A deal is a record, made by :class:`sim.engine.leads.LeadTable` and queued in its seller's
     pipeline, whose :meth:`Pipeline.advance_to` decides each stage end.
     """
 

@@ -119,10 +119,10 @@ def make_executor(
     dask_local: int | None = None,
     cluster_timeout_s: float = 60.0,
 ) -> Executor:
-    """The executor a command line asks for: Dask if named (see :mod:`sim.cluster`), else
+    """The executor a command line asks for: Dask if named (see :mod:`sim.experiment.cluster`), else
     processes (``-j``), else serial."""
     if scheduler is not None or dask_local is not None:
-        from sim.cluster import DaskExecutor
+        from sim.experiment.cluster import DaskExecutor
 
         return DaskExecutor(scheduler, dask_local, no_worker_timeout_s=cluster_timeout_s)
     n = jobs if jobs is not None else (os.cpu_count() or 1)

@@ -111,7 +111,7 @@ def weekly_frame(
     with np.errstate(invalid="ignore", divide="ignore"):
         data["progress_rate"] = data["stage_advances"] / data["stage_exits"]
     data["cash_cost_usd"] = data["outside_fees_usd"] + data["travel_usd"] + data["training_usd"]
-    # Salaried hours not already missing from revenue (see sim.economics): rep hours taken
+    # Salaried hours not already missing from revenue (see sim.analysis.economics): rep hours taken
     # from selling are costed by the leads they lose, not again here.
     data["time_cost_usd"] = (
         data["mgr_coaching_hours"] * manager_hourly_cost_usd

@@ -21,18 +21,19 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from sim.aggregate import (
+from sim.analysis.intervals import t_halfwidth
+from sim.analysis.paired import replication_metrics
+from sim.engine.replication import Replication
+from sim.experiment.executors import Executor, SerialExecutor
+from sim.experiment.streaming import (
     COMPARISON_SERIES,
     WeeklyStats,
     comparison_series,
     matrix,
     tracked_columns,
 )
-from sim.config import Scenario
-from sim.executors import Executor, SerialExecutor
-from sim.model import Replication
-from sim.results import check_finite
-from sim.stats import t_halfwidth
+from sim.model.recorder import check_finite
+from sim.scenario import Scenario
 
 SECONDS_PER_REP_EVENT = 0.28 / (48 * 120)
 """Rough cost of one rep-week of simulation on one core, for batch sizing only (the reference
@@ -108,7 +109,7 @@ def batch_size(scenarios: Sequence[Scenario]) -> int:
 
 
 class Sink(Protocol):
-    """Where finished batches go besides the in-memory statistics (see sim.store)."""
+    """Where finished batches go besides the in-memory statistics (see sim.experiment.store)."""
 
     def has(self, reps: Sequence[int]) -> bool:
         """Whether the batch of these replications is already stored (a resumed run)."""
@@ -214,8 +215,6 @@ class Engine:
         drain()
 
     def _merge(self, reps: Sequence[int], result: BatchResult) -> None:
-        from sim.compare import replication_metrics
-
         base = result[0]
         for i, (weekly, summary) in enumerate(result):
             stats = self.stats[i]
@@ -227,10 +226,14 @@ class Engine:
                     ],
                     axis=1,
                 )
+                alt = self.scenarios[i]
                 self.per_rep.append(
                     replication_metrics(
-                        _partial(self.scenarios[0], self.seed, base),
-                        _partial(self.scenarios[i], self.seed, (weekly, summary)),
+                        alt.name or "",
+                        base,
+                        (weekly, summary),
+                        alt.weeks,
+                        alt.money.annual_discount_rate,
                     )
                 )
             else:
@@ -294,11 +297,6 @@ class Engine:
         )
 
 
-def _partial(scenario: Scenario, seed: int, part: tuple[pd.DataFrame, pd.DataFrame]) -> RunResult:
-    weekly, summary = part
-    return RunResult(scenario, seed, len(summary), weekly, summary, WeeklyStats([], 0))
-
-
 def run_scenario(
     scenario: Scenario,
     replications: int = 20,
@@ -309,7 +307,7 @@ def run_scenario(
     """Run ``replications`` replications of ``scenario`` and return its tables.
 
     ``progress`` is called with the number of replications finished so far; ``executor``
-    defaults to this process (see sim.executors for local processes and Dask).
+    defaults to this process (see sim.experiment.executors for local processes and Dask).
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")

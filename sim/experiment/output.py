@@ -34,6 +34,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from sim.version import VERSION
+
 MARKER = ".coachsim-output"
 """File in every output folder (and ``.partial``) that coachsim wrote: the run's identity."""
 OUTPUTS = Path("outputs")
@@ -75,10 +77,8 @@ def default_output(kind: str, names: list[str], stems: list[str]) -> Path:
 
 def identity(kind: str, run_id: str, **extra: Any) -> dict[str, Any]:
     """The marker's content: what made this folder."""
-    import sim
-
     return {
-        "coachsim": sim.__version__,
+        "coachsim": VERSION,
         "kind": kind,
         "run_id": run_id,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.stats import mean_ci, t_halfwidth
+from sim.analysis.intervals import mean_ci, t_halfwidth
 
 WEEKS_PER_YEAR = 52.0
 

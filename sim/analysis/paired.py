@@ -3,25 +3,20 @@
 Every scenario runs on the same seed, so replication ``r`` of each saw the same leads, meetings
 and deals as replication ``r`` of the baseline. Metrics are computed per replication from the
 paired differences (:func:`replication_metrics`) and then summarised as means with 95%
-t-intervals across replications (:func:`comparison_table`; a Wilson interval for
-probabilities).
+t-intervals across replications (:func:`summarise`; a Wilson interval for probabilities). Pure
+functions of the weekly and summary tables: running the scenarios is
+:mod:`sim.experiment.comparison`'s job.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim import economics as eco
-from sim.config import Scenario
-from sim.executors import Executor
-from sim.runner import Engine, RunResult
-from sim.stats import mean_ci
+from sim.analysis import economics as eco
+from sim.analysis.intervals import mean_ci
 
 METRICS = (
     "revenue_uplift",
@@ -48,32 +43,28 @@ METRICS = (
 PROPORTIONS = ("prob_payback", "prob_roi_positive")
 
 
-@dataclass
-class Comparison:
-    """The runs of a comparison, the per-replication metrics and their summary."""
-
-    baseline: RunResult
-    alternatives: list[RunResult]
-    per_replication: pd.DataFrame
-    table: pd.DataFrame
-
-
 def _by_rep(weekly: pd.DataFrame, column: str) -> np.ndarray:
     """(replications, weeks) array of one weekly column."""
     return weekly.pivot(index="replication", columns="week", values=column).to_numpy()
 
 
-def replication_metrics(base: RunResult, alt: RunResult) -> pd.DataFrame:
-    """One row per replication: every metric of ``alt`` against ``base`` (paired)."""
-    bw, aw = base.weekly, alt.weekly
-    assert bw is not None and aw is not None
+def replication_metrics(
+    name: str,
+    base: tuple[pd.DataFrame, pd.DataFrame],
+    alt: tuple[pd.DataFrame, pd.DataFrame],
+    weeks: int,
+    annual_discount_rate: float,
+) -> pd.DataFrame:
+    """One row per replication: every metric of scenario ``name`` against the baseline, paired.
+
+    ``base`` and ``alt`` are (weekly rows, summary rows) of the same replications."""
+    (bw, base_summary), (aw, alt_summary) = base, alt
     rev_b, rev_a = _by_rep(bw, "revenue"), _by_rep(aw, "revenue")
     gp = _by_rep(aw, "gross_profit") - _by_rep(bw, "gross_profit")
     cash = _by_rep(aw, "cash_cost_usd") - _by_rep(bw, "cash_cost_usd")
     time = _by_rep(aw, "time_cost_usd") - _by_rep(bw, "time_cost_usd")
     cost = cash + time
-    rate = alt.scenario.money.annual_discount_rate
-    weeks = alt.scenario.weeks
+    rate = annual_discount_rate
     rows = []
     for r in range(rev_b.shape[0]):
         uplift = float(rev_a[r].sum() - rev_b[r].sum())
@@ -82,7 +73,7 @@ def replication_metrics(base: RunResult, alt: RunResult) -> pd.DataFrame:
         roi = eco.roi_pct(benefit, total_cost)
         payback = eco.payback_week(gp[r], cost[r])
         row = {
-            "scenario": alt.scenario.name,
+            "scenario": name,
             "replication": r,
             "revenue_uplift": uplift,
             "revenue_uplift_pct": _pct(uplift, float(rev_b[r].sum())),
@@ -100,8 +91,8 @@ def replication_metrics(base: RunResult, alt: RunResult) -> pd.DataFrame:
         }
         rows.append(row)
     out = pd.DataFrame(rows)
-    sa = alt.summary.sort_values("replication").reset_index(drop=True)
-    sb = base.summary.sort_values("replication").reset_index(drop=True)
+    sa = alt_summary.sort_values("replication").reset_index(drop=True)
+    sb = base_summary.sort_values("replication").reset_index(drop=True)
     out["coaching_hours"] = sa["coaching_hours"] / weeks
     planned = sa["sessions_planned"].replace(0, np.nan)
     out["sessions_cancelled_pct"] = sa["sessions_cancelled"] / planned * 100.0
@@ -146,34 +137,3 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
                 {"scenario": name, "metric": metric, "mean": m, "ci_low": lo, "ci_high": hi, "n": n}
             )
     return pd.DataFrame(rows)
-
-
-def compare(
-    baseline: Scenario,
-    alternatives: Sequence[Scenario],
-    replications: int = 20,
-    seed: int = 0,
-    progress: Callable[[int], None] | None = None,
-    executor: Executor | None = None,
-) -> Comparison:
-    """Run the baseline and every alternative on the same seed and compare them, paired."""
-    engine = comparison_engine(baseline, alternatives, seed)
-    engine.run(replications, executor, progress)
-    return from_engine(engine)
-
-
-def comparison_engine(
-    baseline: Scenario, alternatives: Sequence[Scenario], seed: int, **kwargs: Any
-) -> Engine:
-    """An engine for a comparison (checks that names differ)."""
-    names = [baseline.name, *(a.name for a in alternatives)]
-    if len(set(names)) != len(names):
-        raise ValueError(f"scenario names must differ within a comparison: {names}")
-    return Engine([baseline, *alternatives], seed, **kwargs)
-
-
-def from_engine(engine: Engine) -> Comparison:
-    """The comparison of an engine that has run."""
-    per_rep = pd.concat(engine.per_rep, ignore_index=True)
-    runs = [engine.result(i) for i in range(len(engine.scenarios))]
-    return Comparison(runs[0], runs[1:], per_rep, summarise(per_rep))

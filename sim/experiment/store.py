@@ -3,7 +3,8 @@ and complete runs appear at once.
 
 While a run is in progress its files live in ``<output>.partial/``:
 
-- ``.coachsim-output``: the marker that says coachsim made this folder (see :mod:`sim.output`);
+- ``.coachsim-output``: the marker that says coachsim made this folder (see
+  :mod:`sim.experiment.output`);
 - ``run.json``: what is being run (scenarios, seed, replications, batch size), checked on resume
   with the same validation as a scenario file, positions and all;
 - ``parts/weekly/`` and ``parts/summary/``: one Parquet file of weekly and one of summary rows per
@@ -36,8 +37,8 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.loader import Document, ScenarioError, load_record
-from sim.output import (
+from sim.experiment.batches import BatchResult
+from sim.experiment.output import (
     MARKER,
     check_replaceable,
     remove_own,
@@ -45,7 +46,8 @@ from sim.output import (
     write_atomic,
     write_json,
 )
-from sim.runner import BatchResult
+from sim.scenario.loader import load_record
+from sim.scenario.problems import Document, ScenarioError
 
 PARTIAL = ".partial"
 LEDGER = "batches.jsonl"
@@ -123,7 +125,7 @@ class Store:
         """The run record of the interrupted run of ``target``, validated field by field.
 
         Raises :class:`StoreError` if there is no such run, and
-        :class:`~sim.loader.ScenarioError` (file:line:column per problem) if its record is
+        :class:`~sim.scenario.loader.ScenarioError` (file:line:column per problem) if its record is
         damaged."""
         pdir = partial_dir(target)
         record = pdir / "run.json"

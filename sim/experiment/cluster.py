@@ -4,219 +4,39 @@
 LocalCluster (``--dask-local``) a window at a time, and watches the cluster while it waits:
 
 * a malformed, unresolvable or unreachable address, or a server that is not a Dask scheduler, is
-  an :class:`~sim.executors.ExecutorError` of one line within ``connect_timeout_s``;
+  an :class:`~sim.experiment.executors.ExecutorError` of one line within ``connect_timeout_s``;
 * a cluster with no workers (none started, or the last one died) for ``no_worker_timeout_s``, a
-  lost connection to the scheduler (it died: seen at once), a scheduler that has not answered
-  for ``no_worker_timeout_s``, or a task that keeps killing its workers, is a
-  :class:`~sim.executors.ClusterLost`: the command line keeps every finished batch and prints
-  the command that resumes the run;
+  lost connection to the scheduler (it died: seen at once), a scheduler that has not answered for
+  ``no_worker_timeout_s``, or a task that keeps killing its workers, is a
+  :class:`~sim.experiment.executors.ClusterLost`: the command line keeps every finished batch and
+  prints the command that resumes the run;
 * an ordinary exception of a task arrives as itself.
 
-distributed's loggers are silenced while an executor is open (a dying scheduler makes them print
-tracebacks from a background thread), and ``close()`` is bounded when the scheduler is gone.
-Two construction bugs of distributed (2026.8) are worked around in :func:`_client_class`: a
-connect timeout that does not cover the handshake (a silent listener made ``Client()`` wait
-forever), and a failed ``Client()`` that leaks its event-loop thread. Tests:
-tests/faults/test_dask.py, against real ``dask scheduler`` and ``dask worker`` processes.
+Connecting (addresses, time limits, quiet logs) is :mod:`sim.experiment.dask_client`; ``close()``
+is bounded when the scheduler is gone. Tests: tests/faults/test_dask.py, against real ``dask
+scheduler`` and ``dask worker`` processes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Any
 
-from sim.executors import ClusterLost, Executor, ExecutorError
+from sim.experiment.dask_client import (
+    QuietDistributed,
+    check_address,
+    client_class,
+    describe,
+    one_line,
+    resolve,
+)
+from sim.experiment.executors import ClusterLost, Executor, ExecutorError
 
 log = logging.getLogger("coachsim.dask")
-
-_SCHEMES = ("tcp", "tls", "ws", "wss")
-_MAX_ADDRESS = 255
-_EXAMPLE = "expected something like tcp://host:8786"
-
-
-def _one_line(text: object, limit: int = 200) -> str:
-    """The first non-empty line of ``text``, shortened to ``limit`` characters."""
-    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
-    line = lines[0] if lines else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _describe(exc: BaseException, limit: int = 120) -> str:
-    msg = _one_line(exc, limit)
-    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
-
-
-def _shown(address: str) -> str:
-    """An address as it may appear in a one-line message (repr, shortened)."""
-    return repr(address) if len(address) <= 60 else repr(address[:57]) + "…"
-
-
-# ---------------------------------------------------------------------------------- logging
-
-
-class _QuietDistributed:
-    """Raise distributed's (and tornado's) loggers above CRITICAL while any executor is open.
-
-    When the scheduler dies, distributed logs from its event-loop thread ("Batched Comm Closed"
-    with a traceback at INFO, "Failed to reconnect to scheduler" at ERROR, ...). Every existing
-    ``distributed.*``/``tornado.*`` logger is raised (``distributed.client`` has a level of its
-    own, so the parent alone is not enough; loggers created later inherit from the parent), and
-    all are restored when the last open executor closes. ``coachsim.*`` is untouched.
-    """
-
-    _lock = threading.Lock()
-    _depth = 0
-    _saved: ClassVar[dict[str, int]] = {}
-    _roots = ("distributed", "tornado")
-
-    @classmethod
-    def enter(cls) -> None:
-        with cls._lock:
-            cls._depth += 1
-            if cls._depth > 1:
-                return
-            names = set(cls._roots) | {
-                n for n in list(logging.Logger.manager.loggerDict) if n.split(".")[0] in cls._roots
-            }
-            for name in names:
-                logger = logging.getLogger(name)
-                cls._saved[name] = logger.level
-                logger.setLevel(logging.CRITICAL + 10)
-
-    @classmethod
-    def exit(cls) -> None:
-        with cls._lock:
-            cls._depth -= 1
-            if cls._depth:
-                return
-            for name, level in cls._saved.items():
-                logging.getLogger(name).setLevel(level)
-            cls._saved.clear()
-
-
-# -------------------------------------------------------------------------------- addresses
-
-
-def _check_address(address: object) -> tuple[str, str, int]:
-    """(normalised address, host, port), or ExecutorError with one line."""
-    if not isinstance(address, str):
-        raise ExecutorError(
-            f"the Dask scheduler address must be text, not {type(address).__name__}; {_EXAMPLE}"
-        )
-    if not address.strip():
-        raise ExecutorError(f"the Dask scheduler address is empty; {_EXAMPLE}")
-    if len(address) > _MAX_ADDRESS:
-        raise ExecutorError(
-            f"the Dask scheduler address is {len(address)} characters long; {_EXAMPLE}"
-        )
-    if any(c.isspace() or not c.isprintable() for c in address):
-        raise ExecutorError(
-            f"the Dask scheduler address {_shown(address)} contains spaces or control "
-            f"characters; {_EXAMPLE}"
-        )
-    from distributed.comm.addressing import parse_address, parse_host_port, unparse_address
-
-    try:
-        scheme, loc = parse_address(address, strict=False)  # no scheme: tcp
-        if scheme not in _SCHEMES:
-            raise ValueError(f"unsupported scheme {scheme + '://'!r} (use tcp://)")
-        host, port = parse_host_port(loc)
-        if not host:
-            raise ValueError("no host name")
-        if not 0 < port < 65536:
-            raise ValueError(f"port {port} is not between 1 and 65535")
-    except Exception as exc:  # distributed raises ValueError, and others for odd input
-        raise ExecutorError(
-            f"invalid Dask scheduler address {_shown(address)}: {_one_line(exc, 120)}; {_EXAMPLE}"
-        ) from None
-    if scheme in ("tls", "wss"):
-        from distributed.security import Security
-
-        try:
-            ctx = Security().get_connection_args("client").get("ssl_context")
-        except Exception as exc:
-            raise ExecutorError(f"the Dask TLS settings are not usable: {_describe(exc)}") from None
-        if ctx is None:
-            raise ExecutorError(
-                f"{_shown(address)} needs TLS certificates in the Dask configuration "
-                "(distributed.comm.tls.ca-file, .client.cert, .client.key)"
-            )
-    return unparse_address(scheme, loc), host, port
-
-
-def _resolve(host: str, port: int, timeout: float) -> None:
-    """Fail with one line if ``host`` does not resolve within ``timeout`` seconds.
-
-    (distributed retries a name that does not resolve until its timeout, then says only
-    "Timed out trying to connect".) getaddrinfo has no timeout of its own, so it runs in a
-    daemon thread that is abandoned, silently, if it takes too long."""
-    out: list[BaseException | None] = []
-
-    def target() -> None:
-        try:
-            socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
-            out.append(None)
-        except BaseException as exc:
-            out.append(exc)
-
-    th = threading.Thread(target=target, name="coachsim-dask-resolve", daemon=True)
-    th.start()
-    th.join(timeout)
-    if not out:
-        raise ExecutorError(f"cannot resolve the Dask scheduler host {host!r} within {timeout:g} s")
-    if out[0] is not None:
-        raise ExecutorError(
-            f"cannot resolve the Dask scheduler host {host!r}: {_one_line(out[0], 120)}"
-        )
-
-
-def _client_class() -> type:
-    """distributed.Client with two construction bugs worked around:
-
-    * its timeout covers the TCP connect but not the handshake after it: a server that accepts
-      and never answers (not a Dask scheduler, or a hung one) makes Client() wait forever;
-    * a failed Client() leaves its "IO loop" thread running (one more per failure) and a
-      half-built client whose __del__ later blocks and prints "Exception ignored in ...".
-    """
-    from distributed import Client
-
-    class _Client(Client):
-        async def _start(self, timeout: Any = None, **kwargs: Any) -> Any:
-            budget = float(timeout if isinstance(timeout, (int, float)) else self._timeout)
-            try:
-                return await asyncio.wait_for(
-                    super()._start(timeout=timeout, **kwargs), budget + 0.5
-                )
-            except TimeoutError:
-                raise OSError(
-                    f"connected, but no answer within {budget:g} s (a Dask scheduler answers "
-                    "at once: is this its port?)"
-                ) from None
-
-        def start(self, **kwargs: Any) -> None:
-            try:
-                super().start(**kwargs)
-            except BaseException:
-                with contextlib.suppress(BaseException):
-                    self.close(timeout=2)
-                self.status = "closed"
-                runner = getattr(self, "_loop_runner", None)
-                if runner is not None:
-                    with contextlib.suppress(BaseException):
-                        runner.stop()
-                raise
-
-    return _Client
-
-
-# --------------------------------------------------------------------------------- executor
 
 
 class DaskExecutor(Executor):
@@ -262,8 +82,8 @@ class DaskExecutor(Executor):
         self._ever_had_workers = False
         host, port = "", 0
         if scheduler is not None:
-            self.address, host, port = _check_address(scheduler)
-        _QuietDistributed.enter()
+            self.address, host, port = check_address(scheduler)
+        QuietDistributed.enter()
         self._quiet = True
         try:
             if scheduler is not None:
@@ -279,12 +99,12 @@ class DaskExecutor(Executor):
 
     def _connect(self, host: str, port: int) -> None:
         t0 = time.monotonic()
-        _resolve(host, port, self.connect_timeout_s)
+        resolve(host, port, self.connect_timeout_s)
         left = max(1.0, round(self.connect_timeout_s - (time.monotonic() - t0), 1))
         try:
-            self._client = _client_class()(self.address, timeout=left, set_as_default=False)
+            self._client = client_class()(self.address, timeout=left, set_as_default=False)
         except OSError as exc:
-            detail = _one_line(exc, 160)
+            detail = one_line(exc, 160)
             if detail.startswith("Timed out trying to connect"):
                 detail = f"no connection within {left:g} s (is it running? is the address right?)"
             raise ExecutorError(
@@ -293,7 +113,7 @@ class DaskExecutor(Executor):
         except Exception as exc:  # e.g. MemoryError from a server that is not a scheduler
             raise ExecutorError(
                 f"the server at {self.address} did not answer like a Dask scheduler "
-                f"({_describe(exc)})"
+                f"({describe(exc)})"
             ) from None
 
     def _start_local(self, local_workers: int | None) -> None:
@@ -308,18 +128,18 @@ class DaskExecutor(Executor):
                 silence_logs=logging.CRITICAL,
             )
             self.address = self._cluster.scheduler_address
-            self._client = _client_class()(
+            self._client = client_class()(
                 self._cluster, timeout=self.connect_timeout_s, set_as_default=False
             )
         except Exception as exc:
-            raise ExecutorError(f"cannot start a local Dask cluster: {_describe(exc)}") from None
+            raise ExecutorError(f"cannot start a local Dask cluster: {describe(exc)}") from None
 
     def _threads(self) -> int:
         try:
             counts = self._client.nthreads(callback_timeout=self.connect_timeout_s)
         except Exception as exc:
             raise ExecutorError(
-                f"the Dask scheduler at {self.address} did not answer: {_describe(exc)}"
+                f"the Dask scheduler at {self.address} did not answer: {describe(exc)}"
             ) from None
         return sum(counts.values())
 
@@ -426,7 +246,7 @@ class DaskExecutor(Executor):
             # Not fetched yet: its worker died after finishing it (it is being recomputed) or
             # the scheduler is slow. Look at the cluster (raises ClusterLost in time), retry.
             health.check(force=True)
-            log.debug("result of task %d not fetched yet: %s", i, _describe(exc))
+            log.debug("result of task %d not fetched yet: %s", i, describe(exc))
 
     # -- closing
 
@@ -449,7 +269,7 @@ class DaskExecutor(Executor):
         finally:
             if self._quiet:
                 self._quiet = False
-                _QuietDistributed.exit()
+                QuietDistributed.exit()
 
 
 class _Health:
@@ -484,7 +304,7 @@ class _Health:
             elif now - self.silent_since >= ex.no_worker_timeout_s:
                 raise ClusterLost(
                     f"the Dask scheduler at {ex.address} has not answered for "
-                    f"{ex.no_worker_timeout_s:g} s ({_describe(failure, 80)})"
+                    f"{ex.no_worker_timeout_s:g} s ({describe(failure, 80)})"
                 )
             return
         self.silent_since = None

@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.config import Scenario
+from sim.scenario import Scenario
 
 MB = 1024 * 1024
 PROCESS_BYTES = 160 * MB

@@ -1,0 +1,8 @@
+"""Analysis: pure functions of result tables, no simulation.
+
+- :mod:`~sim.analysis.intervals`: t intervals of means.
+- :mod:`~sim.analysis.economics`: ROI and BCR (Phillips), cost share of the gain, payback week,
+  NPV, paired and unpaired intervals.
+- :mod:`~sim.analysis.paired`: the per-replication metrics of a scenario against its baseline
+  and their summary (the rows of comparison.csv).
+"""

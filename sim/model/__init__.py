@@ -1,0 +1,15 @@
+"""The domain: what a coached sales team is and does, readable without the engine.
+
+- :mod:`~sim.model.skill`: skill maths as pure functions: forgetting, training and its dip, a
+  session's consolidation, spacing and improvement, the win chance of a stage end.
+- :mod:`~sim.model.focus`: focus policies (who gets the limited sessions), a registry of plain
+  functions chosen by name.
+- :mod:`~sim.model.coaches`: how a coach plans a week's sessions, shares them out and what a
+  session does to a rep's skill and deals; the outside coach and its bill.
+- :mod:`~sim.model.calendar`: the manager's one calendar, which meetings, coaching, admin and
+  own selling share, meetings preempting coaching unless it is protected.
+- :mod:`~sim.model.sellers`: reps and managers as sellers: their pipeline of deals through the
+  stages, their skill, what they book.
+- :mod:`~sim.model.recorder`: the weekly tallies of a replication and the tables made of them.
+- :mod:`~sim.model.run`: what these pieces need from the replication they belong to.
+"""

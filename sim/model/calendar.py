@@ -1,0 +1,420 @@
+"""The sales manager's calendar: one person, whose time meetings, coaching, admin and own
+selling share.
+
+Leadership meetings arrive at random and take the calendar with the highest priority; a meeting
+that arrives during a coaching session preempts it unless the clash is protected
+(``managers.coaching_protection``). A preempted session counts as held but shortened if at least
+half of it was held, else as cancelled. Coaching sessions wait for meetings; one that cannot
+start in its week is cancelled. Admin and the manager's own selling fill the time meetings and
+coaching leave, in that order, so every hour is admin, meetings, selling, coaching or idle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
+
+from sim.clock import DAYS
+from sim.model.coaches import Coach
+from sim.model.run import Run
+from sim.model.sellers import ManagerSeller, Rep
+from sim.random.draws import lognormal_from_uniform, poisson_arrivals
+from sim.random.streams import Purpose, stream
+
+MEETING, COACHING = "meeting", "coaching"
+
+
+class Manager(Coach):
+    """A sales manager: a calendar shared by meetings, coaching, admin and own selling."""
+
+    def __init__(self, run: Run, index: int, reps: Sequence[Rep], trained: bool) -> None:
+        super().__init__(run, run.scenario.coaching, reps, Purpose.MANAGER_COACHING)
+        s = run.scenario
+        m = s.managers
+        self.index = index
+        self.trained = trained
+        self.seller = ManagerSeller(run, m.ability, len(s.stages), learns=False)
+        if trained:
+            self._quality = m.quality_trained
+        elif s.outside_coach is None or not s.outside_coach.coach_the_coach:
+            self._quality = m.quality_untrained
+        self.busy: str | None = None
+        """What the manager is doing now: a meeting, a coaching session, or neither."""
+        self.busy_since = 0.0
+        self._holder: str | None = None
+        """Who holds the calendar: a meeting, a session (one that may be preempted), or nobody."""
+        self._meetings_waiting: deque[float] = deque()
+        """Lengths (days) of the meetings waiting for the calendar, in arrival order."""
+        self._session_waiting = False
+        """Whether the week's current session waits for the calendar."""
+        self._agenda: list[tuple[float, int, Callable[[int], None]]] = []
+        """The calendar's events other than meeting arrivals (read from ``meetings`` in order):
+        (time, key, callback), keys in the order they were made."""
+        self._keys = 0
+        self._now = 0.0
+        """The calendar's clock: the time of the event being processed, or of the week turn."""
+        self._pending: int | None = None
+        """Key of the event the week's current session waits for; any other is stale."""
+        self._pending_at = math.inf
+        """Time of that event (infinity if none)."""
+        self._week = 0
+        self._order: list[int] = []
+        self._i = 0
+        self._gap = self._latest = self._begun = 0.0
+        self.hours = {MEETING: [0.0] * run.sim_weeks, COACHING: [0.0] * run.sim_weeks}
+        self._coaching_hours = self.hours[COACHING]
+        self._hours_per_day = m.hours_per_day
+        self._sessions_held = run.recorder.cols["sessions_held"]
+        self.session_days = self.session_hours / m.hours_per_day
+        free = (
+            DAYS * m.hours_per_day
+            - m.admin_hours_per_week
+            - m.selling_hours_per_week
+            - m.meetings_per_week * m.meeting_mean_hours
+        )
+        self.fit_per_week = max(0, math.floor(free / self.session_hours + 1e-9))
+        times, extra = poisson_arrivals(
+            stream(run.seed, run.replication, Purpose.MEETINGS, index),
+            m.meetings_per_week / DAYS,
+            run.sim_weeks * DAYS,
+            extra=2,
+        )
+        lengths = lognormal_from_uniform(extra[:, 0], m.meeting_mean_hours, m.meeting_hours_cv)
+        self.meetings = list(
+            zip(
+                times.tolist(),
+                (lengths / m.hours_per_day).tolist(),
+                extra[:, 1].tolist(),
+                strict=True,
+            )
+        )
+        self._meeting_i = 0
+
+    def quality(self, t: float) -> float:
+        """Coaching quality at ``t``: trained, untrained, or on the coach-the-coach ramp."""
+        m = self.run.scenario.managers
+        if self.trained:
+            return m.quality_trained
+        oc = self.run.scenario.outside_coach
+        if oc is None or not oc.coach_the_coach:
+            return m.quality_untrained
+        return m.quality_untrained + (m.quality_trained - m.quality_untrained) * (
+            self.run.coach_the_coach_progress(t)
+        )
+
+    def account(self, kind: str, start: float, end: float) -> None:
+        """Add calendar time [start, end) of ``kind`` to the weeks it falls in, in hours."""
+        hpd = self._hours_per_day
+        hours = self.hours[kind]
+        w = int(start // DAYS)
+        if end <= (w + 1) * DAYS:  # within one week, as nearly always
+            hours[w] += (end - start) * hpd
+            return
+        weeks = len(hours)
+        while start < end:
+            w = int(start // DAYS)
+            stop = min(end, (w + 1) * DAYS)
+            if w < weeks:
+                hours[w] += (stop - start) * hpd
+            start = stop
+
+    # The calendar is a small state machine driven by its own agenda: the manager's time has one
+    # holder at a time (a meeting or a coaching session), meetings wait in arrival order, and at
+    # most one session waits behind them. It behaves as a SimPy PreemptiveResource of capacity 1
+    # with meetings at priority 0 and sessions at priority 1 would (the first engine used one;
+    # results were identical), at two events per meeting (its arrival, read from the list of
+    # draws, and its end) and one or two per session instead of six to nine. Nothing outside the
+    # manager reads or changes the calendar during a week (a session's effect waits in its rep's
+    # pipeline), so the agenda is processed up to each week turn, in time order (a meeting's
+    # arrival before an agenda event at the same time), events due at the turn itself after it
+    # (as SimPy orders an event made after the turn's own). tests/sim/test_pipeline.py
+    # interleaves every calendar's events and SimPy's on one clock instead, and processes every
+    # event at its own time instead of settling it early, with the same results.
+
+    def _at(self, t: float, callback: Callable[[int], None]) -> int:
+        """Schedule ``callback(key)`` at ``t``; return the event's key."""
+        self._keys += 1
+        heappush(self._agenda, (t, self._keys, callback))
+        return self._keys
+
+    def _wait(self, t: float, callback: Callable[[int], None]) -> None:
+        """The week's current session waits for ``callback`` at ``t``."""
+        self._pending_at = t
+        self._pending = self._at(t, callback)
+
+    def _next_arrival(self) -> float:
+        i = self._meeting_i
+        return self.meetings[i][0] if i < len(self.meetings) else math.inf
+
+    def next_time(self) -> float:
+        """Time of the calendar's next event (infinity if none)."""
+        return min(self._agenda[0][0] if self._agenda else math.inf, self._next_arrival())
+
+    def step(self) -> None:
+        """Process the calendar's next event: the agenda's first, or a meeting's arrival if it
+        comes no later."""
+        agenda = self._agenda
+        arrival = self._next_arrival()
+        if agenda and agenda[0][0] < arrival:
+            t, key, callback = heappop(agenda)
+            self._now = t
+            callback(key)
+        else:
+            self._now = arrival
+            self._meeting_arrives()
+        self.run.calendar_events += 1
+
+    def run_until(self, until: float) -> None:
+        """Process the events due before ``until`` in time order; the clock is then ``until``."""
+        agenda, meetings = self._agenda, self.meetings
+        n = 0
+        while True:  # Manager.step written out
+            i = self._meeting_i
+            arrival = meetings[i][0] if i < len(meetings) else math.inf
+            if agenda and agenda[0][0] < arrival:
+                t = agenda[0][0]
+                if t >= until:
+                    break
+                _, key, callback = heappop(agenda)
+                self._now = t
+                n += 1
+                callback(key)
+            else:
+                if arrival >= until:
+                    break
+                self._now = arrival
+                n += 1
+                self._meeting_arrives()
+        self.run.calendar_events += n
+        self._now = until
+
+    def _log(self, event: str) -> None:
+        self.run.log(event, self.index, self._now)
+
+    def _meeting_arrives(self) -> None:
+        _, length_days, u = self.meetings[self._meeting_i]
+        self._meeting_i += 1
+        run = self.run
+        preempt = True
+        if self.busy == COACHING:
+            w = int(self._now // DAYS)
+            run.recorder.add("meeting_clashes", w, 1.0)
+            if u < run.scenario.managers.coaching_protection:
+                preempt = False
+                run.recorder.add("clashes_protected", w, 1.0)
+        if self._holder is None and not self._meetings_waiting:
+            self._holder = MEETING
+            self._meeting_starts(length_days)
+        elif self._holder == COACHING and preempt and not self._meetings_waiting:
+            # The meeting takes the calendar; the session stops where it is.
+            self._holder = MEETING
+            self._session_preempted()
+            self._meeting_starts(length_days)
+        else:
+            self._meetings_waiting.append(length_days)
+
+    def _meeting_starts(self, length_days: float) -> None:
+        now = self._now
+        end = now + length_days
+        self.busy, self.busy_since = MEETING, now
+        self._log("meeting_start")
+        if (
+            self.run.settle
+            and end < self._pending_at
+            and end < self._next_arrival()
+            and end < (now // DAYS + 1.0) * DAYS
+            and not self._session_waiting
+            and not self._meetings_waiting
+        ):
+            # Nothing can happen on this calendar before the meeting ends, and nothing waits
+            # for it, in this week: the end is settled now (the calendar is free from then on).
+            self.account(MEETING, now, end)
+            self.busy = None
+            self._holder = None
+            self.run.log("meeting_end", self.index, end)
+            self.run.settled_events += 1
+            return
+        self._at(end, self._meeting_ends)
+
+    def _meeting_ends(self, _key: int) -> None:
+        self.account(MEETING, self.busy_since, self._now)
+        self.busy = None
+        self._holder = None
+        self._log("meeting_end")
+        self._grant()
+
+    def _grant(self) -> None:
+        """Hand the free calendar to the first meeting waiting, else to the waiting session."""
+        if self._meetings_waiting:
+            self._holder = MEETING
+            self._meeting_starts(self._meetings_waiting.popleft())
+        elif self._session_waiting:
+            self._session_waiting = False
+            self._session_takes_calendar()
+
+    def _undisturbed(self, until: float) -> bool:
+        """Whether the calendar is free now and no meeting arrives before ``until``."""
+        if self._holder is not None or self._meetings_waiting or self._session_waiting:
+            return False
+        i = self._meeting_i
+        return i >= len(self.meetings) or self.meetings[i][0] > until
+
+    def start_week(self, week: int, booked_hours: list[float]) -> None:
+        """Plan this week's coaching and start running its sessions."""
+        if not self.active(week):
+            return
+        rec = self.run.recorder
+        planned, counts = self.plan(week, self.fit_per_week)
+        order = self.interleave(counts)
+        rec.add("sessions_planned", week, planned)
+        rec.add("sessions_unscheduled", week, planned - len(order))
+        self.book_reps(week, order, booked_hours)
+        if order:
+            if self._pending is not None:
+                raise RuntimeError(f"manager {self.index}: week {week} starts, sessions still run")
+            self._week, self._order, self._i = week, order, 0
+            self._gap = DAYS / len(order)
+            self._latest = (week + 1) * DAYS - self.session_days
+            self._next_session()
+
+    # A week's sessions run one after another: session i is due at its slot (the week split in
+    # equal gaps), starts then or when the calendar frees, and is cancelled if it cannot start
+    # by the latest time that still ends it in its week. ``_pending`` is the one event the
+    # sessions wait for; any other is stale (a session preempted, a deadline beaten) and ignored.
+
+    def _next_session(self) -> None:
+        """Go on with session ``_i`` of the week and the ones after it."""
+        run = self.run
+        now = self._now
+        dur = self.session_days
+        week = self._week
+        week_end = (week + 1) * DAYS
+        order = self._order
+        while self._i < len(order):
+            start = week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
+            begin = max(now, start)
+            end = begin + dur
+            if not (run.settle and end < week_end and self._undisturbed(end)):
+                due = max(now, start)
+                if due > self._now:
+                    self._wait(due, self._session_due)
+                else:
+                    self._session_due(None)
+                return
+            # Nothing can touch the calendar until this session ends: no meeting arrives, none
+            # holds or waits for it, and the week does not close. So it is settled now, and its
+            # effect waits in the rep's pipeline for its end; the next session is planned from
+            # there.
+            if run.trace is not None:
+                run.log("session_start", self.index, begin)
+                run.log("session_end", self.index, end)
+            self._coaching_hours[week] += (end - begin) * self._hours_per_day  # in its week
+            self._sessions_held[week] += 1.0
+            run.settled_events += 1  # a session with no SimPy event of its own
+            self.apply_later(order[self._i], end)
+            self._i += 1
+            now = end
+        self._pending, self._pending_at = None, math.inf
+
+    def _session_due(self, key: int | None) -> None:
+        if key is not None and key != self._pending:
+            return
+        now = self._now
+        if now > self._latest:
+            # An earlier session ran late: this one can no longer end in its week.
+            self._session_cancelled("session_not_started")
+        elif self._undisturbed(now + self.session_days):
+            # No meeting can arrive before it ends: it runs whole.
+            self.busy, self.busy_since = COACHING, now
+            self._log("session_start")
+            self._wait(now + self.session_days, self._whole_session_ends)
+        elif self._holder is None and not self._meetings_waiting:
+            self._session_takes_calendar()
+        else:
+            if self._holder is None:
+                self._grant()  # meetings already waiting go first
+            self._session_waiting = True
+            self._wait(now + max(0.0, self._latest - now), self._session_deadline)
+
+    def _session_takes_calendar(self) -> None:
+        self._holder = COACHING
+        self._begun = self._now
+        self.busy, self.busy_since = COACHING, self._now
+        self._log("session_start")
+        self._wait(self._now + self.session_days, self._held_session_ends)
+
+    def _session_deadline(self, key: int) -> None:
+        if key != self._pending:
+            return
+        self._session_waiting = False
+        self._session_cancelled("session_not_started")
+
+    def _session_cancelled(self, log: str | None) -> None:
+        self.run.recorder.add("sessions_cancelled", self._week, 1.0)
+        if log is not None:
+            self._log(log)
+        self._i += 1
+        self._next_session()
+
+    def _whole_session_ends(self, _key: int) -> None:
+        """The end of a session that started when no meeting could arrive before its end."""
+        self._log("session_end")
+        self.account(COACHING, self.busy_since, self._now)
+        self.busy = None
+        self._session_held(1.0)
+
+    def _held_session_ends(self, key: int) -> None:
+        if key != self._pending:
+            return
+        self._log("session_end")
+        self.account(COACHING, self.busy_since, self._now)
+        self.busy = None
+        self._holder = None
+        self._session_held(1.0)
+        if self._holder is None:
+            self._grant()
+
+    def _session_preempted(self) -> None:
+        self._pending, self._pending_at = None, math.inf  # its end will not come
+        held = (self._now - self._begun) / self.session_days
+        self._log("session_preempted")
+        self.account(COACHING, self.busy_since, self._now)
+        self.busy = None
+        if held >= 0.5:
+            self.run.recorder.add("sessions_shortened", self._week, 1.0)
+            self._session_held(held)
+        else:
+            self._session_cancelled(None)
+
+    def _session_held(self, held: float) -> None:
+        """Count session ``_i`` as held (``held`` of it), apply it, go on with the next."""
+        now = self._now
+        self.run.recorder.add("sessions_held", self._week, 1.0)
+        self.apply_later(self._order[self._i], now, held)
+        self._i += 1
+        self._next_session()
+
+    def end_week(self, week: int) -> float:
+        """Close the week's calendar: admin and own selling fill what is left.
+
+        Returns the share of the manager's selling hours the week had (its own leads are kept
+        with it)."""
+        run = self.run
+        m = run.scenario.managers
+        if self.busy is not None:
+            self.account(self.busy, self.busy_since, self._now)
+            self.busy_since = self._now
+        capacity = DAYS * m.hours_per_day
+        meeting, coaching = self.hours[MEETING][week], self.hours[COACHING][week]
+        rest = max(0.0, capacity - meeting - coaching)
+        admin = min(m.admin_hours_per_week, rest)
+        selling = min(m.selling_hours_per_week, rest - admin)
+        rec = run.recorder
+        rec.add("mgr_meeting_hours", week, meeting)
+        rec.add("mgr_coaching_hours", week, coaching)
+        rec.add("mgr_admin_hours", week, admin)
+        rec.add("mgr_selling_hours", week, selling)
+        rec.add("mgr_idle_hours", week, capacity - meeting - coaching - admin - selling)
+        return selling / m.selling_hours_per_week if m.selling_hours_per_week > 0 else 0.0

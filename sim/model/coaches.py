@@ -1,0 +1,227 @@
+"""Coaches: how a coach plans a week's sessions, shares them out and what a session does.
+
+Every week a coach (a manager, or the outside coach) plans the sessions its reps are due
+(:meth:`Coach.plan`: a cadence, with fractions carried over), shares the ones that fit among its
+reps by its focus policy (:mod:`sim.model.focus`), takes their time out of the reps' selling
+hours, and applies each session's effect on skill (:mod:`sim.model.skill`) at the session's end:
+a micro-session on one open deal in scope (a boost to that deal and reinforcement of its stage),
+a formal one-to-one on every stage in scope. The manager's calendar, which decides which of its
+sessions are held, is :mod:`sim.model.calendar`; the outside coach has no calendar to share and
+bills its hours (:class:`OutsideCoach`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from sim.clock import DAYS
+from sim.model import skill as dyn
+from sim.model.focus import FocusParams, RepView, allocate, capped_shares, focus_weights
+from sim.model.run import Run
+from sim.model.sellers import Rep, SessionSteps, session_steps
+from sim.random.streams import Purpose, UniformBlock
+from sim.scenario import Programme
+
+
+class Coach:
+    """What a coach does in a session, and how it shares its sessions among its reps."""
+
+    def __init__(self, run: Run, programme: Programme, reps: Sequence[Rep], picks: Purpose) -> None:
+        s = run.scenario
+        self.run = run
+        self.programme = programme
+        self.reps = list(reps)
+        names = s.stage_names()
+        self.scope = (
+            [names.index(n) for n in programme.scope]
+            if programme.scope
+            else list(range(len(names)))
+        )
+        self.scope_set = frozenset(self.scope)
+        self._every_stage = self.scope_set == set(range(len(names)))
+        self.fit = 1.0 if programme.tailored else s.skill.generic_fit
+        self.session_days_per_hour = 1.0  # set by subclasses when the calendar matters
+        self.session_hours = programme.minutes_per_session / 60.0
+        f = programme.focus
+        params = FocusParams(f.tier_weights.model_dump(), f.readiness_threshold)
+        views = [RepView(r.tier, r.readiness, r.percentile) for r in self.reps]
+        self.weights = focus_weights(f.policy, views, params)
+        self.credit = [0.0] * len(self.reps)
+        self._shares: dict[int, list[float]] = {}
+        self.demand_credit = 0.0
+        self._picks = [
+            UniformBlock((run.seed, run.replication, picks, r.index), 64) for r in self.reps
+        ]
+        sk = s.skill
+        self._dyn = (sk.consolidation, sk.spacing_gain, sk.improvement, sk.ceiling)
+        self._quality: float | None = None
+        """The coach's quality when it does not change over time (else :meth:`quality`)."""
+        self._formal_dose = (
+            programme.minutes_per_session / len(self.scope) / programme.full_effect_minutes
+        )
+        """Dose per stage of a whole formal session, which spreads its time over the scope."""
+        self._whole: list[SessionSteps | tuple[()] | None] = [None] * len(self.reps)
+        """Per rep, the steps of a whole formal session when quality is constant (None: not
+        yet computed)."""
+
+    def active(self, week: int) -> bool:
+        """Whether the programme runs in simulation week ``week``."""
+        return (
+            week - self.run.warmup >= self.programme.start_week
+            and self.programme.sessions_per_rep_per_week > 0
+        )
+
+    def plan(self, week: int, fit: int) -> tuple[int, list[tuple[int, int]]]:
+        """(sessions due, [(rep position, count)]) for a week in which ``fit`` sessions fit."""
+        p = self.programme
+        due = p.sessions_per_rep_per_week * len(self.reps) + self.demand_credit
+        planned = math.floor(due + 1e-9)
+        self.demand_credit = due - planned
+        budget = max(0, min(planned, fit))
+        shares = self._shares.get(budget)
+        if shares is None:  # the same few budgets come back week after week
+            shares = capped_shares(self.weights, budget, p.max_sessions_per_rep_per_week)
+            self._shares[budget] = shares
+        counts = allocate(shares, self.credit, round(sum(shares)))
+        return planned, [(i, n) for i, n in enumerate(counts) if n > 0]
+
+    def book_reps(self, week: int, order: list[int], lost_selling_hours: list[float]) -> None:
+        """Take this week's sessions out of the reps' selling hours and record their time."""
+        share = self.programme.rep_time_share
+        lost = self.session_hours * share
+        for pos in order:
+            lost_selling_hours[self.reps[pos].index] += lost
+        hours = self.session_hours * len(order)
+        self.run.recorder.add("rep_coaching_hours", week, hours)
+        self.run.recorder.add("rep_offselling_hours", week, hours * (1.0 - share))
+
+    @staticmethod
+    def interleave(counts: list[tuple[int, int]]) -> list[int]:
+        """Rep positions in session order, round robin so a rep's sessions spread out."""
+        order: list[int] = []
+        most = max((n for _, n in counts), default=0)
+        for r in range(most):
+            order.extend(i for i, n in counts if n > r)
+        return order
+
+    def quality(self, t: float) -> float:
+        """Coaching quality at ``t``."""
+        raise NotImplementedError
+
+    def apply_later(self, pos: int, t: float, held_share: float = 1.0) -> None:
+        """A session on rep ``pos`` ending at ``t``, ``held_share`` of it held.
+
+        Its effect waits in the rep's pipeline and is applied at ``t``, in time order with the
+        rep's stage ends, when the rep is next advanced: nothing outside the rep reads its
+        skill or its deals, so applying it later gives what applying it at ``t`` would.
+        """
+        self.reps[pos].later(t, self, pos, held_share)
+
+    def effect(self, pos: int, t: float, held_share: float) -> None:
+        """The effect of one session on rep ``pos`` at ``t``, its deals as they stand at ``t``."""
+        rep = self.reps[pos]
+        p = self.programme
+        quality = self._quality
+        if quality is None:
+            quality = self.quality(t)
+        if p.style == "micro":
+            u = self._picks[pos].next()
+            e = dyn.session_effect(
+                quality,
+                rep.readiness,
+                self.fit,
+                held_share * p.minutes_per_session / p.full_effect_minutes,
+            )
+            scope = self.scope_set
+            assert rep.open_deals is not None  # kept whenever a coach micro-coaches
+            open_now = [d for d in rep.open_deals if d.stage in scope and d.open_days <= t]
+            if open_now:
+                deal = open_now[int(u * len(open_now))]
+                k = deal.stage
+                deal.boost += p.deal_boost * e
+            else:
+                k = self.scope[int(u * len(self.scope))]
+            if e > 0.0:
+                rep.reinforce((k,), t, e, self._dyn)
+            return
+        if held_share == 1.0 and self._quality is not None:
+            # A whole session of a coach of constant quality: the same steps every time.
+            steps = self._whole[pos]
+            if steps is None:
+                steps = self._whole[pos] = self._formal_steps(quality, rep, 1.0)
+        else:
+            steps = self._formal_steps(quality, rep, held_share)
+        if not steps:
+            return
+        if self._every_stage:
+            rep.reinforce_all(t, steps)
+        else:
+            rep.reinforce_by(self.scope, t, steps)
+
+    def _formal_steps(
+        self, quality: float, rep: Rep, held_share: float
+    ) -> SessionSteps | tuple[()]:
+        """The :func:`sim.model.sellers.session_steps` of a formal session (empty: no effect)."""
+        e = dyn.session_effect(quality, rep.readiness, self.fit, held_share * self._formal_dose)
+        return session_steps(e, self._dyn) if e > 0.0 else ()
+
+
+class OutsideCoach(Coach):
+    """A professional from outside: its own hours, a fee, no manager time, no meetings."""
+
+    def __init__(self, run: Run, reps: Sequence[Rep]) -> None:
+        oc = run.scenario.outside_coach
+        assert oc is not None
+        super().__init__(run, oc, reps, Purpose.OUTSIDE_COACHING)
+        self.oc = oc
+        self.travel_hours = oc.travel_hours_per_session if oc.format == "in_person" else 0.0
+        self.travel_usd = oc.travel_cost_per_session_usd if oc.format == "in_person" else 0.0
+        self.enrolled = sum(1 for w in self.weights if w > 0.0)
+        self._quality = oc.quality
+
+    def active(self, week: int) -> bool:
+        """Whether the engagement runs this week."""
+        end = self.oc.end_week if self.oc.end_week is not None else math.inf
+        return super().active(week) and week - self.run.warmup < end
+
+    def start_week(self, week: int, booked_hours: list[float]) -> None:
+        """Plan, bill and schedule this week's sessions."""
+        if not self.active(week):
+            return
+        oc = self.oc
+        run = self.run
+        rec = run.recorder
+        ctc = 0.0
+        if oc.coach_the_coach and week - self.run.warmup - oc.start_week < (
+            oc.coach_the_coach_ramp_weeks
+        ):
+            ctc = oc.coach_the_coach_hours_per_manager_per_week * run.scenario.team.managers
+        available = max(0.0, oc.hours_per_week - ctc)
+        fit = math.floor(available / (self.session_hours + self.travel_hours) + 1e-9)
+        planned, counts = self.plan(week, fit)
+        order = self.interleave(counts)
+        n = len(order)
+        rec.add("sessions_planned", week, planned)
+        rec.add("sessions_unscheduled", week, planned - n)
+        rec.add("sessions_held", week, n)
+        rec.add("outside_sessions_held", week, n)
+        rec.add("outside_session_hours", week, n * self.session_hours)
+        billed = n * self.session_hours + ctc
+        rec.add("outside_coach_hours", week, billed + n * self.travel_hours)
+        if oc.fee_per_hour_usd is not None:
+            rec.add("outside_fees_usd", week, billed * oc.fee_per_hour_usd)
+        else:
+            fee = oc.fee_per_rep_per_month_usd or 0.0
+            rec.add("outside_fees_usd", week, self.enrolled * fee * 12.0 / 52.0)
+        rec.add("travel_usd", week, n * self.travel_usd)
+        dur = self.session_hours / run.scenario.managers.hours_per_day
+        self.book_reps(week, order, booked_hours)
+        run.settled_events += n  # sessions with no SimPy event of their own
+        for i, pos in enumerate(order):
+            # Nothing can disturb an outside coach's session: it waits in the rep's pipeline.
+            self.apply_later(pos, week * DAYS + (i + 0.5) * DAYS / n + 0.5 * dur)
+
+    def quality(self, t: float) -> float:
+        """The outside coach's quality."""
+        return self.oc.quality

@@ -1,0 +1,58 @@
+"""The scenario: a static description of a sales team, its coaching and its economics.
+
+- :mod:`~sim.scenario.schema`: the :class:`Scenario` (pydantic, unknown keys forbidden, a
+  description on every field) made of the sections in :mod:`~sim.scenario.team` and
+  :mod:`~sim.scenario.programmes`, on the shared rules of :mod:`~sim.scenario.fields` (every
+  number finite and bounded, names without control characters).
+- :mod:`~sim.scenario.checks`: the checks that need several fields at once, and
+  :func:`load_scenario`.
+- :mod:`~sim.scenario.loader`: reading YAML safely (regular files only, no tags, no deep
+  nesting), ``extends:``, and the positions that let every problem name file:line:column.
+- :mod:`~sim.scenario.calibration`: the spread of rep ability that gives the revenue
+  concentration a scenario asks for.
+
+Every problem is found before any simulation object exists, and reported one line each.
+"""
+
+from sim.scenario.checks import load_scenario, semantic_problems, validate_scenario
+from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.schema import (
+    DealValue,
+    Focus,
+    Leads,
+    Managers,
+    Money,
+    OutsideCoach,
+    PolicyName,
+    Programme,
+    Scenario,
+    Skill,
+    Stage,
+    Team,
+    TierWeights,
+    Training,
+    scenario_json_schema,
+)
+
+__all__ = [
+    "DealValue",
+    "Focus",
+    "Leads",
+    "Managers",
+    "Money",
+    "OutsideCoach",
+    "PolicyName",
+    "Problem",
+    "Programme",
+    "Scenario",
+    "ScenarioError",
+    "Skill",
+    "Stage",
+    "Team",
+    "TierWeights",
+    "Training",
+    "load_scenario",
+    "scenario_json_schema",
+    "semantic_problems",
+    "validate_scenario",
+]

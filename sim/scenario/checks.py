@@ -1,0 +1,123 @@
+"""Checks that need several fields at once, and the one validation every scenario goes through.
+
+:func:`semantic_problems` finds what pydantic cannot see field by field (a stage named in a
+scope that does not exist or is listed twice, a week too full for its admin, selling and
+meetings, a programme that starts after the horizon, a concentration no ability spread gives);
+:func:`validate_scenario` runs the schema and these checks and reports every problem at its
+position; :func:`load_scenario` reads a file and validates it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.scenario.calibration import CalibrationError, ability_sigma
+from sim.scenario.loader import load_mapping
+from sim.scenario.problems import Document, ScenarioError
+from sim.scenario.schema import Scenario
+
+Loc = tuple[str | int, ...]
+
+
+def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
+    """Checks that need several fields at once, as (location, message) pairs."""
+    out: list[tuple[Loc, str]] = []
+    names = s.stage_names()
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            out.append((("stages", i, "name"), f"stage {n!r} is defined twice"))
+        seen.add(n)
+
+    def check_stages(loc: Loc, stages: list[str] | None) -> None:
+        listed: set[str] = set()
+        for j, n in enumerate(stages or []):
+            if n not in names:
+                out.append(((*loc, j), f"no stage named {n!r}; stages are {', '.join(names)}"))
+            elif n in listed:
+                out.append(((*loc, j), f"stage {n!r} is listed twice"))
+            listed.add(n)
+        if stages is not None and not stages:
+            out.append((loc, "must name at least one stage (or be null for all)"))
+
+    check_stages(("coaching", "scope"), s.coaching.scope)
+    try:
+        ability_sigma(
+            s.team.top20_revenue_share,
+            [st.base_conversion for st in s.stages],
+            s.team.ability_lead_elasticity,
+        )
+    except CalibrationError as exc:
+        out.append((("team", "top20_revenue_share"), str(exc)))
+    m = s.managers
+    week_hours = m.hours_per_day * 5
+    budget = (
+        m.admin_hours_per_week
+        + m.selling_hours_per_week
+        + m.meetings_per_week * (m.meeting_mean_hours)
+    )
+    if budget > week_hours + 1e-9:
+        out.append(
+            (
+                ("managers", "admin_hours_per_week"),
+                f"admin ({m.admin_hours_per_week:g} h) + own selling "
+                f"({m.selling_hours_per_week:g} h) + expected meetings "
+                f"({m.meetings_per_week * m.meeting_mean_hours:g} h) = {budget:g} h exceeds the "
+                f"{week_hours:g}-hour week (5 x hours_per_day)",
+            )
+        )
+    for section, prog in (("coaching", s.coaching), ("outside_coach", s.outside_coach)):
+        if prog is None:
+            continue
+        f = prog.focus
+        if f.policy == "tier" and f.tier_weights.A + f.tier_weights.B + f.tier_weights.C == 0:
+            out.append(((section, "focus", "tier_weights"), "all tier weights are zero"))
+        if prog.start_week >= s.weeks and prog.sessions_per_rep_per_week > 0:
+            out.append(((section, "start_week"), f"starts after the {s.weeks}-week horizon"))
+    oc = s.outside_coach
+    if oc is not None:
+        check_stages(("outside_coach", "scope"), oc.scope)
+        fees = (oc.fee_per_hour_usd is not None) + (oc.fee_per_rep_per_month_usd is not None)
+        if fees != 1:
+            out.append(
+                (
+                    ("outside_coach", "fee_per_hour_usd"),
+                    "set exactly one of fee_per_hour_usd and fee_per_rep_per_month_usd "
+                    "(null the other)",
+                )
+            )
+        if oc.end_week is not None and oc.end_week <= oc.start_week:
+            out.append((("outside_coach", "end_week"), "must be after start_week"))
+    for i, t in enumerate(s.training):
+        check_stages(("training", i, "stages"), t.stages)
+        if t.start_week >= s.weeks:
+            out.append((("training", i, "start_week"), f"starts after the {s.weeks}-week horizon"))
+    return out
+
+
+def validate_scenario(doc: Document, data: dict[str, Any], prefix: Loc = ()) -> Scenario:
+    """``data`` (found at ``prefix`` in ``doc``) as a Scenario, or every problem with it.
+
+    The one validation every scenario goes through, read from a file or from a run's record."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(doc.pydantic_problems(exc, Scenario, prefix)) from None
+    problems = semantic_problems(scenario)
+    if problems:
+        raise ScenarioError([doc.problem((*prefix, *loc), msg) for loc, msg in problems])
+    return scenario
+
+
+def load_scenario(path: str) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file.
+
+    Raises :class:`ScenarioError` listing every problem with file:line:column and field.
+    """
+    doc = load_mapping(path, settings=tuple(Scenario.model_fields))
+    scenario = validate_scenario(doc, doc.data)
+    if scenario.name is None:
+        scenario = scenario.model_copy(update={"name": doc.default_name})
+    return scenario

@@ -1,0 +1,232 @@
+"""Coaching and training programmes: cadence, style, scope, focus, the outside coach, training."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sim.scenario.fields import MAX_WEEKS, MIN_HOURS, Label, Strict
+
+
+class TierWeights(Strict):
+    """Relative share of sessions per tier for the ``tier`` focus policy."""
+
+    A: float = Field(default=1.0, ge=0.0, le=1000.0, description="Weight of A-players (top 20%).")
+    B: float = Field(
+        default=1.0, ge=0.0, le=1000.0, description="Weight of B-players (middle 60%)."
+    )
+    C: float = Field(
+        default=1.0, ge=0.0, le=1000.0, description="Weight of C-players (bottom 20%)."
+    )
+
+
+PolicyName = Literal["uniform", "tier", "readiness", "bottom_first"]
+
+
+class Focus(Strict):
+    """Who gets the limited sessions."""
+
+    policy: PolicyName = Field(
+        default="uniform",
+        description="Focus policy: uniform, tier (by tier_weights; 004: the best focus on "
+        "B-players), readiness (most coachable first; 003), bottom_first (004: wrong priorities).",
+    )
+    tier_weights: TierWeights = Field(
+        default_factory=TierWeights, description="Weights for the tier policy."
+    )
+    readiness_threshold: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Reps with readiness below this get no sessions (003: coach only those "
+        "ready to change).",
+    )
+
+
+class Programme(Strict):
+    """A coaching programme: cadence, style, scope and focus."""
+
+    sessions_per_rep_per_week: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=20.0,
+        description="Sessions planned per rep per week (fractions spread over weeks).",
+    )
+    minutes_per_session: float = Field(
+        default=50.0, ge=1.0, le=480.0, description="Length of a session, minutes."
+    )
+    style: Literal["micro", "formal"] = Field(
+        default="formal",
+        description="micro: each session centres on one open deal in scope, boosts it and "
+        "reinforces its stage (004); formal: a one-to-one that reinforces every stage in scope "
+        "and boosts no deal.",
+    )
+    scope: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description="Stages this coach coaches; null = all (002: too limited when only "
+        "near-close stages).",
+    )
+    tailored: bool = Field(
+        default=False,
+        description="Tied to this team's sales process (fit 1) or generic (fit = "
+        "skill.generic_fit); 002: too generic.",
+    )
+    deal_boost: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=5.0,
+        description="Logit added to the coached deal's current stage by a micro-session of "
+        "effect 1 (assumption).",
+    )
+    full_effect_minutes: float = Field(
+        default=30.0,
+        ge=1.0,
+        le=480.0,
+        description="Minutes on one stage that give a full dose; a formal session splits its "
+        "minutes over the stages in scope (assumption).",
+    )
+    rep_time_share: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of session time taken out of the rep's selling hours (MODEL.md: 1; "
+        "lower if sessions are held in the rep's non-selling time).",
+    )
+    focus: Focus = Field(default_factory=Focus, description="Who gets the sessions.")
+    start_week: int = Field(
+        default=0, ge=0, le=MAX_WEEKS, description="First week of the programme."
+    )
+    max_sessions_per_rep_per_week: int = Field(
+        default=5, ge=1, le=50, description="No rep gets more sessions than this in a week."
+    )
+
+
+class OutsideCoach(Programme):
+    """A professional coach from outside: no manager time, a fee, a quality of its own."""
+
+    hours_per_week: float = Field(
+        default=20.0,
+        ge=MIN_HOURS,
+        le=168.0,
+        description="The coach's hours per week for this team.",
+    )
+    quality: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="Coaching quality of the professional (assumption: above a trained manager).",
+    )
+    tailored: bool = Field(
+        default=True, description="Tied to this team's sales process (fit 1) or generic."
+    )
+    style: Literal["micro", "formal"] = Field(
+        default="micro", description="micro or formal sessions (see coaching.style)."
+    )
+    minutes_per_session: float = Field(
+        default=30.0, ge=1.0, le=480.0, description="Length of a session, minutes."
+    )
+    sessions_per_rep_per_week: float = Field(
+        default=1.0, ge=0.0, le=20.0, description="Sessions planned per rep per week."
+    )
+    format: Literal["in_person", "virtual"] = Field(
+        default="in_person",
+        description="in_person (travel cost and time per session) or virtual (none; 001: as "
+        "effective as face to face).",
+    )
+    travel_cost_per_session_usd: float = Field(
+        default=60.0,
+        ge=0.0,
+        le=1e6,
+        description="Travel cost per in-person session, USD (assumption).",
+    )
+    travel_hours_per_session: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=24.0,
+        description="Coach travel time per in-person session, hours, out of the coach's hours "
+        "(assumption).",
+    )
+    fee_per_hour_usd: float | None = Field(
+        default=200.0,
+        ge=0.0,
+        le=1e5,
+        description="Fee per coaching hour, USD; set this or fee_per_rep_per_month_usd.",
+    )
+    fee_per_rep_per_month_usd: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1e6,
+        description="Fee per coached rep per month, USD (a rep counts while focus gives it "
+        "sessions); set this or fee_per_hour_usd.",
+    )
+    end_week: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WEEKS,
+        description="Week the engagement ends (exclusive); null = horizon.",
+    )
+    coach_the_coach: bool = Field(
+        default=False,
+        description="The coach also trains the managers to coach, raising their quality from "
+        "untrained to trained over the ramp (000: few managers are trained to coach).",
+    )
+    coach_the_coach_ramp_weeks: float = Field(
+        default=12.0,
+        ge=0.1,
+        le=MAX_WEEKS,
+        description="Weeks for a manager to reach the trained quality.",
+    )
+    coach_the_coach_hours_per_manager_per_week: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=40.0,
+        description="Coach hours per manager per week during the ramp, billed and taken from "
+        "the hours left for reps.",
+    )
+
+
+class Training(Strict):
+    """A dated training programme for every rep."""
+
+    name: Label = Field(
+        default="training",
+        min_length=1,
+        max_length=100,
+        description="Label for reports.",
+    )
+    start_week: int = Field(
+        default=13, ge=0, le=MAX_WEEKS, description="Week the training takes place."
+    )
+    stages: list[str] | None = Field(
+        default=None, max_length=20, description="Stages trained; null = all."
+    )
+    gain: float = Field(
+        default=0.15,
+        ge=0.0,
+        le=5.0,
+        description="Fresh skill added on each trained stage, logit units (assumption).",
+    )
+    dip_depth: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=5.0,
+        description="Logit lost by every stage right after training while new habits bed in "
+        "(000: a slight dip right after training; size is an assumption).",
+    )
+    dip_recovery_days: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=10_000.0,
+        description="Time constant of recovery from the dip, working days (assumption).",
+    )
+    days_out_of_field: float = Field(
+        default=2.0, ge=0.0, le=50.0, description="Working days each rep spends in training."
+    )
+    cost_per_rep_usd: float = Field(
+        default=1_500.0, ge=0.0, le=1e7, description="Cash cost per rep trained, USD (assumption)."
+    )
+    fixed_cost_usd: float = Field(
+        default=10_000.0, ge=0.0, le=1e10, description="Fixed cash cost of the programme, USD."
+    )

@@ -1,0 +1,137 @@
+"""The scenario: a static description of a sales team, its coaching and its economics.
+
+A scenario file is YAML validated against :class:`Scenario` (pydantic, unknown keys forbidden,
+a description with units and a source or "assumption" on every field). Defaults describe the
+reference team: 8 managers of 6 reps each who coach informally about 20% of their time, no
+training, no outside coach, 104 weeks. Loading, ``extends:`` and error reporting live in
+:mod:`sim.scenario.loader`; the checks that need several fields at once are in
+:mod:`sim.scenario.checks`. The sections are in :mod:`sim.scenario.team` and
+:mod:`sim.scenario.programmes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import Field
+
+from sim.scenario.fields import MAX_WEEKS, Label, Strict, Text
+from sim.scenario.programmes import (
+    Focus,
+    OutsideCoach,
+    PolicyName,
+    Programme,
+    TierWeights,
+    Training,
+)
+from sim.scenario.team import DealValue, Leads, Managers, Skill, Stage, Team, default_stages
+
+
+class Money(Strict):
+    """How results become money."""
+
+    gross_margin: float = Field(
+        default=0.6, gt=0.0, le=1.0, description="Gross profit per dollar of revenue."
+    )
+    manager_hourly_cost_usd: float = Field(
+        default=90.0, ge=0.0, le=1e5, description="Loaded cost of a manager hour, USD (assumption)."
+    )
+    rep_hourly_cost_usd: float = Field(
+        default=60.0, ge=0.0, le=1e5, description="Loaded cost of a rep hour, USD (assumption)."
+    )
+    annual_discount_rate: float = Field(
+        default=0.08, ge=0.0, le=1.0, description="Discount rate for NPV, per year."
+    )
+
+
+class Scenario(Strict):
+    """A whole scenario. Every section is optional: omitted parts take the reference values."""
+
+    name: Label | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Name in reports; not inherited through extends. Default: the file name.",
+    )
+    description: Text = Field(
+        default="",
+        max_length=2000,
+        description="What this scenario is; not inherited.",
+    )
+    extends: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Path (relative to this file) of a scenario whose settings this one "
+        "starts from; mappings merge key by key, lists are replaced whole.",
+    )
+    weeks: int = Field(default=104, ge=1, le=MAX_WEEKS, description="Horizon, weeks.")
+    warmup_weeks: int = Field(
+        default=16,
+        ge=0,
+        le=520,
+        description="Weeks simulated before week 0 so the pipeline is full when results start; "
+        "no programme runs and nothing is recorded in them (assumption: longer than a typical "
+        "sales cycle).",
+    )
+    team: Team = Field(default_factory=Team, description="Who is on the team.")
+    stages: list[Stage] = Field(
+        default_factory=default_stages, min_length=1, max_length=20, description="Sales stages."
+    )
+    leads: Leads = Field(default_factory=Leads, description="Lead arrivals.")
+    deal_value: DealValue = Field(default_factory=DealValue, description="Deal values.")
+    skill: Skill = Field(default_factory=Skill, description="Skill dynamics.")
+    managers: Managers = Field(default_factory=Managers, description="Managers' week.")
+    coaching: Programme = Field(
+        default_factory=Programme,
+        description="The managers' own coaching of their reps (reference: informal one-to-ones, "
+        "2 x 50 min per rep per week, about 20% of a 50-hour week).",
+    )
+    outside_coach: OutsideCoach | None = Field(
+        default=None, description="An outside professional coach; null = none."
+    )
+    training: list[Training] = Field(
+        default_factory=list, max_length=50, description="Training programmes."
+    )
+    money: Money = Field(default_factory=Money, description="Economics.")
+
+    def stage_names(self) -> list[str]:
+        """Names of the stages, in order."""
+        return [s.name for s in self.stages]
+
+    def canonical(self) -> dict[str, object]:
+        """The fully resolved scenario as plain JSON data (what the manifest records)."""
+        return self.model_dump(mode="json", exclude={"extends"})
+
+    def digest(self) -> str:
+        """A SHA-256 of the resolved settings, independent of names and descriptions."""
+        data = self.model_dump(mode="json", exclude={"extends", "name", "description"})
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def scenario_json_schema() -> dict[str, object]:
+    """The JSON Schema of scenario files (what ``coachsim schema`` prints)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "coachsim scenario"
+    return schema
+
+
+__all__ = [
+    "DealValue",
+    "Focus",
+    "Leads",
+    "Managers",
+    "Money",
+    "OutsideCoach",
+    "PolicyName",
+    "Programme",
+    "Scenario",
+    "Skill",
+    "Stage",
+    "Team",
+    "TierWeights",
+    "Training",
+    "scenario_json_schema",
+]

@@ -1,0 +1,98 @@
+"""The package's layers: every import inside ``sim`` points down (see sim/__init__.py).
+
+Imports are read from the source with ``ast`` (type-checking imports and imports inside
+functions included: a layer may not even name what sits above it), so the order holds however a
+module is loaded. A module may import from its own layer or from any layer listed before it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+LAYERS = (
+    ("sim.clock", "sim.version"),
+    ("sim.random",),
+    ("sim.scenario",),
+    ("sim.model",),
+    ("sim.engine",),
+    ("sim.analysis",),
+    ("sim.experiment",),
+    ("sim.report",),
+)
+"""Bottom to top; the same order as the design note in sim/__init__.py."""
+
+
+def _layer(module: str) -> int:
+    for i, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return i
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS and the design note")
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+    return [(line, name) for line, name in found if name == "sim" or name.startswith("sim.")]
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    for name in _modules():
+        if name != "sim":
+            _layer(name)
+
+
+def test_imports_point_down() -> None:
+    modules = _modules()
+    upward = []
+    for name, path in modules.items():
+        if name == "sim":
+            continue  # the package's facade re-exports the public API from the top
+        here = _layer(name)
+        for line, imported in _imports(path):
+            target = imported
+            while target not in modules and "." in target:
+                target = target.rsplit(".", 1)[0]  # from sim.x import name: the module sim.x
+            if target == "sim":
+                upward.append(f"{path.relative_to(ROOT)}:{line}: imports the sim facade")
+            elif _layer(target) > here:
+                upward.append(f"{path.relative_to(ROOT)}:{line}: {name} imports {target}")
+    assert upward == [], "\n".join(upward)
+
+
+def test_the_design_note_lists_the_layers_in_order() -> None:
+    import sim
+
+    note = sim.__doc__ or ""
+    positions = [note.index(f":mod:`{prefixes[0]}`") for prefixes in LAYERS]
+    assert positions == sorted(positions)
+
+
+def test_no_module_passes_about_four_hundred_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in _modules().values()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > LINE_BUDGET.get(p.name, 420)
+    }
+    assert long == {}, long
+
+
+LINE_BUDGET: dict[str, int] = {}
+"""Modules allowed past 420 lines for now, and their limit (the list only shrinks)."""
