@@ -2,52 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
-import os
 import shlex
-import signal
 import sys
 import time
-import uuid
 from collections.abc import Iterator
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-import pandas as pd
 
 from sim.analysis.intervals import mean_ci
-from sim.experiment.batches import Engine, RunResult
-from sim.experiment.budget import available_memory, estimate
-from sim.experiment.comparison import from_engine
-from sim.experiment.executors import ClusterLost, ExecutorError, make_executor
-from sim.experiment.output import (
-    OutputError,
-    OutputLock,
-    default_output,
-    describe_left_lock,
-    describe_os_error,
-    identity,
-    write_atomic,
-    write_json,
-)
-from sim.experiment.store import Store, StoreError
-from sim.model.recorder import NonFiniteResult
-from sim.report.compare import compare_report, headline
-from sim.report.run import run_report
-from sim.scenario import (
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    scenario_json_schema,
-    validate_scenario,
-)
-from sim.scenario.problems import clean
+from sim.experiment.batches import RunResult
+from sim.job import Executor, Job, JobInvalid, JobRefused, JobStopped, run_job
+from sim.job.spec import Kind
+from sim.report.compare import headline
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_json_schema
 from sim.version import VERSION
 
 
@@ -117,45 +88,6 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
         yield count
     wall = time.perf_counter() - start
     click.echo(f"{label}: {state['done']} replications in {wall:.1f} s", err=True)
-
-
-def _manifest(
-    scenarios: list[Scenario],
-    files: list[str],
-    seed: int,
-    replications: int,
-    wall_s: float,
-    extra: dict[str, Any],
-) -> dict[str, Any]:
-    import numpy
-    import pandas
-    import simpy
-
-    out: dict[str, Any] = {
-        "coachsim_version": VERSION,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": _command_line(),
-        "seed": seed,
-        "replications": replications,
-        "scenario_files": files,
-    }
-    if len(scenarios) == 1:
-        s = scenarios[0]
-        out.update(scenario_name=s.name, scenario_hash=s.digest(), scenario=s.canonical())
-    else:
-        out["baseline"] = scenarios[0].name
-        out["scenarios"] = {
-            s.name: {"hash": s.digest(), "scenario": s.canonical()} for s in scenarios
-        }
-    out.update(extra)
-    out["wall_time_s"] = round(wall_s, 3)
-    out["versions"] = {
-        "python": sys.version.split()[0],
-        "numpy": numpy.__version__,
-        "pandas": pandas.__version__,
-        "simpy": simpy.__version__,
-    }
-    return out
 
 
 def _print_run_summary(result: RunResult, out: Path) -> None:
@@ -305,8 +237,10 @@ def _run_options(f: Any) -> Any:
     return f
 
 
-class Refused(click.ClickException):
-    """A run that may not go ahead as asked (output in use, record changed, ...): one line."""
+class Invalid(click.ClickException):
+    """Settings that do not make sense together: one line, exit code 2."""
+
+    exit_code = 2
 
 
 def _resume_command(kind: str, where: Path, opts: dict[str, Any]) -> str:
@@ -322,308 +256,79 @@ def _resume_command(kind: str, where: Path, opts: dict[str, Any]) -> str:
     return shlex.join(args)
 
 
-@contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C while the finished folder is renamed into place (two renames that belong
-    together), then act on it."""
-    caught: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    except ValueError:  # not the main thread: nothing to defer
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
-
-
-def _plan(kind: str, files: list[str], opts: dict[str, Any]) -> tuple[Path, list[Scenario]]:
-    """(output, scenarios) of a new run, or (output, the scenarios named, if any) of a resume,
-    whose record is read once the output is locked."""
-    resume: Path | None = opts["resume"]
-    given = _load_all(files) if files else []
-    if resume is not None:
-        return Store.target_of(resume), given
-    if not given:
+def _job(kind: Kind, files: list[str], opts: dict[str, Any]) -> Job:
+    """The job the options describe (scenario files read and checked first)."""
+    if not files and opts["resume"] is None:
         raise click.UsageError("name the scenario file(s), or --resume DIR")
-    names = [s.name or "" for s in given]
-    if len(set(names)) != len(names):
-        dupes = sorted({x for x in names if names.count(x) > 1})
-        raise click.ClickException(
-            f"scenario names must differ within a comparison; repeated: "
-            f"{', '.join(clean(d, 60) for d in dupes)} (set name: in the files)"
-        )
-    target = opts["output"] or default_output(kind, names, [Path(f).stem for f in files])
-    if target.name.endswith((".partial", ".lock")) or target.name in ("", ".", ".."):
-        raise click.UsageError(
-            f"-o {target}: choose a folder name that does not end in .partial or .lock "
-            "(coachsim's own working names)"
-        )
-    return target, given
+    return Job(
+        kind=kind,
+        scenarios=tuple(_load_all(files)),
+        files=tuple(files),
+        replications=opts["replications"],
+        seed=opts["seed"],
+        precision=opts["precision"],
+        max_replications=opts["max_replications"],
+        batch_size=opts["batch_size"],
+        output=opts["output"],
+        force=opts["force"],
+        resume=opts["resume"],
+        executor=Executor(
+            jobs=opts["jobs"],
+            scheduler=opts["scheduler"],
+            dask_local=opts["dask_local"],
+            cluster_timeout_s=opts["cluster_timeout"],
+        ),
+        command=_command_line(),
+    )
 
 
-def _resumed(
-    kind: str, target: Path, given: list[Scenario], store: Store
-) -> tuple[list[Scenario], dict[str, Any]]:
-    """The scenarios and record of the interrupted run of ``target``, checked like a fresh run."""
-    job, doc = Store.read_job(target)
-    if job["kind"] != kind:
-        raise Refused(
-            f"{store.dir} holds a '{job['kind']}' run; resume it with coachsim "
-            f"{job['kind']} --resume"
-        )
-    if job["coachsim_version"] != VERSION:
-        raise Refused(
-            f"{store.dir} was started by coachsim {job['coachsim_version']} and this is "
-            f"{VERSION}: finish it with that version, or start over with --force"
-        )
-    problems: list[str] = []
-    scenarios = []
-    for i, data in enumerate(job["scenarios"]):
-        try:
-            scenarios.append(validate_scenario(doc, data, ("scenarios", i)))
-        except ScenarioError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ScenarioProblems("\n".join(problems))
-    if [s.name for s in scenarios] != job["names"]:
-        raise Refused(f"{store.dir / 'run.json'}: names do not match the scenarios' names")
-    if given and [g.digest() for g in given] != [x.digest() for x in scenarios]:
-        raise Refused(
-            f"{store.dir} holds results of different scenarios "
-            f"({', '.join(clean(n, 60) for n in job['names'])}); name no scenario to resume it "
-            "as it was, or choose another -o"
-        )
-    store.verify(job, [s.digest() for s in scenarios])
-    return scenarios, job
-
-
-def _execute(kind: str, files: list[str], opts: dict[str, Any]) -> None:
-    """Load, run (or resume), and write a run or a comparison.
-
-    Order matters: everything that can be refused is checked before anything is written, the
-    output is locked for the whole run, and the partial folder is created only once the run can
-    start (an unreachable scheduler leaves nothing behind)."""
-    target, scenarios = _plan(kind, files, opts)
-    resuming = opts["resume"] is not None
+def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
+    """Build the job, run it, and say how it went."""
+    job = _job(kind, files, opts)
     quiet = opts["quiet"]
-    lock = OutputLock(target, _command_line())
-    try:
-        lock.acquire()
-    except OutputError as exc:
-        raise Refused(str(exc)) from None
-    except OSError as exc:
-        raise Refused(describe_os_error(exc, f"cannot lock {lock.path}")) from None
-    try:
-        note = describe_left_lock(lock)
-        if note and not quiet:
-            click.echo(note, err=True)
-        _locked(kind, files, opts, target, scenarios, resuming)
-    finally:
-        lock.release()
 
-
-def _locked(
-    kind: str,
-    files: list[str],
-    opts: dict[str, Any],
-    target: Path,
-    scenarios: list[Scenario],
-    resuming: bool,
-) -> None:
-    quiet = opts["quiet"]
-    store = Store(target, [s.name or "" for s in scenarios])
-    if resuming:
-        try:
-            scenarios, job = _resumed(kind, target, scenarios, store)
-        except StoreError as exc:
-            raise Refused(str(exc)) from None
-        except ScenarioError as exc:
-            raise ScenarioProblems(str(exc)) from None
-        store.names = [s.name or "" for s in scenarios]
-        files = job["files"]
-        seed, n, precision, most = (
-            job["seed"],
-            job["replications"],
-            job["precision"],
-            job["max_replications"],
-        )
-        size = job["batch_size"]
+    def note(line: str) -> None:
         if not quiet:
-            for line in store.notes:
-                click.echo(f"note: {line}", err=True)
-    else:
-        seed, n, precision, most = (
-            opts["seed"],
-            opts["replications"],
-            opts["precision"],
-            opts["max_replications"],
-        )
-        size = opts["batch_size"]
-    names = [s.name or "" for s in scenarios]
-    engine = Engine(scenarios, seed, keep_weekly=False, size=size)
-    engine.sink = store
-    stop = n if precision is None else most
-    _check_budget(scenarios, stop, engine.size, opts, quiet)
+            click.echo(f"note: {line}", err=True)
+
     try:
-        executor = make_executor(
-            opts["jobs"], opts["scheduler"], opts["dask_local"], opts["cluster_timeout"]
-        )
-    except ExecutorError as exc:
+        done = run_job(job, lambda total, label: _progress(total, label, quiet), note)
+    except ScenarioError as exc:
+        raise ScenarioProblems(str(exc)) from None
+    except JobInvalid as exc:
+        raise Invalid(str(exc)) from None
+    except JobRefused as exc:
         raise click.ClickException(str(exc)) from None
-    if not resuming:
-        job = {
-            "kind": kind,
-            "coachsim_version": VERSION,
-            "seed": seed,
-            "replications": n,
-            "precision": precision,
-            "max_replications": most,
-            "batch_size": engine.size,
-            "files": files,
-            "names": names,
-            "scenarios": [x.canonical() for x in scenarios],
-        }
-        marker = identity(kind, uuid.uuid4().hex, seed=seed, scenarios=names)
-        try:
-            store.start(job, [s.digest() for s in scenarios], opts["force"], marker)
-        except OutputError as exc:
-            executor.close()
-            raise Refused(str(exc)) from None
-        except OSError as exc:
-            executor.close()
-            raise Refused(describe_os_error(exc, f"cannot create {store.dir}")) from None
-    t0 = time.perf_counter()
-    hint = _resume_command(kind, store.dir, opts)
-
-    def stopped(why: str, code: int) -> NoReturn:
-        if not os.path.lexists(store.dir) and (target / "manifest.json").exists():
-            click.echo(f"{why} as the run finished: its results are complete in {target}", err=True)
-        elif store.recorded:
-            kept = f"{len(store.recorded)} finished batches kept in {store.dir}"
-            click.echo(f"{why}: {kept}; finish with: {hint}", err=True)
+    except JobStopped as stop:
+        if stop.code == 130:
+            click.echo("", err=True)
+        if stop.complete is not None:
+            click.echo(
+                f"{stop.why} as the run finished: its results are complete in {stop.complete}",
+                err=True,
+            )
+        elif stop.kept is not None:
+            click.echo(
+                f"{stop.why}: {stop.batches} finished batches kept in {stop.kept}; finish "
+                f"with: {_resume_command(kind, stop.kept, opts)}",
+                err=True,
+            )
         else:
-            with contextlib.suppress(OSError):
-                store.discard()
-            click.echo(f"{why}: nothing was finished, nothing kept", err=True)
-        raise SystemExit(code)
-
-    try:
-        with executor as ex, _progress(stop, f"{kind} {scenarios[0].name}", quiet) as tick:
-            if precision is None:
-                engine.run(n, ex, tick)
-            else:
-                engine.run_to_precision(precision, n, most, ex, tick)
-        _write_outputs(kind, files, scenarios, engine, store, seed, precision, most, t0)
-        with _interrupts_deferred():
-            store.finish(opts["force"])
-    except KeyboardInterrupt:
-        click.echo("", err=True)
-        stopped("interrupted", 130)
-    except BrokenProcessPool:
-        stopped("a worker process died", 1)
-    except ClusterLost as exc:
-        stopped(clean(str(exc)), 1)
-    except NonFiniteResult as exc:
-        with contextlib.suppress(OSError):
-            store.discard()
-        raise click.ClickException(
-            f"the run stopped, nothing was written: {clean(str(exc))}"
-        ) from None
-    except (StoreError, OutputError) as exc:
-        raise Refused(str(exc)) from None
-    except OSError as exc:
-        stopped(describe_os_error(exc, "cannot write the results"), 1)
-    except Exception as exc:  # a bug: say so in one line, and keep what was finished
-        stopped(
-            f"coachsim failed ({type(exc).__name__}: {clean(str(exc), 200)}; please report it)", 1
-        )
+            click.echo(f"{stop.why}: nothing was finished, nothing kept", err=True)
+        raise SystemExit(stop.code) from None
     if quiet:
         return
-    if kind == "compare":
-        cmp = from_engine(engine)
-        weeks = scenarios[0].weeks
+    if done.comparison is not None:
+        weeks = done.scenarios[0].weeks
         click.echo(
-            f"Against {scenarios[0].name}, {engine.done} paired replications, {weeks} weeks:"
+            f"Against {done.scenarios[0].name}, {done.engine.done} paired replications, "
+            f"{weeks} weeks:"
         )
-        for name in names[1:]:
-            click.echo(f"  {name}: {headline(cmp.table, name, weeks)}")
-        click.echo(f"Report: {target / 'report.html'}")
+        for s in done.scenarios[1:]:
+            click.echo(f"  {s.name}: {headline(done.comparison.table, s.name or '', weeks)}")
+        click.echo(f"Report: {done.target / 'report.html'}")
     else:
-        _print_run_summary(engine.result(0), target)
-
-
-def _check_budget(
-    scenarios: list[Scenario], stop: int, size: int, opts: dict[str, Any], quiet: bool
-) -> None:
-    """Refuse a run that cannot fit in memory; warn about one that will take long."""
-    if opts["scheduler"] is not None:
-        workers = 0  # on a cluster: only this process's share is ours to check
-    else:
-        local = opts["dask_local"] or opts["jobs"] or os.cpu_count() or 1
-        workers = min(local, math.ceil(stop / size))
-    est = estimate(scenarios, stop, size, workers)
-    problem = est.refusal(available_memory())
-    if problem:
-        raise Refused(problem)
-    warning = est.warning()
-    if warning and not quiet:
-        click.echo(f"note: {warning}", err=True)
-
-
-def _write_outputs(
-    kind: str,
-    files: list[str],
-    scenarios: list[Scenario],
-    engine: Engine,
-    store: Store,
-    seed: int,
-    precision: float | None,
-    most: int,
-    t0: float,
-) -> None:
-    """The final tables, report and manifest, each written atomically into the partial folder,
-    from exactly the batches this run merged."""
-    d = store.dir
-    meta = {
-        "replications": engine.done,
-        "seed": seed,
-        "version": VERSION,
-        "scenario_hash": scenarios[0].digest(),
-    }
-    extra = {
-        "precision": precision,
-        "max_replications": most if precision else None,
-        "batch_size": engine.size,
-    }
-    store.prune()
-    store.write_weekly_csv(d / "weekly.csv")
-    summaries = [pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))]
-    write_atomic(d / "summary.csv", pd.concat(summaries, ignore_index=True).to_csv(index=False))
-    if kind == "compare":
-        cmp = from_engine(engine)
-        write_atomic(d / "comparison.csv", cmp.table.to_csv(index=False))
-        html = compare_report(cmp, meta)
-    else:
-        s0 = scenarios[0]
-        html = run_report(
-            engine.stats[0],
-            summaries[0],
-            s0.name or "scenario",
-            s0.description,
-            s0.stage_names(),
-            s0.team.managers,
-            meta,
-        )
-    write_atomic(d / "report.html", html)
-    write_json(
-        d / "manifest.json",
-        _manifest(scenarios, files, seed, engine.done, time.perf_counter() - t0, extra),
-    )
+        _print_run_summary(done.engine.result(0), done.target)
 
 
 def _load_all(files: list[str]) -> list[Scenario]:

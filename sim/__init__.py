@@ -18,9 +18,12 @@ tests/unit/test_layers.py, holds every import to this order):
 7. :mod:`sim.experiment`: many replications: batches, executors (serial, processes, Dask),
    streaming statistics, the store and resume, safe outputs, memory and time estimates.
 8. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
+9. :mod:`sim.job`: what a command asks for (a typed job), run end to end: checked, locked, run,
+   written, moved into place.
 
 The public API for notebooks is :func:`run_scenario` (and :func:`load_scenario` to read a YAML
-file); the ``coachsim`` command line (cli.py) is a thin layer over the library.
+file), or :func:`sim.job.run_job` for exactly what a command does; the ``coachsim`` command line
+(cli.py) parses its options into a :class:`sim.job.Job` and prints what came of it.
 """
 
 from sim.clock import DAYS_PER_WEEK, DAYS_PER_YEAR

@@ -290,6 +290,6 @@ def describe_left_lock(lock: OutputLock) -> str | None:
     if lock.left_by is None:
         return None
     return (
-        f"note: a previous run into {lock.target} ({_describe(lock.left_by)}) ended without "
+        f"a previous run into {lock.target} ({_describe(lock.left_by)}) ended without "
         "cleaning up; no run holds it now"
     )

@@ -126,21 +126,21 @@ def test_existing_output_is_refused_without_force(tiny: Path, tmp_path: Path) ->
 def test_failure_while_writing_keeps_the_parts_and_resume_finishes(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cli
+    import sim.job.outputs as outputs
 
-    real = cli.run_report
+    real = outputs.run_report
 
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(cli, "run_report", broken)
+    monkeypatch.setattr(outputs, "run_report", broken)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(tiny), "-n", "2", "-j", "1", "-o", str(out)])
     assert result.exit_code != 0
     assert not out.exists()
     partial = tmp_path / "out.partial"
     assert len(list((partial / "parts" / "summary").glob("part-*.parquet"))) >= 1
-    monkeypatch.setattr(cli, "run_report", real)
+    monkeypatch.setattr(outputs, "run_report", real)
     again = CliRunner().invoke(main, ["run", "-o", str(out), str(tiny), "-n", "2"])
     assert again.exit_code == 1 and "--resume" in again.output
     done = CliRunner().invoke(main, ["run", "--resume", str(partial), "-q"])
@@ -227,7 +227,7 @@ def test_compare_default_output_and_refusals(
     again = CliRunner().invoke(main, ["compare", str(tiny), str(alt), "-n", "1", "-q"])
     assert again.exit_code == 1 and "already exists; use --force" in again.output
     same = CliRunner().invoke(main, ["compare", str(tiny), str(tiny), "-n", "1", "-o", "x"])
-    assert same.exit_code == 1 and "names must differ" in same.output
+    assert same.exit_code == 2 and "names must differ" in same.output
     assert not (tmp_path / "x").exists()
 
 

@@ -374,13 +374,13 @@ def test_a_full_disk_keeps_the_batches_and_resume_finishes(
 ) -> None:
     import errno
 
-    import cli
+    import sim.job.outputs as outputs
 
     tiny = _tiny(tmp_path)
     ref = tmp_path / "ref"
     args = ["run", str(tiny), "-n", "4", "-j", "1", "--batch-size", "2", "-q"]
     assert _cli([*args, "-o", str(ref)]).exit_code == 0
-    real = cli.write_atomic
+    real = outputs.write_atomic
 
     def full(path: Path, data: str | bytes) -> None:
         if path.name == "report.html":
@@ -388,12 +388,12 @@ def test_a_full_disk_keeps_the_batches_and_resume_finishes(
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, data)
 
-    monkeypatch.setattr(cli, "write_atomic", full)
+    monkeypatch.setattr(outputs, "write_atomic", full)
     out = tmp_path / "out"
     line = _one_line_refusal(_cli([*args, "-o", str(out)]))
     assert "cannot write the results: no space left on the disk" in line
     assert f"finish with: coachsim run --resume {out}.partial -j 1 -q" in line
-    monkeypatch.setattr(cli, "write_atomic", real)
+    monkeypatch.setattr(outputs, "write_atomic", real)
     done = _cli(["run", "--resume", f"{out}.partial", "-q"])
     assert done.exit_code == 0, done.output
     _same_tables(ref, out)
@@ -407,7 +407,7 @@ def test_a_full_disk_keeps_the_batches_and_resume_finishes(
 def test_ctrl_c_while_writing_the_results_prints_the_resume_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
-    import cli
+    import sim.job.outputs as outputs
     from sim.experiment.store import Store
 
     tiny = _tiny(tmp_path)
@@ -418,7 +418,7 @@ def test_ctrl_c_while_writing_the_results_prints_the_resume_command(
     def interrupt(*a: object, **k: object) -> None:
         raise KeyboardInterrupt
 
-    target = {"report": (cli, "run_report"), "weekly": (Store, "write_weekly_csv")}
+    target = {"report": (outputs, "run_report"), "weekly": (Store, "write_weekly_csv")}
     if when == "finish":
         monkeypatch.setattr(Store, "finish", interrupt)
     else:
@@ -546,9 +546,9 @@ def test_runs_that_cannot_fit_are_refused_at_once_with_the_figure(
 ) -> None:
     import time
 
-    import cli
+    import sim.job.run as job_run
 
-    monkeypatch.setattr(cli, "available_memory", lambda: 8.0 * 1024**3)
+    monkeypatch.setattr(job_run, "available_memory", lambda: 8.0 * 1024**3)
     _tiny(tmp_path)
     big = tmp_path / "big.yaml"
     team = extra or "  managers: 2\n"

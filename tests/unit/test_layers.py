@@ -21,6 +21,7 @@ LAYERS = (
     ("sim.analysis",),
     ("sim.experiment",),
     ("sim.report",),
+    ("sim.job",),
 )
 """Bottom to top; the same order as the design note in sim/__init__.py."""
 

@@ -1,0 +1,11 @@
+"""Jobs: what a command asks for, run end to end (the library's top layer, under cli.py).
+
+- :mod:`~sim.job.spec`: the typed :class:`~sim.job.spec.Job` and how a job can end.
+- :mod:`~sim.job.run`: :func:`~sim.job.run.run_job`: check, lock, run, write, move into place.
+- :mod:`~sim.job.outputs`: the finished job's tables, report and manifest.
+"""
+
+from sim.job.run import JobDone, run_job
+from sim.job.spec import Executor, Job, JobInvalid, JobRefused, JobStopped
+
+__all__ = ["Executor", "Job", "JobDone", "JobInvalid", "JobRefused", "JobStopped", "run_job"]

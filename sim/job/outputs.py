@@ -1,0 +1,106 @@
+"""The finished job's files: tables, report and manifest, each written whole into the job's
+partial folder from exactly the batches the job merged."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.batches import Engine
+from sim.experiment.comparison import Comparison, from_engine
+from sim.experiment.output import write_atomic, write_json
+from sim.experiment.store import Store
+from sim.job.spec import Job
+from sim.report.compare import compare_report
+from sim.report.run import run_report
+from sim.scenario import Scenario
+from sim.version import VERSION
+
+
+def write_outputs(
+    job: Job,
+    files: list[str],
+    scenarios: list[Scenario],
+    engine: Engine,
+    store: Store,
+    settings: dict[str, Any],
+    wall_s: float,
+) -> Comparison | None:
+    """weekly.csv, summary.csv, comparison.csv (compare), report.html and manifest.json in the
+    store's folder; parts the job did not merge are removed first. ``settings`` are the seed,
+    precision and limits the job ran with (a resumed job's own)."""
+    d = store.dir
+    meta = {
+        "replications": engine.done,
+        "seed": settings["seed"],
+        "version": VERSION,
+        "scenario_hash": scenarios[0].digest(),
+    }
+    store.prune()
+    store.write_weekly_csv(d / "weekly.csv")
+    summaries = [pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))]
+    write_atomic(d / "summary.csv", pd.concat(summaries, ignore_index=True).to_csv(index=False))
+    comparison = None
+    if job.kind == "compare":
+        comparison = from_engine(engine)
+        write_atomic(d / "comparison.csv", comparison.table.to_csv(index=False))
+        html = compare_report(comparison, meta)
+    else:
+        s0 = scenarios[0]
+        html = run_report(
+            engine.stats[0],
+            summaries[0],
+            s0.name or "scenario",
+            s0.description,
+            s0.stage_names(),
+            s0.team.managers,
+            meta,
+        )
+    write_atomic(d / "report.html", html)
+    write_json(d / "manifest.json", manifest(job, scenarios, files, engine, settings, wall_s))
+    return comparison
+
+
+def manifest(
+    job: Job,
+    scenarios: list[Scenario],
+    files: list[str],
+    engine: Engine,
+    settings: dict[str, Any],
+    wall_s: float,
+) -> dict[str, Any]:
+    """What manifest.json records: versions, the command, seed, replications, the resolved
+    scenarios and their hashes, the settings, the wall time."""
+    import numpy
+    import simpy
+
+    out: dict[str, Any] = {
+        "coachsim_version": VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": job.command,
+        "seed": settings["seed"],
+        "replications": engine.done,
+        "scenario_files": files,
+    }
+    if len(scenarios) == 1:
+        s = scenarios[0]
+        out.update(scenario_name=s.name, scenario_hash=s.digest(), scenario=s.canonical())
+    else:
+        out["baseline"] = scenarios[0].name
+        out["scenarios"] = {
+            s.name: {"hash": s.digest(), "scenario": s.canonical()} for s in scenarios
+        }
+    out["precision"] = settings["precision"]
+    out["max_replications"] = settings["max_replications"] if settings["precision"] else None
+    out["batch_size"] = engine.size
+    out["wall_time_s"] = round(wall_s, 3)
+    out["versions"] = {
+        "python": sys.version.split()[0],
+        "numpy": numpy.__version__,
+        "pandas": pd.__version__,
+        "simpy": simpy.__version__,
+    }
+    return out

@@ -1,0 +1,314 @@
+"""Running a job end to end: check, lock, run, write, and move the result into place.
+
+The order is what keeps a user's files safe (see :mod:`sim.experiment.output` and
+:mod:`sim.experiment.store`): everything that can be refused is checked before anything is
+written; the output is locked for the whole job; the partial folder is created only once the
+job can start (an unreachable scheduler leaves nothing behind); finished batches are kept
+whenever the job stops part-way; and the final folder appears in one rename, with Ctrl-C held
+off while it does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.experiment.batches import Engine
+from sim.experiment.budget import available_memory, estimate
+from sim.experiment.comparison import Comparison
+from sim.experiment.executors import ClusterLost, Executor, ExecutorError, make_executor
+from sim.experiment.output import (
+    OutputError,
+    OutputLock,
+    default_output,
+    describe_left_lock,
+    describe_os_error,
+    identity,
+)
+from sim.experiment.store import Store, StoreError
+from sim.job.outputs import write_outputs
+from sim.job.spec import Job, JobInvalid, JobRefused, JobStopped
+from sim.model.recorder import NonFiniteResult
+from sim.scenario import Problem, Scenario, ScenarioError, validate_scenario
+from sim.scenario.problems import clean
+from sim.version import VERSION
+
+Tick = Callable[..., None]
+"""Progress callback: ``tick(done, new_total=None)``."""
+Progress = Callable[[int, str], AbstractContextManager[Tick]]
+"""Makes the progress display of a job: ``progress(total, label)`` yields a :data:`Tick`."""
+
+
+@dataclass
+class JobDone:
+    """A finished job."""
+
+    target: Path
+    """The output folder."""
+    scenarios: list[Scenario]
+    engine: Engine
+    comparison: Comparison | None
+    """The comparison (None for a run)."""
+
+
+def _quiet(total: int, label: str) -> AbstractContextManager[Tick]:
+    return nullcontext(lambda *args, **kwargs: None)
+
+
+def run_job(
+    job: Job, progress: Progress = _quiet, note: Callable[[str], None] = lambda line: None
+) -> JobDone:
+    """Run ``job`` and write its output folder; see :mod:`sim.job.spec` for how it can end.
+
+    ``progress`` shows how far the replications are; ``note`` gets one-line remarks (a long run,
+    a lock left by a dead run, damaged parts run again)."""
+    target = _target(job)
+    lock = OutputLock(target, job.command)
+    try:
+        lock.acquire()
+    except OutputError as exc:
+        raise JobRefused(str(exc)) from None
+    except OSError as exc:
+        raise JobRefused(describe_os_error(exc, f"cannot lock {lock.path}")) from None
+    try:
+        left = describe_left_lock(lock)
+        if left:
+            note(left)
+        return _locked(job, target, progress, note)
+    finally:
+        lock.release()
+
+
+def _target(job: Job) -> Path:
+    """The job's output folder, checked for names coachsim reserves."""
+    if job.resume is not None:
+        return Store.target_of(job.resume)
+    if not job.scenarios:
+        raise JobInvalid("name the scenario file(s), or --resume DIR")
+    names = [s.name or "" for s in job.scenarios]
+    if len(set(names)) != len(names):
+        dupes = sorted({x for x in names if names.count(x) > 1})
+        raise JobInvalid(
+            "scenario names must differ within a comparison; repeated: "
+            f"{', '.join(clean(d, 60) for d in dupes)} (set name: in the files)"
+        )
+    target = job.output or default_output(
+        job.kind, names, [Path(f).stem for f in job.files] or names
+    )
+    if target.name.endswith((".partial", ".lock")) or target.name in ("", ".", ".."):
+        raise JobInvalid(
+            f"-o {target}: choose a folder name that does not end in .partial or .lock "
+            "(coachsim's own working names)"
+        )
+    return target
+
+
+def _resumed(job: Job, target: Path, store: Store) -> tuple[list[Scenario], dict[str, Any]]:
+    """The scenarios and record of the interrupted job of ``target``, checked like a new job's."""
+    record, doc = Store.read_job(target)
+    if record["kind"] != job.kind:
+        raise JobRefused(
+            f"{store.dir} holds a '{record['kind']}' run; resume it with coachsim "
+            f"{record['kind']} --resume"
+        )
+    if record["coachsim_version"] != VERSION:
+        raise JobRefused(
+            f"{store.dir} was started by coachsim {record['coachsim_version']} and this is "
+            f"{VERSION}: finish it with that version, or start over with --force"
+        )
+    problems: list[Problem] = []
+    scenarios = []
+    for i, data in enumerate(record["scenarios"]):
+        try:
+            scenarios.append(validate_scenario(doc, data, ("scenarios", i)))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    if [s.name for s in scenarios] != record["names"]:
+        raise JobRefused(f"{store.dir / 'run.json'}: names do not match the scenarios' names")
+    given = job.scenarios
+    if given and [g.digest() for g in given] != [x.digest() for x in scenarios]:
+        raise JobRefused(
+            f"{store.dir} holds results of different scenarios "
+            f"({', '.join(clean(n, 60) for n in record['names'])}); name no scenario to resume "
+            "it as it was, or choose another -o"
+        )
+    store.verify(record, [s.digest() for s in scenarios])
+    return scenarios, record
+
+
+def _check_budget(job: Job, scenarios: list[Scenario], stop: int, size: int) -> str | None:
+    """Refuse a job that cannot fit in memory; a note on one that will take long."""
+    ex = job.executor
+    if ex.scheduler is not None:
+        workers = 0  # on a cluster: only this process's share is ours to check
+    else:
+        local = ex.dask_local or ex.jobs or os.cpu_count() or 1
+        workers = min(local, math.ceil(stop / size))
+    est = estimate(scenarios, stop, size, workers)
+    problem = est.refusal(available_memory())
+    if problem:
+        raise JobRefused(problem)
+    return est.warning()
+
+
+def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], None]) -> JobDone:
+    store = Store(target, [s.name or "" for s in job.scenarios])
+    if job.resume is not None:
+        try:
+            scenarios, record = _resumed(job, target, store)
+        except StoreError as exc:
+            raise JobRefused(str(exc)) from None
+        store.names = [s.name or "" for s in scenarios]
+        files = list(record["files"])
+        settings = {k: record[k] for k in ("seed", "replications", "precision", "max_replications")}
+        size = record["batch_size"]
+        for line in store.notes:
+            note(line)
+    else:
+        scenarios, files = list(job.scenarios), list(job.files)
+        settings = {
+            "seed": job.seed,
+            "replications": job.replications,
+            "precision": job.precision,
+            "max_replications": job.max_replications,
+        }
+        size = job.batch_size
+    engine = Engine(scenarios, settings["seed"], keep_weekly=False, size=size)
+    engine.sink = store
+    precision, n, most = (
+        settings["precision"],
+        settings["replications"],
+        settings["max_replications"],
+    )
+    stop = n if precision is None else most
+    long_run = _check_budget(job, scenarios, stop, engine.size)
+    if long_run:
+        note(long_run)
+    ex = job.executor
+    try:
+        executor = make_executor(ex.jobs, ex.scheduler, ex.dask_local, ex.cluster_timeout_s)
+    except ExecutorError as exc:
+        raise JobRefused(str(exc)) from None
+    if job.resume is None:
+        _start(job, store, scenarios, files, settings, engine, executor)
+    return _run(job, target, store, scenarios, files, settings, engine, executor, progress)
+
+
+def _start(
+    job: Job,
+    store: Store,
+    scenarios: list[Scenario],
+    files: list[str],
+    settings: dict[str, Any],
+    engine: Engine,
+    executor: Executor,
+) -> None:
+    """Create the partial folder and the job's record (after the executor is ready)."""
+    names = [s.name or "" for s in scenarios]
+    record = {
+        "kind": job.kind,
+        "coachsim_version": VERSION,
+        **settings,
+        "batch_size": engine.size,
+        "files": files,
+        "names": names,
+        "scenarios": [x.canonical() for x in scenarios],
+    }
+    marker = identity(job.kind, uuid.uuid4().hex, seed=settings["seed"], scenarios=names)
+    try:
+        store.start(record, [s.digest() for s in scenarios], job.force, marker)
+    except OutputError as exc:
+        executor.close()
+        raise JobRefused(str(exc)) from None
+    except OSError as exc:
+        executor.close()
+        raise JobRefused(describe_os_error(exc, f"cannot create {store.dir}")) from None
+
+
+def _run(
+    job: Job,
+    target: Path,
+    store: Store,
+    scenarios: list[Scenario],
+    files: list[str],
+    settings: dict[str, Any],
+    engine: Engine,
+    executor: Executor,
+    progress: Progress,
+) -> JobDone:
+    t0 = time.perf_counter()
+    precision, n, most = (
+        settings["precision"],
+        settings["replications"],
+        settings["max_replications"],
+    )
+
+    def stopped(why: str, code: int) -> JobStopped:
+        if not os.path.lexists(store.dir) and (target / "manifest.json").exists():
+            return JobStopped(why, code, complete=target)
+        if store.recorded:
+            return JobStopped(why, code, kept=store.dir, batches=len(store.recorded))
+        with contextlib.suppress(OSError):
+            store.discard()
+        return JobStopped(why, code)
+
+    label = f"{job.kind} {scenarios[0].name}"
+    try:
+        with executor as ex, progress(n if precision is None else most, label) as tick:
+            if precision is None:
+                engine.run(n, ex, tick)
+            else:
+                engine.run_to_precision(precision, n, most, ex, tick)
+        comparison = write_outputs(
+            job, files, scenarios, engine, store, settings, time.perf_counter() - t0
+        )
+        with _interrupts_deferred():
+            store.finish(job.force)
+    except KeyboardInterrupt:
+        raise stopped("interrupted", 130) from None
+    except BrokenProcessPool:
+        raise stopped("a worker process died", 1) from None
+    except ClusterLost as exc:
+        raise stopped(clean(str(exc)), 1) from None
+    except NonFiniteResult as exc:
+        with contextlib.suppress(OSError):
+            store.discard()
+        raise JobRefused(f"the run stopped, nothing was written: {clean(str(exc))}") from None
+    except (StoreError, OutputError) as exc:
+        raise JobRefused(str(exc)) from None
+    except OSError as exc:
+        raise stopped(describe_os_error(exc, "cannot write the results"), 1) from None
+    except Exception as exc:  # a bug: say so in one line, and keep what was finished
+        why = f"coachsim failed ({type(exc).__name__}: {clean(str(exc), 200)}; please report it)"
+        raise stopped(why, 1) from None
+    return JobDone(target, scenarios, engine, comparison)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C while the finished folder is renamed into place (two renames that belong
+    together), then act on it."""
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except ValueError:  # not the main thread: nothing to defer
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
