@@ -28,7 +28,6 @@ time order, when the week turns. The maths is in :mod:`sim.model.skill`, the foc
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -43,6 +42,7 @@ from sim.model import skill as dyn
 from sim.model.calendar import Manager
 from sim.model.coaches import OutsideCoach
 from sim.model.recorder import Recorder, summary_row, weekly_frame
+from sim.model.rules import lead_rates_per_day, tiers, training_hours_lost
 from sim.model.sellers import Pipeline, Rep
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario, Training
@@ -82,6 +82,8 @@ class Replication:
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
+        self.simpy_events = 0
+        """Events on SimPy's own heap: the week turns."""
         self.calendar_events = 0
         """Events of the managers' calendars (each processed by its own agenda, Manager.step)."""
         self.lazy_events = 0
@@ -130,12 +132,13 @@ class Replication:
         """Everyone who owns deals."""
         # Better sellers build more pipeline; the lognormal factor keeps the team mean rate.
         eps = s.team.ability_lead_elasticity
-        rate = s.leads.per_rep_per_week / DAYS * math.exp(-0.5 * (eps * self.sigma) ** 2)
         self.rep_leads = LeadTable(
             self,
             self.reps,
             [r.index for r in self.reps],
-            [rate * math.exp(eps * r.ability) for r in self.reps],
+            lead_rates_per_day(
+                s.leads.per_rep_per_week, eps, self.sigma, [r.ability for r in self.reps]
+            ),
             Purpose.REP_LEADS,
             Purpose.REP_DEALS,
             count_leads=True,
@@ -149,7 +152,9 @@ class Replication:
             Purpose.MANAGER_DEALS,
             open_at_week_end=True,
         )
-        self.training_hours = self._training_hours()
+        self.training_hours = training_hours_lost(
+            s.training, s.team.selling_hours_per_week, self.warmup, self.sim_weeks
+        )
         self._training_by_week: dict[int, list[tuple[Training, Sequence[int]]]] = {}
         """Trainings by the simulation week they start, with the stages they cover."""
         for tr in s.training:
@@ -164,57 +169,31 @@ class Replication:
         ready = stream(self.seed, self.replication, Purpose.READINESS).beta(
             s.team.readiness_alpha, s.team.readiness_beta, n
         )
-        order = np.argsort(z, kind="stable")
-        rank = np.empty(n, dtype=int)
-        rank[order] = np.arange(n)
-        n_edge = round(0.2 * n)
-        reps = []
-        for i in range(n):
-            tier = "C" if rank[i] < n_edge else ("A" if rank[i] >= n - n_edge else "B")
-            reps.append(
-                Rep(
-                    self,
-                    i,
-                    i // s.team.reps_per_manager,
-                    float(self.sigma * z[i]),
-                    float(ready[i]),
-                    tier,
-                    float(rank[i] / max(1, n - 1)),
-                    len(s.stages),
-                )
+        labels, percentiles = tiers(z)
+        reps = [
+            Rep(
+                self,
+                i,
+                i // s.team.reps_per_manager,
+                float(self.sigma * z[i]),
+                float(ready[i]),
+                labels[i],
+                percentiles[i],
+                len(s.stages),
             )
+            for i in range(n)
+        ]
         return reps
-
-    def _training_hours(self) -> list[float]:
-        """Selling hours each rep loses to training, per week."""
-        s = self.scenario
-        per_day = s.team.selling_hours_per_week / DAYS
-        out = [0.0] * self.sim_weeks
-        for t in s.training:
-            days, w = t.days_out_of_field, t.start_week + self.warmup
-            while days > 0 and w < self.sim_weeks:
-                out[w] += min(days, DAYS) * per_day
-                days -= DAYS
-                w += 1
-        return out
 
     def log(self, event: str, who: int, at: float | None = None) -> None:
         """Record a calendar event (at ``at``, default now) when tracing is on."""
         if self.trace is not None:
             self.trace.append((event, who, round(self.env.now if at is None else at, 9)))
 
-    def coach_the_coach_progress(self, t: float) -> float:
-        """Share of the coach-the-coach ramp completed at ``t`` (0 without it)."""
-        oc = self.scenario.outside_coach
-        if oc is None or not oc.coach_the_coach:
-            return 0.0
-        end = oc.end_week if oc.end_week is not None else math.inf
-        weeks = min(t / DAYS - self.warmup, end) - oc.start_week
-        return min(1.0, max(0.0, weeks / oc.coach_the_coach_ramp_weeks))
-
     def _weeks(self) -> Generator[Event, Any, None]:
         for week in range(self.sim_weeks):
             self._turn_week(week)
+            self.simpy_events += 1
             yield self.env.timeout(DAYS)
         self._turn_week(self.sim_weeks)
         self.rep_leads.flush()
@@ -294,9 +273,9 @@ class Replication:
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
         self.events = (
-            next(self.env._eid) + self.calendar_events + self.lazy_events + self.settled_events
+            self.simpy_events + self.calendar_events + self.lazy_events + self.settled_events
         )
-        """Discrete events processed: SimPy's, plus the pipelines' (for benchmarks)."""
+        """Discrete events of the model, processed or settled (for benchmarks)."""
         s = self.scenario
         weekly = weekly_frame(
             self.recorder,

@@ -18,6 +18,7 @@ from heapq import heappop, heappush
 
 from sim.clock import DAYS
 from sim.model.coaches import Coach
+from sim.model.rules import coaching_sessions_that_fit, ramp_progress, ramped_quality
 from sim.model.run import Run
 from sim.model.sellers import ManagerSeller, Rep
 from sim.random.draws import lognormal_from_uniform, poisson_arrivals
@@ -68,13 +69,7 @@ class Manager(Coach):
         self._hours_per_day = m.hours_per_day
         self._sessions_held = run.recorder.cols["sessions_held"]
         self.session_days = self.session_hours / m.hours_per_day
-        free = (
-            DAYS * m.hours_per_day
-            - m.admin_hours_per_week
-            - m.selling_hours_per_week
-            - m.meetings_per_week * m.meeting_mean_hours
-        )
-        self.fit_per_week = max(0, math.floor(free / self.session_hours + 1e-9))
+        self.fit_per_week = coaching_sessions_that_fit(m, self.session_hours)
         times, extra = poisson_arrivals(
             stream(run.seed, run.replication, Purpose.MEETINGS, index),
             m.meetings_per_week / DAYS,
@@ -93,16 +88,14 @@ class Manager(Coach):
         self._meeting_i = 0
 
     def quality(self, t: float) -> float:
-        """Coaching quality at ``t``: trained, untrained, or on the coach-the-coach ramp."""
-        m = self.run.scenario.managers
-        if self.trained:
-            return m.quality_trained
-        oc = self.run.scenario.outside_coach
-        if oc is None or not oc.coach_the_coach:
-            return m.quality_untrained
-        return m.quality_untrained + (m.quality_trained - m.quality_untrained) * (
-            self.run.coach_the_coach_progress(t)
-        )
+        """Coaching quality at ``t``: a trained manager's, an untrained one's, or on the
+        coach-the-coach ramp between them."""
+        if self._quality is not None:
+            return self._quality
+        s = self.run.scenario
+        m = s.managers
+        progress = ramp_progress(t, self.run.warmup, s.outside_coach)
+        return ramped_quality(m.quality_untrained, m.quality_trained, progress)
 
     def account(self, kind: str, start: float, end: float) -> None:
         """Add calendar time [start, end) of ``kind`` to the weeks it falls in, in hours."""

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from sim.clock import DAYS
 from sim.model import skill as dyn
 from sim.model.focus import FocusParams, RepView, allocate, capped_shares, focus_weights
+from sim.model.rules import coach_the_coach_hours, outside_fee_usd
 from sim.model.run import Run
 from sim.model.sellers import Rep, SessionSteps, session_steps
 from sim.random.streams import Purpose, UniformBlock
@@ -41,7 +42,6 @@ class Coach:
         self.scope_set = frozenset(self.scope)
         self._every_stage = self.scope_set == set(range(len(names)))
         self.fit = 1.0 if programme.tailored else s.skill.generic_fit
-        self.session_days_per_hour = 1.0  # set by subclasses when the calendar matters
         self.session_hours = programme.minutes_per_session / 60.0
         f = programme.focus
         params = FocusParams(f.tier_weights.model_dump(), f.readiness_threshold)
@@ -106,8 +106,9 @@ class Coach:
         return order
 
     def quality(self, t: float) -> float:
-        """Coaching quality at ``t``."""
-        raise NotImplementedError
+        """Coaching quality at ``t``: the constant quality, unless a subclass varies it."""
+        assert self._quality is not None
+        return self._quality
 
     def apply_later(self, pos: int, t: float, held_share: float = 1.0) -> None:
         """A session on rep ``pos`` ending at ``t``, ``held_share`` of it held.
@@ -192,11 +193,7 @@ class OutsideCoach(Coach):
         oc = self.oc
         run = self.run
         rec = run.recorder
-        ctc = 0.0
-        if oc.coach_the_coach and week - self.run.warmup - oc.start_week < (
-            oc.coach_the_coach_ramp_weeks
-        ):
-            ctc = oc.coach_the_coach_hours_per_manager_per_week * run.scenario.team.managers
+        ctc = coach_the_coach_hours(oc, week - run.warmup, run.scenario.team.managers)
         available = max(0.0, oc.hours_per_week - ctc)
         fit = math.floor(available / (self.session_hours + self.travel_hours) + 1e-9)
         planned, counts = self.plan(week, fit)
@@ -209,11 +206,7 @@ class OutsideCoach(Coach):
         rec.add("outside_session_hours", week, n * self.session_hours)
         billed = n * self.session_hours + ctc
         rec.add("outside_coach_hours", week, billed + n * self.travel_hours)
-        if oc.fee_per_hour_usd is not None:
-            rec.add("outside_fees_usd", week, billed * oc.fee_per_hour_usd)
-        else:
-            fee = oc.fee_per_rep_per_month_usd or 0.0
-            rec.add("outside_fees_usd", week, self.enrolled * fee * 12.0 / 52.0)
+        rec.add("outside_fees_usd", week, outside_fee_usd(oc, billed, self.enrolled))
         rec.add("travel_usd", week, n * self.travel_usd)
         dur = self.session_hours / run.scenario.managers.hours_per_day
         self.book_reps(week, order, booked_hours)
@@ -221,7 +214,3 @@ class OutsideCoach(Coach):
         for i, pos in enumerate(order):
             # Nothing can disturb an outside coach's session: it waits in the rep's pipeline.
             self.apply_later(pos, week * DAYS + (i + 0.5) * DAYS / n + 0.5 * dur)
-
-    def quality(self, t: float) -> float:
-        """The outside coach's quality."""
-        return self.oc.quality

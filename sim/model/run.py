@@ -50,6 +50,3 @@ class Run(Protocol):
 
     def log(self, event: str, who: int, at: float | None = None) -> None:
         """Record a calendar event when tracing is on."""
-
-    def coach_the_coach_progress(self, t: float) -> float:
-        """Share of the coach-the-coach ramp completed at ``t``."""

@@ -257,7 +257,7 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
     for metric, (label, digits) in KEY_METRICS.items():
         row = {"measure (mean and 95% CI)": label}
         for name in alts:
-            row[esc(name)] = _fmt(*_metric(table, name, metric)[:3], digits)
+            row[name] = _fmt(*_metric(table, name, metric)[:3], digits)
         rows.append(row)
     return page(f"coachsim: {' vs '.join(names)}", intro, figures, table_html(pd.DataFrame(rows)))
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.clock import DAYS_PER_WEEK
 from sim.scenario.calibration import CalibrationError, ability_sigma
 from sim.scenario.loader import load_mapping
 from sim.scenario.problems import Document, ScenarioError
 from sim.scenario.schema import Scenario
+from sim.scenario.team import free_coaching_hours
 
 Loc = tuple[str | int, ...]
 
@@ -52,20 +54,16 @@ def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
     except CalibrationError as exc:
         out.append((("team", "top20_revenue_share"), str(exc)))
     m = s.managers
-    week_hours = m.hours_per_day * 5
-    budget = (
-        m.admin_hours_per_week
-        + m.selling_hours_per_week
-        + m.meetings_per_week * (m.meeting_mean_hours)
-    )
-    if budget > week_hours + 1e-9:
+    if free_coaching_hours(m) < -1e-9:
+        meetings = m.meetings_per_week * m.meeting_mean_hours
         out.append(
             (
                 ("managers", "admin_hours_per_week"),
                 f"admin ({m.admin_hours_per_week:g} h) + own selling "
-                f"({m.selling_hours_per_week:g} h) + expected meetings "
-                f"({m.meetings_per_week * m.meeting_mean_hours:g} h) = {budget:g} h exceeds the "
-                f"{week_hours:g}-hour week (5 x hours_per_day)",
+                f"({m.selling_hours_per_week:g} h) + expected meetings ({meetings:g} h) = "
+                f"{m.admin_hours_per_week + m.selling_hours_per_week + meetings:g} h exceeds "
+                f"the {m.hours_per_day * DAYS_PER_WEEK:g}-hour week "
+                f"({DAYS_PER_WEEK} x hours_per_day)",
             )
         )
     for section, prog in (("coaching", s.coaching), ("outside_coach", s.outside_coach)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from sim.clock import DAYS
 from sim.scenario.fields import MIN_CONVERSION, MIN_HOURS, Strict
 
 
@@ -256,4 +257,16 @@ class Managers(Strict):
         ge=0.0,
         le=1.0,
         description="Coaching quality of a manager trained to coach (assumption).",
+    )
+
+
+def free_coaching_hours(managers: Managers) -> float:
+    """Hours of a manager's week left for coaching after admin, own selling and the meetings
+    expected (negative when those alone overfill the week)."""
+    m = managers
+    return (
+        DAYS * m.hours_per_day
+        - m.admin_hours_per_week
+        - m.selling_hours_per_week
+        - m.meetings_per_week * m.meeting_mean_hours
     )

@@ -241,3 +241,15 @@ def test_compare_reports_bad_files_all_at_once(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "a.yaml:1:8: weeks" in result.output and "b.yaml:1:8: team.managerz" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_names_are_escaped_once_in_the_report(tiny: Path, tmp_path: Path) -> None:
+    """A scenario called 'virtual & <co>' shows as written, not as '&amp;amp;'."""
+    alt = tmp_path / "alt.yaml"
+    alt.write_text('extends: tiny.yaml\nname: "virtual & <co>"\noutside_coach: {format: virtual}\n')
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(main, ["compare", str(tiny), str(alt), "-n", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text()
+    assert "<th>virtual &amp; &lt;co&gt;</th>" in html
+    assert "&amp;amp;" not in html and "<co>" not in html

@@ -1,0 +1,104 @@
+"""The model's arithmetic, as pure functions: no SimPy, no random streams, no state.
+
+Each rule here was once written inline where it was used; here it has a name, a docstring and
+unit tests (tests/unit/test_rules.py):
+
+- :func:`coaching_sessions_that_fit`: how many sessions a manager's week holds;
+- :func:`ramp_progress` and :func:`ramped_quality`: coach-the-coach, a manager's coaching
+  quality rising from untrained to trained over the outside coach's ramp;
+- :func:`coach_the_coach_hours` and :func:`outside_fee_usd`: what the outside coach bills;
+- :func:`lead_rates_per_day`: better sellers build more pipeline, the team's mean unchanged;
+- :func:`tiers`: A, B and C players by ability (top 20%, middle 60%, bottom 20%);
+- :func:`training_hours_lost`: the selling hours each rep loses to training, week by week.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.clock import DAYS
+from sim.scenario.programmes import OutsideCoach, Training
+from sim.scenario.team import Managers, free_coaching_hours
+
+
+def coaching_sessions_that_fit(managers: Managers, session_hours: float) -> int:
+    """Sessions of ``session_hours`` a manager's week holds after admin, own selling and the
+    meetings expected (:func:`~sim.scenario.team.free_coaching_hours`); never negative."""
+    return max(0, math.floor(free_coaching_hours(managers) / session_hours + 1e-9))
+
+
+def ramp_progress(t_days: float, warmup_weeks: int, coach: OutsideCoach | None) -> float:
+    """Share of the coach-the-coach ramp completed at simulation time ``t_days``: 0 before the
+    engagement starts (or without coach-the-coach), rising linearly over
+    ``coach_the_coach_ramp_weeks``, held where it stands once the engagement ends
+    (``end_week``), never above 1."""
+    if coach is None or not coach.coach_the_coach:
+        return 0.0
+    end = coach.end_week if coach.end_week is not None else math.inf
+    weeks = min(t_days / DAYS - warmup_weeks, end) - coach.start_week
+    return min(1.0, max(0.0, weeks / coach.coach_the_coach_ramp_weeks))
+
+
+def ramped_quality(untrained: float, trained: float, progress: float) -> float:
+    """Coaching quality of a manager ``progress`` of the way from untrained to trained."""
+    return untrained + (trained - untrained) * progress
+
+
+def coach_the_coach_hours(coach: OutsideCoach, report_week: int, managers: int) -> float:
+    """Outside-coach hours spent training the managers in ``report_week``: the hours per manager
+    while the ramp lasts (from the engagement's start), none without coach-the-coach."""
+    if coach.coach_the_coach and report_week - coach.start_week < coach.coach_the_coach_ramp_weeks:
+        return coach.coach_the_coach_hours_per_manager_per_week * managers
+    return 0.0
+
+
+def outside_fee_usd(coach: OutsideCoach, billed_hours: float, enrolled_reps: int) -> float:
+    """The outside coach's fee for a week: billed hours at the hourly fee, or, with a monthly fee
+    per rep, a week's share of it (12/52 of a month) for every rep the focus enrols."""
+    if coach.fee_per_hour_usd is not None:
+        return billed_hours * coach.fee_per_hour_usd
+    fee = coach.fee_per_rep_per_month_usd or 0.0
+    return enrolled_reps * fee * 12.0 / 52.0
+
+
+def lead_rates_per_day(
+    per_week: float, elasticity: float, sigma: float, abilities: Sequence[float]
+) -> list[float]:
+    """Each rep's nominal lead rate per day: ``per_week`` scaled by ``exp(elasticity * ability)``
+    and by ``exp(-(elasticity * sigma)^2 / 2)``, the lognormal factor that keeps the team's mean
+    rate at ``per_week`` for abilities normal with spread ``sigma``."""
+    rate = per_week / DAYS * math.exp(-0.5 * (elasticity * sigma) ** 2)
+    return [rate * math.exp(elasticity * a) for a in abilities]
+
+
+def tiers(z: np.ndarray) -> tuple[list[str], list[float]]:
+    """(tier, percentile) of each rep from its ability draws ``z``: the top 20% by ability are
+    A players, the bottom 20% C, the rest B (20% of the team rounded, ties in draw order); the
+    percentile is the rank over n - 1 (0 for the weakest, 1 for the strongest)."""
+    n = len(z)
+    order = np.argsort(z, kind="stable")
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    edge = round(0.2 * n)
+    labels = ["C" if r < edge else ("A" if r >= n - edge else "B") for r in rank]
+    return labels, [float(r / max(1, n - 1)) for r in rank]
+
+
+def training_hours_lost(
+    trainings: Sequence[Training], selling_hours_per_week: float, warmup_weeks: int, weeks: int
+) -> list[float]:
+    """Selling hours a rep loses to training in each of ``weeks`` simulation weeks: each
+    training's ``days_out_of_field``, a week's worth of days at a time from its start week, at
+    the rep's selling hours per day."""
+    per_day = selling_hours_per_week / DAYS
+    out = [0.0] * weeks
+    for t in trainings:
+        days, w = t.days_out_of_field, t.start_week + warmup_weeks
+        while days > 0 and w < weeks:
+            out[w] += min(days, DAYS) * per_day
+            days -= DAYS
+            w += 1
+    return out
