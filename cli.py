@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from sim.analysis.intervals import mean_ci
+from sim.clock import WEEKS_PER_YEAR
 from sim.experiment.batches import RunResult
 from sim.job import Executor, Job, JobInvalid, JobRefused, JobStopped, run_job
 from sim.job.spec import Kind
@@ -93,7 +94,7 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
 def _print_run_summary(result: RunResult, out: Path) -> None:
     """A few lines of results for the terminal."""
     sm = result.summary
-    years = result.scenario.weeks / 52.0
+    years = result.scenario.weeks / WEEKS_PER_YEAR
     m, lo, hi = mean_ci(sm["revenue"] / years)
     click.echo(
         f"Scenario {result.scenario.name}: {result.replications} replications, "

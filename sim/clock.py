@@ -13,5 +13,9 @@ DAYS_PER_WEEK = 5
 DAYS = float(DAYS_PER_WEEK)
 """The week in clock units, as the float the simulation computes with."""
 
-DAYS_PER_YEAR = 250
-"""Working days in a year (50 working weeks)."""
+WEEKS_PER_YEAR = 52
+"""Weeks in a year. Every simulated week is a working week (the model has no holidays), so a year
+of the simulation is 52 of them: what "per year" and the annual discount rate mean everywhere."""
+
+DAYS_PER_YEAR = WEEKS_PER_YEAR * DAYS_PER_WEEK
+"""Working days in a simulated year (260)."""

@@ -24,8 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.analysis.intervals import mean_ci, t_halfwidth
-
-WEEKS_PER_YEAR = 52.0
+from sim.clock import WEEKS_PER_YEAR
 
 
 def roi_pct(benefit: float, cost: float) -> float:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.analysis import economics as eco
 from sim.analysis.intervals import mean_ci
+from sim.model.recorder import TIERS
 
 METRICS = (
     "revenue_uplift",
@@ -96,7 +97,7 @@ def replication_metrics(
     out["coaching_hours"] = sa["coaching_hours"] / weeks
     planned = sa["sessions_planned"].replace(0, np.nan)
     out["sessions_cancelled_pct"] = sa["sessions_cancelled"] / planned * 100.0
-    for tier in "ABC":
+    for tier in TIERS:
         col = f"revenue_{tier}"
         out[f"revenue_uplift_pct_{tier}"] = [
             _pct(a - b, b) for a, b in zip(sa[col], sb[col], strict=True)

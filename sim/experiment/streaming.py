@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
+from sim.model.recorder import MANAGER_HOURS
+
 COMPARISON_SERIES = ("uplift_roll_pct", "cum_gain_usd", "cum_cost_usd")
 """Per-replication weekly series of an alternative against the baseline (see compare)."""
 
@@ -30,11 +32,7 @@ def tracked_columns(stage_names: Sequence[str]) -> list[str]:
         "sessions_held",
         "sessions_cancelled",
         "sessions_unscheduled",
-        "mgr_admin_hours",
-        "mgr_meeting_hours",
-        "mgr_selling_hours",
-        "mgr_coaching_hours",
-        "mgr_idle_hours",
+        *MANAGER_HOURS,
         *(f"skill_{s}" for s in stage_names),
     ]
 

@@ -20,6 +20,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sim.scenario.programmes import PolicyName
+
 
 @dataclass(frozen=True, slots=True)
 class RepView:
@@ -66,16 +68,17 @@ def bottom_first(reps: Sequence[RepView], params: FocusParams) -> list[float]:
     return [1.0 - r.ability_percentile + 1e-3 for r in reps]
 
 
-POLICIES: dict[str, Policy] = {
+POLICIES: dict[PolicyName, Policy] = {
     "uniform": uniform,
     "tier": tier,
     "readiness": readiness,
     "bottom_first": bottom_first,
 }
-"""The registry of focus policies, by the name used in scenario files."""
+"""The registry of focus policies, by the name used in scenario files (the schema's PolicyName
+lists the same names; mypy and tests/unit/test_policies.py hold them equal)."""
 
 
-def focus_weights(name: str, reps: Sequence[RepView], params: FocusParams) -> list[float]:
+def focus_weights(name: PolicyName, reps: Sequence[RepView], params: FocusParams) -> list[float]:
     """The weights of policy ``name``, with reps below the readiness threshold set to zero."""
     weights = POLICIES[name](reps, params)
     return [

@@ -12,6 +12,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+TIERS = ("A", "B", "C")
+"""Rep tiers by ability: the top 20% (A players), the middle 60% (B), the bottom 20% (C)."""
+
+MANAGER_HOURS = (
+    "mgr_admin_hours",
+    "mgr_meeting_hours",
+    "mgr_selling_hours",
+    "mgr_coaching_hours",
+    "mgr_idle_hours",
+)
+"""The weekly columns every hour of the managers' weeks falls in: they add up to capacity."""
+
 COUNTS = (
     "revenue",
     "revenue_A",
@@ -31,11 +43,7 @@ COUNTS = (
     "outside_sessions_held",
     "meeting_clashes",
     "clashes_protected",
-    "mgr_admin_hours",
-    "mgr_meeting_hours",
-    "mgr_selling_hours",
-    "mgr_coaching_hours",
-    "mgr_idle_hours",
+    *MANAGER_HOURS,
     "rep_coaching_hours",
     "rep_offselling_hours",
     "rep_training_hours",

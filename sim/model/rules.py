@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.clock import DAYS
+from sim.model.recorder import TIERS
 from sim.scenario.programmes import OutsideCoach, Training
 from sim.scenario.team import Managers, free_coaching_hours
 
@@ -83,7 +84,8 @@ def tiers(z: np.ndarray) -> tuple[list[str], list[float]]:
     rank = np.empty(n, dtype=int)
     rank[order] = np.arange(n)
     edge = round(0.2 * n)
-    labels = ["C" if r < edge else ("A" if r >= n - edge else "B") for r in rank]
+    top, middle, bottom = TIERS
+    labels = [bottom if r < edge else (top if r >= n - edge else middle) for r in rank]
     return labels, [float(r / max(1, n - 1)) for r in rank]
 
 

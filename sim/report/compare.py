@@ -13,8 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.clock import WEEKS_PER_YEAR
 from sim.experiment.comparison import Comparison
 from sim.experiment.streaming import ROLL_WEEKS
+from sim.model.recorder import TIERS
 from sim.report.run import (
     PALETTE,
     Figure,
@@ -133,7 +135,7 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
     tiers = go.Figure()
     for name in alts:
         ys, lo, hi = [], [], []
-        for tier in "ABC":
+        for tier in TIERS:
             m, a, b, _ = _metric(table, name, f"revenue_uplift_pct_{tier}")
             ys.append(m)
             lo.append(m - a if math.isfinite(a) else 0.0)
@@ -242,7 +244,7 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
     lines = "".join(
         f"<li><b>{esc(name)}</b>: {esc(headline(table, name, weeks))}</li>" for name in alts
     )
-    years = weeks / 52.0
+    years = weeks / WEEKS_PER_YEAR
     base_rev = cmp.baseline.summary["revenue"].mean() / years
     intro = (
         f"<p>Each scenario against <b>{esc(base_name)}</b> (revenue {base_rev:,.0f} USD a "

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from sim.clock import WEEKS_PER_YEAR
 from sim.experiment.streaming import WeeklyStats
 
 PALETTE = (
@@ -311,7 +312,7 @@ def run_report(
             tiers,
         ),
     ]
-    years = weeks / 52.0
+    years = weeks / WEEKS_PER_YEAR
     kpis = pd.DataFrame(
         {
             "measure": [
