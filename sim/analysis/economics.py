@@ -42,7 +42,8 @@ def bcr(benefit: float, cost: float) -> float:
 
 
 def cost_share_of_gain(cost: float, revenue_gain: float) -> float:
-    """Incremental cost as a share of the revenue gain (000: fees < 1%).
+    """Incremental cost as a share of the revenue gain (fees were under 1% of it, claims "Why
+    B2B sales people fail").
 
     Undefined (nan) without a revenue gain, or without an extra cost to set against it.
     """

@@ -7,7 +7,10 @@
 - :mod:`~sim.model.coaches`: how a coach plans a week's sessions, shares them out and what a
   session does to a rep's skill and deals; the outside coach and its bill.
 - :mod:`~sim.model.calendar`: the manager's one calendar, which meetings, coaching, admin and
-  own selling share, meetings preempting coaching unless it is protected.
+  own selling share, meetings preempting coaching unless it is protected;
+  :mod:`~sim.model.meetings`: the leadership meetings it has to make room for.
+- :mod:`~sim.model.rules`: the model's arithmetic as pure functions (sessions that fit, the
+  coach-the-coach ramp, fees, lead rates, tiers, training hours).
 - :mod:`~sim.model.sellers`: reps and managers as sellers: their pipeline of deals through the
   stages, their skill, what they book.
 - :mod:`~sim.model.recorder`: the weekly tallies of a replication and the tables made of them.

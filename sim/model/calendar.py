@@ -15,16 +15,20 @@ import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
+from typing import Literal
 
 from sim.clock import DAYS
 from sim.model.coaches import Coach
+from sim.model.meetings import draw_meetings
 from sim.model.rules import coaching_sessions_that_fit, ramp_progress, ramped_quality
 from sim.model.run import Run
 from sim.model.sellers import ManagerSeller, Rep
-from sim.random.draws import lognormal_from_uniform, poisson_arrivals
 from sim.random.streams import Purpose, stream
 
-MEETING, COACHING = "meeting", "coaching"
+Holder = Literal["meeting", "coaching"]
+"""What holds a manager's calendar: a leadership meeting or a coaching session."""
+MEETING: Holder = "meeting"
+COACHING: Holder = "coaching"
 
 
 class Manager(Coach):
@@ -41,10 +45,10 @@ class Manager(Coach):
             self._quality = m.quality_trained
         elif s.outside_coach is None or not s.outside_coach.coach_the_coach:
             self._quality = m.quality_untrained
-        self.busy: str | None = None
+        self.busy: Holder | None = None
         """What the manager is doing now: a meeting, a coaching session, or neither."""
         self.busy_since = 0.0
-        self._holder: str | None = None
+        self._holder: Holder | None = None
         """Who holds the calendar: a meeting, a session (one that may be preempted), or nobody."""
         self._meetings_waiting: deque[float] = deque()
         """Lengths (days) of the meetings waiting for the calendar, in arrival order."""
@@ -70,21 +74,10 @@ class Manager(Coach):
         self._sessions_held = run.recorder.cols["sessions_held"]
         self.session_days = self.session_hours / m.hours_per_day
         self.fit_per_week = coaching_sessions_that_fit(m, self.session_hours)
-        times, extra = poisson_arrivals(
-            stream(run.seed, run.replication, Purpose.MEETINGS, index),
-            m.meetings_per_week / DAYS,
-            run.sim_weeks * DAYS,
-            extra=2,
+        self.meetings = draw_meetings(
+            stream(run.seed, run.replication, Purpose.MEETINGS, index), m, run.sim_weeks
         )
-        lengths = lognormal_from_uniform(extra[:, 0], m.meeting_mean_hours, m.meeting_hours_cv)
-        self.meetings = list(
-            zip(
-                times.tolist(),
-                (lengths / m.hours_per_day).tolist(),
-                extra[:, 1].tolist(),
-                strict=True,
-            )
-        )
+        """The leadership meetings of the whole run, in arrival order, drawn up front."""
         self._meeting_i = 0
 
     def quality(self, t: float) -> float:
@@ -97,7 +90,7 @@ class Manager(Coach):
         progress = ramp_progress(t, self.run.warmup, s.outside_coach)
         return ramped_quality(m.quality_untrained, m.quality_trained, progress)
 
-    def account(self, kind: str, start: float, end: float) -> None:
+    def account(self, kind: Holder, start: float, end: float) -> None:
         """Add calendar time [start, end) of ``kind`` to the weeks it falls in, in hours."""
         hpd = self._hours_per_day
         hours = self.hours[kind]

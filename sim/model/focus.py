@@ -5,11 +5,12 @@ the coach's weekly session budget is then shared in proportion to the weights by
 :func:`allocate`. Policies are chosen by name from :data:`POLICIES`.
 
 * ``uniform`` -- every rep alike;
-* ``tier`` -- by tier weight (A = top 20% by ability, B = middle 60%, C = bottom 20%); the 004
-  article's best managers weight B-players up and C-players to zero;
-* ``readiness`` -- in proportion to readiness, the most coachable first (003);
+* ``tier`` -- by tier weight (A = top 20% by ability, B = middle 60%, C = bottom 20%); the best
+  managers of "Micro-coaching" (2014) weight B-players up and C-players to zero;
+* ``readiness`` -- in proportion to readiness, the most coachable first ("Sales and coaching
+  fails");
 * ``bottom_first`` -- in proportion to how far down the ability ranking a rep is, the weakest
-  first (004's "wrong priorities").
+  first (the "wrong priorities" of "Micro-coaching").
 
 Every policy gives zero weight to reps whose readiness is below ``readiness_threshold``.
 """
@@ -20,6 +21,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sim.model.recorder import Tier
 from sim.scenario.programmes import PolicyName
 
 
@@ -27,7 +29,7 @@ from sim.scenario.programmes import PolicyName
 class RepView:
     """What a coach knows of a rep when deciding whom to coach."""
 
-    tier: str
+    tier: Tier
     """"A", "B" or "C"."""
     readiness: float
     """Coachability in [0, 1]."""

@@ -7,13 +7,17 @@ run; every row carries the scenario, the replication and the seed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-TIERS = ("A", "B", "C")
-"""Rep tiers by ability: the top 20% (A players), the middle 60% (B), the bottom 20% (C)."""
+Tier = Literal["A", "B", "C"]
+"""A rep's tier by ability: the top 20% (A players), the middle 60% (B), the bottom 20% (C)."""
+TIERS: tuple[Tier, Tier, Tier] = ("A", "B", "C")
+"""The tiers, top first."""
+Seller = Literal["A", "B", "C", "M"]
+"""Whose revenue a won deal is: a rep's tier, or M for a manager's own deal."""
 
 MANAGER_HOURS = (
     "mgr_admin_hours",
@@ -55,7 +59,12 @@ COUNTS = (
 )
 """Per-week tallies, in column order."""
 
-_TIER_COLUMN = {"A": "revenue_A", "B": "revenue_B", "C": "revenue_C", "M": "revenue_managers"}
+_TIER_COLUMN: dict[Seller, str] = {
+    "A": "revenue_A",
+    "B": "revenue_B",
+    "C": "revenue_C",
+    "M": "revenue_managers",
+}
 
 
 class Recorder:
@@ -85,7 +94,7 @@ class Recorder:
         """Add ``amount`` to ``column`` in simulation week ``week``."""
         self.cols[column][week] += amount
 
-    def book(self, value_usd: float, t: float, tier: str) -> None:
+    def book(self, value_usd: float, t: float, tier: Seller) -> None:
         """A won deal at time ``t`` from a seller of ``tier`` (A, B, C, or M for managers)."""
         w = int(t // 5)
         self._revenue[w] += value_usd
@@ -134,8 +143,8 @@ def weekly_frame(
 def concentration(rep_revenue: list[float]) -> tuple[float, float]:
     """(share of revenue from the top 20% of reps by revenue, headroom multiple).
 
-    The headroom multiple is the 003 exercise: team revenue if every rep sold as much as the
-    average top-20% rep, over actual rep revenue.
+    The headroom multiple is the exercise of "Sales and coaching fails": team revenue if every
+    rep sold as much as the average top-20% rep, over actual rep revenue.
     """
     rev = np.sort(np.asarray(rep_revenue))[::-1]
     total = float(rev.sum())

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.clock import DAYS
-from sim.model.recorder import TIERS
+from sim.model.recorder import TIERS, Tier
 from sim.scenario.programmes import OutsideCoach, Training
 from sim.scenario.team import Managers, free_coaching_hours
 
@@ -75,7 +75,7 @@ def lead_rates_per_day(
     return [rate * math.exp(elasticity * a) for a in abilities]
 
 
-def tiers(z: np.ndarray) -> tuple[list[str], list[float]]:
+def tiers(z: np.ndarray) -> tuple[list[Tier], list[float]]:
     """(tier, percentile) of each rep from its ability draws ``z``: the top 20% by ability are
     A players, the bottom 20% C, the rest B (20% of the team rounded, ties in draw order); the
     percentile is the rank over n - 1 (0 for the weakest, 1 for the strongest)."""

@@ -16,6 +16,7 @@ from heapq import heappop, heappush
 from typing import Any, Protocol
 
 from sim.model import skill as dyn
+from sim.model.recorder import Tier
 from sim.model.run import Run
 
 DAYS = 5.0
@@ -52,30 +53,30 @@ class Pipeline:
     __slots__ = (
         "_sessions",
         "ability",
-        "c",
+        "consolidated",
         "dip_depth",
         "dip_recovery_days",
-        "f",
+        "fresh",
         "open_deals",
         "pending",
+        "refreshed_days",
         "run",
-        "s",
+        "stability_days",
         "sure",
         "t_train_days",
-        "tl",
     )
 
     def __init__(self, run: Run, ability: float, n_stages: int, learns: bool) -> None:
         self.run = run
         self.ability = ability
         """Latent ability, logit units."""
-        self.c = [0.0] * n_stages
+        self.consolidated = [0.0] * n_stages
         """Consolidated skill per stage."""
-        self.f = [0.0] * n_stages
-        """Fresh skill per stage, as of ``tl``."""
-        self.tl = [0.0] * n_stages
+        self.fresh = [0.0] * n_stages
+        """Fresh skill per stage, as of ``refreshed_days``."""
+        self.refreshed_days = [0.0] * n_stages
         """Last time each stage's fresh skill was refreshed, days."""
-        self.s = [run.scenario.skill.initial_stability_days] * n_stages
+        self.stability_days = [run.scenario.skill.initial_stability_days] * n_stages
         """Stability (forgetting time constant) per stage, days."""
         self.t_train_days = 0.0
         self.dip_depth = 0.0
@@ -165,7 +166,13 @@ class Pipeline:
         exits, advances, qualified = rec.exits, rec.advances, rec.qualified
         base_logits, last = run.base_logits, run.last_stage
         open_deals = self.open_deals
-        ability, c, f, tl, s = self.ability, self.c, self.f, self.tl, self.s
+        ability, c, f, tl, s = (
+            self.ability,
+            self.consolidated,
+            self.fresh,
+            self.refreshed_days,
+            self.stability_days,
+        )
         exp = math.exp
         # Training happens only between advances, so the dip is fixed for this one.
         depth, t_train, recovery = self.dip_depth, self.t_train_days, self.dip_recovery_days
@@ -206,10 +213,12 @@ class Pipeline:
 
     def learned(self, k: int, t: float) -> float:
         """Learned skill on stage ``k`` at ``t``."""
-        f = self.f[k]
+        f = self.fresh[k]
         if f == 0.0:
-            return self.c[k]
-        return self.c[k] + f * math.exp(-(t - self.tl[k]) / self.s[k])
+            return self.consolidated[k]
+        return self.consolidated[k] + f * math.exp(
+            -(t - self.refreshed_days[k]) / self.stability_days[k]
+        )
 
     def add_learned(self, total: list[float], t: float) -> None:
         """Add the learned skill of each stage at ``t`` to ``total[stage]``.
@@ -217,7 +226,7 @@ class Pipeline:
         :meth:`learned` written out for every stage, as it runs for every rep and week; stages
         with the same last refresh and stability share the decay (see Rep.reinforce_by).
         """
-        c, f, tl, s = self.c, self.f, self.tl, self.s
+        c, f, tl, s = self.consolidated, self.fresh, self.refreshed_days, self.stability_days
         decay_tl = decay_s = decay = math.nan
         for k in range(len(c)):
             fk = f[k]
@@ -233,7 +242,9 @@ class Pipeline:
         """A deal won at ``t``: its value less the discount the closing skill leaves."""
         dv = self.run.scenario.deal_value
         discount = dyn.discount_share(
-            dv.base_discount, dv.discount_skill_sensitivity, self.learned(len(self.c) - 1, t)
+            dv.base_discount,
+            dv.discount_skill_sensitivity,
+            self.learned(len(self.consolidated) - 1, t),
         )
         self.book(list_value_usd * (1.0 - discount), t)
 
@@ -266,7 +277,7 @@ class Rep(Pipeline):
         manager: int,
         ability: float,
         readiness: float,
-        tier: str,
+        tier: Tier,
         percentile: float,
         n_stages: int,
     ) -> None:
@@ -288,16 +299,19 @@ class Rep(Pipeline):
 
     def state(self, k: int) -> dyn.SkillState:
         """The skill state of stage ``k``."""
-        return (self.c[k], self.f[k], self.tl[k], self.s[k])
+        return (self.consolidated[k], self.fresh[k], self.refreshed_days[k], self.stability_days[k])
 
     def set_state(self, k: int, st: dyn.SkillState) -> None:
         """Replace the skill state of stage ``k`` (see :meth:`check_alike`)."""
-        self.c[k], self.f[k], self.tl[k], self.s[k] = st
+        self.consolidated[k], self.fresh[k], self.refreshed_days[k], self.stability_days[k] = st
         self.alike = False
 
     def check_alike(self) -> None:
         """Find out again whether every stage has the same skill state."""
-        self.alike = all(x.count(x[0]) == len(x) for x in (self.c, self.f, self.tl, self.s))
+        self.alike = all(
+            x.count(x[0]) == len(x)
+            for x in (self.consolidated, self.fresh, self.refreshed_days, self.stability_days)
+        )
 
     def reinforce(
         self,
@@ -320,7 +334,7 @@ class Rep(Pipeline):
         their fresh skill, computed once.
         """
         share, step, spacing, ceiling = steps
-        c, f, tl, s = self.c, self.f, self.tl, self.s
+        c, f, tl, s = self.consolidated, self.fresh, self.refreshed_days, self.stability_days
         self.alike = False  # unless every stage is covered (reinforce_all)
         decay_tl = decay_s = decay = math.nan
         for k in stages:
@@ -340,13 +354,13 @@ class Rep(Pipeline):
 
     def reinforce_all(self, t: float, steps: SessionSteps) -> None:
         """:meth:`reinforce_by` on every stage; worked out once while the stages are alike."""
-        c = self.c
+        c = self.consolidated
         n = len(c)
         if not self.alike:  # once parted, stages stay apart in practice: not checked again
             self.reinforce_by(range(n), t, steps)
             return
         self.reinforce_by((0,), t, steps)
-        f, tl, s = self.f, self.tl, self.s
+        f, tl, s = self.fresh, self.refreshed_days, self.stability_days
         # In place: an advance in progress holds these lists.
         c[1:] = [c[0]] * (n - 1)
         f[1:] = [f[0]] * (n - 1)

@@ -323,7 +323,7 @@ def run_report(
                 "Coaching sessions held per week",
                 "Sessions cancelled by meetings (%)",
                 "Top-20% reps' share of rep revenue",
-                "Headroom multiple (003: if every rep sold like the average top-20% rep)",
+                "Headroom multiple (revenue if every rep sold like the average top-20% rep)",
             ],
             "mean": [
                 f"{summary['revenue'].mean() / years:,.0f}",

@@ -29,8 +29,10 @@ class Focus(Strict):
 
     policy: PolicyName = Field(
         default="uniform",
-        description="Focus policy: uniform, tier (by tier_weights; 004: the best focus on "
-        "B-players), readiness (most coachable first; 003), bottom_first (004: wrong priorities).",
+        description="Focus policy: uniform, tier (by tier_weights; the best managers focus on "
+        'B-players, says "Micro-coaching" (2014)), readiness (most coachable first, as "Sales '
+        'and coaching fails" advises), bottom_first (the weakest first: the wrong priority, says '
+        '"Micro-coaching" (2014)).',
     )
     tier_weights: TierWeights = Field(
         default_factory=TierWeights, description="Weights for the tier policy."
@@ -39,8 +41,8 @@ class Focus(Strict):
         default=0.0,
         ge=0.0,
         le=1.0,
-        description="Reps with readiness below this get no sessions (003: coach only those "
-        "ready to change).",
+        description="Reps with readiness below this get no sessions (coach only those ready "
+        'to change, says "Sales and coaching fails").',
     )
 
 
@@ -59,19 +61,20 @@ class Programme(Strict):
     style: Literal["micro", "formal"] = Field(
         default="formal",
         description="micro: each session centres on one open deal in scope, boosts it and "
-        "reinforces its stage (004); formal: a one-to-one that reinforces every stage in scope "
-        "and boosts no deal.",
+        'reinforces its stage ("Micro-coaching" (2014)); formal: a one-to-one that reinforces '
+        "every stage in scope and boosts no deal.",
     )
     scope: list[str] | None = Field(
         default=None,
         max_length=20,
-        description="Stages this coach coaches; null = all (002: too limited when only "
-        "near-close stages).",
+        description="Stages this coach coaches; null = all (coaching only near the close is "
+        'too limited, says "What stops sales managers from coaching?").',
     )
     tailored: bool = Field(
         default=False,
         description="Tied to this team's sales process (fit 1) or generic (fit = "
-        "skill.generic_fit); 002: too generic.",
+        'skill.generic_fit; too generic coaching fails, says "What stops sales managers from '
+        'coaching?").',
     )
     deal_boost: float = Field(
         default=0.3,
@@ -91,8 +94,8 @@ class Programme(Strict):
         default=1.0,
         ge=0.0,
         le=1.0,
-        description="Share of session time taken out of the rep's selling hours (MODEL.md: 1; "
-        "lower if sessions are held in the rep's non-selling time).",
+        description="Share of session time taken out of the rep's selling hours (1: sessions "
+        "cost selling time; lower if they are held in the rep's non-selling time).",
     )
     focus: Focus = Field(default_factory=Focus, description="Who gets the sessions.")
     start_week: int = Field(
@@ -132,8 +135,8 @@ class OutsideCoach(Programme):
     )
     format: Literal["in_person", "virtual"] = Field(
         default="in_person",
-        description="in_person (travel cost and time per session) or virtual (none; 001: as "
-        "effective as face to face).",
+        description="in_person (travel cost and time per session) or virtual (none; as "
+        'effective as face to face, says "The silent paradox of sales coaching").',
     )
     travel_cost_per_session_usd: float = Field(
         default=60.0,
@@ -170,7 +173,8 @@ class OutsideCoach(Programme):
     coach_the_coach: bool = Field(
         default=False,
         description="The coach also trains the managers to coach, raising their quality from "
-        "untrained to trained over the ramp (000: few managers are trained to coach).",
+        "untrained to trained over the ramp (few managers are trained to coach, says "
+        '"Why B2B sales people fail").',
     )
     coach_the_coach_ramp_weeks: float = Field(
         default=12.0,
@@ -212,8 +216,9 @@ class Training(Strict):
         default=0.3,
         ge=0.0,
         le=5.0,
-        description="Logit lost by every stage right after training while new habits bed in "
-        "(000: a slight dip right after training; size is an assumption).",
+        description="Logit lost by every stage right after training while new habits bed in (a "
+        'slight dip right after training, says "Why B2B sales people fail"; size is an '
+        "assumption).",
     )
     dip_recovery_days: float = Field(
         default=10.0,

@@ -60,7 +60,7 @@ class Team(Strict):
         lt=0.99,
         description="Expected share of rep revenue produced by the top 20% of reps by ability; "
         "sets the spread of ability (0.2 = all reps alike). Assumption: 0.5, between an even "
-        "split and the 003 article's Pareto claim of 0.8.",
+        'split and the Pareto claim of 0.8 in "Sales and coaching fails".',
     )
     ability_lead_elasticity: float = Field(
         default=0.5,
@@ -74,8 +74,9 @@ class Team(Strict):
         default=2.0,
         ge=0.01,
         le=1000.0,
-        description="Alpha of the Beta distribution of rep readiness to be coached (003 "
-        "article: not everybody is ready to be coached; assumption: Beta(2, 2), mean 0.5).",
+        description="Alpha of the Beta distribution of rep readiness to be coached (not "
+        'everybody is ready to be coached, say "Sales and coaching fails"; assumption: Beta(2, 2), '
+        "mean 0.5).",
     )
     readiness_beta: float = Field(
         default=2.0,
@@ -174,7 +175,8 @@ class Skill(Strict):
         ge=0.0,
         le=1.0,
         description="Fit of generic coaching not tied to this team's process, against 1 for "
-        "tailored coaching (002 article: too generic; size is an assumption).",
+        'tailored coaching (coaching that is too generic fails, says "What stops sales managers '
+        'from coaching?"; size is an assumption).',
     )
 
 
@@ -185,21 +187,22 @@ class Managers(Strict):
         default=10.0,
         ge=1.0,
         le=24.0,
-        description="Working hours in a manager's day (004 article: a 50-hour week).",
+        description="Working hours in a manager's day (a 50-hour week, as in "
+        '"Micro-coaching" (2014)).',
     )
     admin_hours_per_week: float = Field(
         default=12.0,
         ge=0.0,
         le=120.0,
-        description="Reports and other admin, hours per week (004: admin is the top time "
-        "strain; size is an assumption).",
+        description="Reports and other admin, hours per week (admin is the top strain on "
+        'managers\' time, says "Micro-coaching" (2014); size is an assumption).',
     )
     selling_hours_per_week: float = Field(
         default=10.0,
         ge=0.0,
         le=120.0,
-        description="Hours per week the manager plans for their own deals (player/coach, 004; "
-        "assumption).",
+        description="Hours per week the manager plans for their own deals (the player/coach of "
+        '"Micro-coaching" (2014); assumption).',
     )
     own_leads_per_week: float = Field(
         default=1.0,
@@ -219,8 +222,8 @@ class Managers(Strict):
         default=5.0,
         ge=0.0,
         le=200.0,
-        description="Leadership meetings per week, Poisson arrivals (004: the top time strain; "
-        "assumption).",
+        description="Leadership meetings per week, Poisson arrivals (meetings strain managers' "
+        'time most, says "Micro-coaching" (2014); assumption).',
     )
     meeting_mean_hours: float = Field(
         default=1.5,
@@ -236,14 +239,15 @@ class Managers(Strict):
         ge=0.0,
         le=1.0,
         description="Share of clashes between a meeting and a coaching session in which "
-        "coaching wins and the meeting waits (001: coaching is the first meeting cancelled; "
-        "the culture lever).",
+        "coaching wins and the meeting waits (coaching is the first meeting cancelled, says "
+        '"The silent paradox of sales coaching": the culture lever).',
     )
     trained_share: float = Field(
         default=0.0,
         ge=0.0,
         le=1.0,
-        description="Share of managers trained to coach at the start (000: few are).",
+        description="Share of managers trained to coach at the start (few are, says "
+        '"Why B2B sales people fail").',
     )
     quality_untrained: float = Field(
         default=0.5,

@@ -170,5 +170,5 @@ def test_a_session_takes_effect_when_it_ends() -> None:
         rep = Replication(s, seed=0, replication=0)
         rep.managers[0].meetings = meetings
         rep.run()
-        assert rep.reps[0].tl == pytest.approx([2.55] * 4)
-        assert all(f > 0.0 for f in rep.reps[0].f)
+        assert rep.reps[0].refreshed_days == pytest.approx([2.55] * 4)
+        assert all(f > 0.0 for f in rep.reps[0].fresh)
