@@ -119,16 +119,18 @@ class Manager(Coach):
     # interleaves every calendar's events and SimPy's on one clock instead, and processes every
     # event at its own time instead of settling it early, with the same results.
 
-    def _at(self, t: float, callback: Callable[[int], None]) -> int:
-        """Schedule ``callback(key)`` at ``t``; return the event's key."""
+    def _at(self, t: float, callback: Callable[[int], None], last: bool = False) -> int:
+        """Schedule ``callback(key)`` at ``t``; return the event's key. An event made ``last``
+        comes after every other event at the same time, whenever they were made."""
         self._keys += 1
-        heappush(self._agenda, (t, self._keys, callback))
-        return self._keys
+        key = self._keys + (_LAST if last else 0)
+        heappush(self._agenda, (t, key, callback))
+        return key
 
-    def _wait(self, t: float, callback: Callable[[int], None]) -> None:
+    def _wait(self, t: float, callback: Callable[[int], None], last: bool = False) -> None:
         """The week's current session waits for ``callback`` at ``t``."""
         self._pending_at = t
-        self._pending = self._at(t, callback)
+        self._pending = self._at(t, callback, last)
 
     def _next_arrival(self) -> float:
         i = self._meeting_i
@@ -173,6 +175,13 @@ class Manager(Coach):
                 self._now = arrival
                 n += 1
                 self._meeting_arrives()
+        # A session that ends exactly as its week does belongs to its week: it is finished
+        # before the week closes (every other event at the turn comes after the turn).
+        while agenda and agenda[0][0] == until and _ends_a_session(agenda[0][2]):
+            _, key, callback = heappop(agenda)
+            self._now = until
+            n += 1
+            callback(key)
         self.run.calendar_events += n
         self._now = until
 
@@ -322,7 +331,9 @@ class Manager(Coach):
             if self._holder is None:
                 self._grant()  # meetings already waiting go first
             self._session_waiting = True
-            self._wait(now + max(0.0, self._latest - now), self._session_deadline)
+            # The deadline comes after anything else at its time: a calendar freed exactly at
+            # the latest start still lets the session start (it then ends with its week).
+            self._wait(now + max(0.0, self._latest - now), self._session_deadline, last=True)
 
     def _session_takes_calendar(self) -> None:
         self._holder = COACHING
@@ -404,3 +415,15 @@ class Manager(Coach):
         rec.add("mgr_selling_hours", week, selling)
         rec.add("mgr_idle_hours", week, capacity - meeting - coaching - admin - selling)
         return selling / m.selling_hours_per_week if m.selling_hours_per_week > 0 else 0.0
+
+
+_LAST = 1 << 52
+"""Added to the key of an event that must come after every other at its time."""
+
+
+def _ends_a_session(callback: Callable[[int], None]) -> bool:
+    """Whether an agenda event is the end of a coaching session."""
+    return getattr(callback, "__func__", None) in (
+        Manager._whole_session_ends,
+        Manager._held_session_ends,
+    )
