@@ -1,10 +1,11 @@
 # Quick start:  make demo  (install, compare the reference team with an outside coach)
 #               make test  (install test extras and run lint, types and the whole suite)
+#               make test-fast  (the quick lane while editing)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test lint typecheck pytest bench schema fuzz clean
+.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,11 @@ pytest: install-test
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# Unit, simulation and command-line tests without the slow ones (claims, many processes, long
+# property runs): under a minute, for the edit-test loop. `make test` runs everything.
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow" tests/unit tests/sim tests/cli
 
 # Thousands of mutated scenario files (the test suite checks a fixed sample of 300); failures are
 # kept in outputs/fuzz with the commands that reproduce them.

@@ -29,6 +29,7 @@ class ScenarioProblems(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
+        """Print the problems as they are, one per line, without click's prefix."""
         click.echo(self.message, err=True)
 
 

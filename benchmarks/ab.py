@@ -39,6 +39,7 @@ def cpu_seconds(tree: Path, args: list[str], out: Path) -> float:
 
 
 def main() -> None:
+    """Run the A/B and print the ratio."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", required=True, help="the earlier commit to compare with")
     ap.add_argument("--rounds", type=int, default=5)

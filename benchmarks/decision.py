@@ -17,6 +17,7 @@ from common import ROOT
 
 
 def main() -> None:
+    """Time a comparison to the precision asked, report included."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "decision"
         start = time.perf_counter()

@@ -48,6 +48,7 @@ def bare_simpy(events: int, processes: int = 300, seed: int = 0) -> float:
 
 
 def main() -> None:
+    """Time the model and bare SimPy, and print the ratios."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=3, help="best of this many timings")

@@ -43,6 +43,7 @@ def peak_rss_mb(n: int, scenario: Path, out: Path) -> float:
 
 
 def main() -> None:
+    """Measure peak memory for a small and a large run, and print the ratio."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", type=int, default=100)
     ap.add_argument("--large", type=int, default=2000)

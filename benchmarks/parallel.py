@@ -16,6 +16,7 @@ from sim.experiment.executors import ProcessExecutor, SerialExecutor
 
 
 def wall(executor, n: int) -> float:  # type: ignore[no-untyped-def]
+    """Wall seconds for ``n`` replications of the reference on ``executor``."""
     engine = Engine([reference()], seed=0, keep_weekly=False)
     start = time.perf_counter()
     with executor as ex:
@@ -24,6 +25,7 @@ def wall(executor, n: int) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    """Time -j 1 against -j 2 and print the parallel efficiency."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--replications", type=int, default=200)
     n = ap.parse_args().replications

@@ -20,6 +20,7 @@ from sim.engine.replication import Replication
 
 
 def seconds(scenario, repeat: int = 2) -> float:  # type: ignore[no-untyped-def]
+    """CPU seconds of one replication of ``scenario``, best of ``repeat``."""
     best = math.inf
     for r in range(repeat):
         start = time.process_time()
@@ -29,6 +30,7 @@ def seconds(scenario, repeat: int = 2) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    """Time teams of growing size and print the scaling exponent."""
     ref = reference()
     Replication(ref, 0, 0).run()  # warm caches
     sizes = {8: 6, 32: 3, 128: 2}  # managers of 6 reps (48, 192, 768 reps): runs

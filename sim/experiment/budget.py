@@ -84,6 +84,7 @@ class Estimate:
 
     @property
     def total_bytes(self) -> float:
+        """Memory of this process and the local workers together."""
         local = self.workers if self.workers > 1 else 0
         return self.parent_bytes + local * self.worker_bytes
 

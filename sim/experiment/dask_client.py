@@ -31,6 +31,7 @@ def one_line(text: object, limit: int = 200) -> str:
 
 
 def describe(exc: BaseException, limit: int = 120) -> str:
+    """An exception as ``Type: first line of its message``."""
     msg = one_line(exc, limit)
     return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
 
@@ -57,6 +58,7 @@ class QuietDistributed:
 
     @classmethod
     def enter(cls) -> None:
+        """An executor opens: silence the loggers (the first to open saves their levels)."""
         with cls._lock:
             cls._depth += 1
             if cls._depth > 1:
@@ -71,6 +73,7 @@ class QuietDistributed:
 
     @classmethod
     def exit(cls) -> None:
+        """An executor closes: restore the levels when the last one has."""
         with cls._lock:
             cls._depth -= 1
             if cls._depth:

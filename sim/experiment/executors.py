@@ -57,6 +57,7 @@ class SerialExecutor(Executor):
     """Everything in this process, in order (``-j 1``)."""
 
     def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        """Run each task here, in order."""
         for i, task in enumerate(tasks):
             yield i, fn(task)
 
@@ -74,6 +75,7 @@ class ProcessExecutor(Executor):
         )
 
     def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        """Keep two tasks per worker queued, taking more as they finish."""
         # Keep a few tasks queued per worker, not all: an interrupt then loses little.
         pending: dict[Future[Any], int] = {}
         source = iter(tasks)
@@ -93,6 +95,7 @@ class ProcessExecutor(Executor):
                 yield pending.pop(fut), fut.result()
 
     def close(self) -> None:
+        """Stop the worker processes, dropping tasks not yet started."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -118,12 +121,16 @@ def make_executor(
     scheduler: str | None = None,
     dask_local: int | None = None,
     cluster_timeout_s: float = 60.0,
+    tasks: int | None = None,
 ) -> Executor:
     """The executor a command line asks for: Dask if named (see :mod:`sim.experiment.cluster`), else
-    processes (``-j``), else serial."""
+    processes (``-j``), else serial. Local processes are never more than the ``tasks`` there are
+    (a run of one batch runs here: starting workers would only cost time)."""
     if scheduler is not None or dask_local is not None:
         from sim.experiment.cluster import DaskExecutor
 
         return DaskExecutor(scheduler, dask_local, no_worker_timeout_s=cluster_timeout_s)
     n = jobs if jobs is not None else (os.cpu_count() or 1)
+    if tasks is not None:
+        n = min(n, tasks)
     return SerialExecutor() if n <= 1 else ProcessExecutor(n)

@@ -213,6 +213,7 @@ class OutputLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        """Take the lock, or raise :class:`OutputBusy` naming the run that holds it."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError as exc:  # a file where a folder should be
@@ -253,6 +254,7 @@ class OutputLock:
         self._fd = fd
 
     def release(self) -> None:
+        """Remove the lock file and let go of the lock."""
         if self._fd is None:
             return
         with contextlib.suppress(OSError):

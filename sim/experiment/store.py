@@ -146,7 +146,9 @@ class Store:
             raise StoreError(f"{record}: names and scenarios differ in number")
         return job.model_dump(), doc
 
-    def start(self, job: dict[str, Any], digests: Sequence[str], force: bool, marker: dict) -> None:
+    def start(
+        self, job: dict[str, Any], digests: Sequence[str], force: bool, marker: dict[str, Any]
+    ) -> None:
         """Begin a new run: refuse to overwrite anything without ``force``, and even with it,
         anything coachsim did not write."""
         check_replaceable(

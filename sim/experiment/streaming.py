@@ -77,7 +77,8 @@ class WeeklyStats:
 
     def weekly_mean(self, column: str) -> np.ndarray:
         """Mean across replications, per week."""
-        return self.mean[self.index[column]]
+        out: np.ndarray = self.mean[self.index[column]]
+        return out
 
     def overall(self, column: str) -> float:
         """Mean across replications and weeks."""

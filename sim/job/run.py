@@ -198,7 +198,13 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
         note(long_run)
     ex = job.executor
     try:
-        executor = make_executor(ex.jobs, ex.scheduler, ex.dask_local, ex.cluster_timeout_s)
+        executor = make_executor(
+            ex.jobs,
+            ex.scheduler,
+            ex.dask_local,
+            ex.cluster_timeout_s,
+            tasks=math.ceil(stop / engine.size),
+        )
     except ExecutorError as exc:
         raise JobRefused(str(exc)) from None
     if job.resume is None:

@@ -169,4 +169,5 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
 
 
 def fail(file: str, line: int, col: int, msg: str, fieldname: str = "") -> ScenarioError:
+    """A ScenarioError of one problem."""
     return ScenarioError([Problem(file, line, col, fieldname, msg)])

@@ -174,6 +174,7 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 
 def read_yaml(path: Path, shown: str) -> Any:
+    """The top-level mapping of the YAML file at ``path`` (``shown`` in messages), or a problem."""
     raw = _read_bytes(path, shown)
     try:
         text = raw.decode("utf-8")

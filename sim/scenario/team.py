@@ -36,6 +36,7 @@ class Stage(Strict):
 
 
 def default_stages() -> list[Stage]:
+    """The reference sales process: prospecting, discovery, proposal, closing."""
     return [
         Stage(name="prospecting", base_conversion=0.45, duration_mean_days=10.0),
         Stage(name="discovery", base_conversion=0.70, duration_mean_days=15.0),

@@ -103,7 +103,9 @@ def test_report_renders_offline_without_errors(
         page.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
         assert page.locator(f"#{fig} svg.main-svg").count() >= 1, fig
         box = page.locator(f"#{fig}").bounding_box()
-        assert box is not None and box["height"] > 200 and box["width"] > 300
+        assert box is not None
+        assert box["height"] > 200
+        assert box["width"] > 300
     assert errors == []
     assert requests == [], f"the page made requests: {requests}"
     # the user's string neither ran nor broke the page, and is shown as text
@@ -118,5 +120,6 @@ def test_compare_summary_reads_in_plain_words(browser: Any, reports: dict[str, P
     items = page.locator("ul.summary li").all_inner_texts()
     assert len(items) == 2
     assert items[1].startswith("virtual & co: revenue ")
-    assert "95% CI" in items[1] and ("ROI" in items[1] or "cost" in items[1])
+    assert "95% CI" in items[1]
+    assert "ROI" in items[1] or "cost" in items[1]
     page.close()

@@ -199,7 +199,7 @@ def test_bad_input(
 
 
 def test_yaml_warnings_do_not_reach_the_terminal(tmp_path: Path) -> None:
-    """ruamel warns in paragraphs about YAML 1.1 floats without a dot; the value is read."""
+    """Ruamel warns in paragraphs about YAML 1.1 floats without a dot; the value is read."""
     path = tmp_path / "old.yaml"
     path.write_text("%YAML 1.1\n---\nskill:\n  spacing_gain: 1e-1\n")
     # A real process: pytest would capture the warning before the command line printed it.
@@ -209,7 +209,8 @@ def test_yaml_warnings_do_not_reach_the_terminal(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0 and result.stdout.strip().endswith("old.yaml: ok")
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith("old.yaml: ok")
     assert result.stderr == "", result.stderr
 
 
@@ -219,18 +220,21 @@ def test_extends_cycle(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "a.yaml")])
     assert result.exit_code == 2
     assert "extends: cycle:" in result.output
-    assert "a.yaml -> " in result.output and "Traceback" not in result.output
+    assert "a.yaml -> " in result.output
+    assert "Traceback" not in result.output
 
 
 def test_self_extends(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("extends: a.yaml\n")
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "a.yaml")])
-    assert result.exit_code == 2 and "cycle" in result.output
+    assert result.exit_code == 2
+    assert "cycle" in result.output
 
 
 def test_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope.yaml")])
-    assert result.exit_code == 2 and "file not found" in result.output
+    assert result.exit_code == 2
+    assert "file not found" in result.output
 
 
 def test_validate_reports_each_file(tmp_path: Path) -> None:
@@ -243,5 +247,6 @@ def test_validate_reports_each_file(tmp_path: Path) -> None:
 
 def test_bad_option_values(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(SCENARIOS / "reference.yaml"), "-n", "0"])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
     assert "-n" in result.output or "replications" in result.output

@@ -42,7 +42,8 @@ def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
         "summary",
         "weekly",
     ]
-    assert not (tmp_path / "out.lock").exists() and not (tmp_path / "out.partial").exists()
+    assert not (tmp_path / "out.lock").exists()
+    assert not (tmp_path / "out.partial").exists()
     assert pd.read_parquet(out / "parts" / "weekly").shape[0] == 2 * 6
     assert pd.read_parquet(out / "parts" / "summary").shape[0] == 2
     weekly = pd.read_csv(out / "weekly.csv")
@@ -76,9 +77,11 @@ def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
     assert len(summary) == 2
     assert {"top20_revenue_share", "headroom_multiple", "revenue"} <= set(summary.columns)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 3 and manifest["replications"] == 2
+    assert manifest["seed"] == 3
+    assert manifest["replications"] == 2
     assert manifest["coachsim_version"] == sim.__version__
-    assert manifest["scenario"]["weeks"] == 6 and manifest["scenario"]["team"]["managers"] == 2
+    assert manifest["scenario"]["weeks"] == 6
+    assert manifest["scenario"]["team"]["managers"] == 2
     assert len(manifest["scenario_hash"]) == 64
     assert manifest["command"].startswith("coachsim run")
     assert manifest["wall_time_s"] >= 0
@@ -118,7 +121,8 @@ def test_existing_output_is_refused_without_force(tiny: Path, tmp_path: Path) ->
     (own / "extra.txt").write_text("replaced with the run")
     again = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-o", str(own), "--force"])
     assert again.exit_code == 0, again.output
-    assert not (own / "extra.txt").exists() and (own / "weekly.csv").exists()
+    assert not (own / "extra.txt").exists()
+    assert (own / "weekly.csv").exists()
     assert json.loads((own / "manifest.json").read_text())["seed"] == 0
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -142,10 +146,12 @@ def test_failure_while_writing_keeps_the_parts_and_resume_finishes(
     assert len(list((partial / "parts" / "summary").glob("part-*.parquet"))) >= 1
     monkeypatch.setattr(outputs, "run_report", real)
     again = CliRunner().invoke(main, ["run", "-o", str(out), str(tiny), "-n", "2"])
-    assert again.exit_code == 1 and "--resume" in again.output
+    assert again.exit_code == 1
+    assert "--resume" in again.output
     done = CliRunner().invoke(main, ["run", "--resume", str(partial), "-q"])
     assert done.exit_code == 0, done.output
-    assert (out / "report.html").exists() and not partial.exists()
+    assert (out / "report.html").exists()
+    assert not partial.exists()
 
 
 def test_same_seed_gives_identical_files(tiny: Path, tmp_path: Path) -> None:
@@ -162,12 +168,15 @@ def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    assert main.help and "coachsim run" in main.help
+    assert main.help
+    assert "coachsim run" in main.help
     for name, cmd in _commands(main):
         assert cmd.help, f"{name} has no help text"
-        assert "Example" in cmd.help and f"coachsim {name}" in cmd.help, name
+        assert "Example" in cmd.help, name
+        assert f"coachsim {name}" in cmd.help, name
         result = CliRunner().invoke(main, [name, "--help"])
-        assert result.exit_code == 0 and "Example" in result.output
+        assert result.exit_code == 0
+        assert "Example" in result.output
         for param in cmd.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{name} {param.opts} has no help"
@@ -175,7 +184,8 @@ def test_every_command_has_help_with_an_example() -> None:
 
 def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
-    assert result.exit_code == 0 and sim.__version__ in result.output
+    assert result.exit_code == 0
+    assert sim.__version__ in result.output
 
 
 def test_committed_schema_matches_the_models() -> None:
@@ -211,8 +221,10 @@ def test_compare_writes_the_business_case(tiny: Path, tmp_path: Path) -> None:
     assert list(table.metric) == list(METRICS)
     assert set(pd.read_csv(out / "weekly.csv").scenario) == {"tiny", "alt"}
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["baseline"] == "tiny" and set(manifest["scenarios"]) == {"tiny", "alt"}
-    assert "alt: revenue " in result.output and "Report:" in result.output
+    assert manifest["baseline"] == "tiny"
+    assert set(manifest["scenarios"]) == {"tiny", "alt"}
+    assert "alt: revenue " in result.output
+    assert "Report:" in result.output
 
 
 def test_compare_default_output_and_refusals(
@@ -225,9 +237,11 @@ def test_compare_default_output_and_refusals(
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "outputs" / "compare-tiny-vs-alt" / "comparison.csv").exists()
     again = CliRunner().invoke(main, ["compare", str(tiny), str(alt), "-n", "1", "-q"])
-    assert again.exit_code == 1 and "already exists; use --force" in again.output
+    assert again.exit_code == 1
+    assert "already exists; use --force" in again.output
     same = CliRunner().invoke(main, ["compare", str(tiny), str(tiny), "-n", "1", "-o", "x"])
-    assert same.exit_code == 2 and "names must differ" in same.output
+    assert same.exit_code == 2
+    assert "names must differ" in same.output
     assert not (tmp_path / "x").exists()
 
 
@@ -238,8 +252,10 @@ def test_compare_reports_bad_files_all_at_once(tmp_path: Path) -> None:
         main,
         ["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-o", str(tmp_path / "o")],
     )
-    assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "a.yaml:1:8: weeks" in result.output and "b.yaml:1:8: team.managerz" in result.output
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "a.yaml:1:8: weeks" in result.output
+    assert "b.yaml:1:8: team.managerz" in result.output
     assert not (tmp_path / "o").exists()
 
 
@@ -252,4 +268,5 @@ def test_names_are_escaped_once_in_the_report(tiny: Path, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text()
     assert "<th>virtual &amp; &lt;co&gt;</th>" in html
-    assert "&amp;amp;" not in html and "<co>" not in html
+    assert "&amp;amp;" not in html
+    assert "<co>" not in html

@@ -31,7 +31,8 @@ def test_a_comparison_job_from_python_writes_what_the_command_writes(tmp_path: P
 
     class Progress:
         def __init__(self, total: int, label: str) -> None:
-            assert total == 3 and label == "compare base"
+            assert total == 3
+            assert label == "compare base"
 
         def __enter__(self):  # type: ignore[no-untyped-def]
             return lambda done, new_total=None: ticks.append(done)
@@ -50,12 +51,14 @@ def test_a_comparison_job_from_python_writes_what_the_command_writes(tmp_path: P
         command="test",
     )
     done = run_job(job, Progress, notes.append)
-    assert done.target == tmp_path / "out" and done.comparison is not None
+    assert done.target == tmp_path / "out"
+    assert done.comparison is not None
     assert ticks[-1] == 3
     table = pd.read_csv(done.target / "comparison.csv")
     assert set(table["scenario"]) == {"alt"}
     weekly = pd.read_csv(done.target / "weekly.csv")
-    assert set(weekly["seed"]) == {5} and len(weekly) == 2 * 3 * 6
+    assert set(weekly["seed"]) == {5}
+    assert len(weekly) == 2 * 3 * 6
     with pytest.raises(JobRefused, match="already exists"):
         run_job(job)
 

@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from cli import main
 from tests.conftest import ROOT, SCENARIOS
 
+pytestmark = pytest.mark.slow  # runs many replications or processes: not in make test-fast
+
 SMALL = (
     "extends: {ref}\nname: {name}\nweeks: {weeks}\nwarmup_weeks: 3\nteam:\n  managers: {m}\n{extra}"
 )
@@ -115,7 +117,9 @@ def test_interrupted_run_resumes_to_the_same_files(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert "interrupted:" in err and "--resume" in err and "Traceback" not in err
+    assert "interrupted:" in err
+    assert "--resume" in err
+    assert "Traceback" not in err
     kept = len(list(parts.glob("part-*.parquet")))
     total = json.loads((tmp_path / "cut.partial" / "run.json").read_text())
     assert 2 <= kept < -(-40 // total["batch_size"]), "interrupted part-way"
@@ -126,7 +130,8 @@ def test_interrupted_run_resumes_to_the_same_files(tmp_path: Path) -> None:
     refused = CliRunner().invoke(
         main, ["compare", str(other), str(alt), "--resume", str(tmp_path / "cut.partial")]
     )
-    assert refused.exit_code == 1 and "different scenarios" in refused.output
+    assert refused.exit_code == 1
+    assert "different scenarios" in refused.output
 
     done = CliRunner().invoke(
         main, ["compare", "--resume", str(tmp_path / "cut.partial"), "-q", "-j", "2"]
@@ -161,7 +166,8 @@ def test_precision_adds_replications_until_the_interval_is_tight(tmp_path: Path)
     n = manifest["replications"]
     assert manifest["precision"] == 0.03
     revenue = pd.read_csv(out / "summary.csv")["revenue"]
-    assert len(revenue) == n and n > 4
+    assert len(revenue) == n
+    assert n > 4
     from sim.analysis.intervals import t_halfwidth
 
     assert t_halfwidth(revenue) <= 0.03 * abs(revenue.mean()) or n == 200
@@ -174,7 +180,8 @@ def test_progress_is_one_line_off_a_terminal_and_nothing_when_quiet(tmp_path: Pa
     assert loud.stderr.strip().splitlines() == [loud.stderr.strip().splitlines()[0]]
     assert "run base: 2 replications in" in loud.stderr
     quiet = CliRunner().invoke(main, ["run", str(base), "-n", "2", "-o", str(tmp_path / "b"), "-q"])
-    assert quiet.exit_code == 0 and quiet.output == ""
+    assert quiet.exit_code == 0
+    assert quiet.output == ""
 
 
 @pytest.mark.skipif(os.cpu_count() == 1, reason="needs two cores to matter")
@@ -183,7 +190,8 @@ def test_default_jobs_is_number_of_cores() -> None:
 
     ex = make_executor()
     try:
-        assert isinstance(ex, ProcessExecutor) and ex.workers == os.cpu_count()
+        assert isinstance(ex, ProcessExecutor)
+        assert ex.workers == os.cpu_count()
     finally:
         ex.close()
 
@@ -218,7 +226,9 @@ def test_killed_worker_keeps_finished_batches(tmp_path: Path) -> None:
         os.kill(workers[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
-    assert "worker process died" in err and "--resume" in err and "Traceback" not in err
+    assert "worker process died" in err
+    assert "--resume" in err
+    assert "Traceback" not in err
     done = CliRunner().invoke(main, ["compare", "--resume", str(tmp_path / "cut"), "-q"])
     assert done.exit_code == 0, done.output
     _same(ref, out)

@@ -137,7 +137,8 @@ def test_kills_at_random_points_then_resuming_give_identical_files(
             os.kill(rng.choice(workers), signal.SIGKILL)
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 1, err
-            assert "a worker process died" in err and "Traceback" not in err
+            assert "a worker process died" in err
+            assert "Traceback" not in err
             assert f"finish with: coachsim compare --resume {partial} -j 2 -q" in err
         assert not out.exists()
         proc = _coachsim("compare", "--resume", str(partial), "-j", "2", "-q")
@@ -171,10 +172,12 @@ def test_a_second_process_into_the_same_output_is_refused_and_results_do_not_mix
     os.kill(a.pid, signal.SIGSTOP)  # hold A mid-run, lock and all, while B and C try
     try:
         b = _run("run", files[0], "-n", "12", "--seed", "2", "-o", str(out), "--force", "-q")
-        assert b.returncode == 1 and "Traceback" not in b.stderr, b.stderr
+        assert b.returncode == 1, b.stderr
+        assert "Traceback" not in b.stderr, b.stderr
         assert f"is being written by another coachsim run (pid {a.pid}," in b.stderr
         c = _run("run", "--resume", str(tmp_path / "out.partial"), "-q")
-        assert c.returncode == 1 and f"(pid {a.pid}," in c.stderr, c.stderr
+        assert c.returncode == 1, c.stderr
+        assert f"(pid {a.pid}," in c.stderr, c.stderr
     finally:
         os.kill(a.pid, signal.SIGCONT)
     _, err = a.communicate(timeout=300)
@@ -230,10 +233,12 @@ def test_random_tampering_ends_in_identical_files_or_a_clean_refusal(tmp_path: P
         else:
             assert done.returncode in (1, 2), (what, done.returncode, done.stderr)
             lines = done.stderr.strip().splitlines()
-            assert lines and all(len(ln) < 400 for ln in lines), (what, lines)
+            assert lines, (what, lines)
+            assert all(len(ln) < 400 for ln in lines), (what, lines)
             assert not out.exists()
             outcomes["refused"] += 1
-    assert outcomes["finished"] and outcomes["refused"], outcomes
+    assert outcomes["finished"], outcomes
+    assert outcomes["refused"], outcomes
 
 
 def _mount(where: Path, options: str) -> Iterator[Path]:
@@ -270,9 +275,11 @@ def test_a_read_only_location_is_one_line_before_any_work(
     files = _scenarios(tmp_path)
     for out in (read_only_disk / "out", read_only_disk / "deeper" / "out"):
         done = _run("run", files[0], "-n", "2", "-o", str(out), "-q")
-        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
         lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and "the file system is read-only" in lines[0], lines
+        assert len(lines) == 1, lines
+        assert "the file system is read-only" in lines[0], lines
 
 
 def test_a_full_disk_keeps_what_fits_and_resume_finishes_once_there_is_room(

@@ -926,7 +926,8 @@ def op_anchors(rng: random.Random, d: Draft) -> str:
         else:
             i, j = sorted(rng.sample(idx, 2))
             mi, mj = _KEY_LINE.match(lines[i]), _KEY_LINE.match(lines[j])
-            assert mi and mj
+            assert mi
+            assert mj
             lines[i] = lines[i][: mi.end(3)] + ": &v" + mi.group(4)
             lines[j] = lines[j][: mj.end(3)] + ": *v"
             d.set_text("\n".join(lines))

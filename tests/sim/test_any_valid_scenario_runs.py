@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from sim.experiment.batches import run_replication
 from sim.scenario import Scenario, ScenarioError, Stage, semantic_problems
@@ -135,6 +135,7 @@ def _small(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,
@@ -146,8 +147,7 @@ def test_every_accepted_scenario_runs_with_finite_results_and_full_hours(
 ) -> None:
     try:
         scenario = Scenario.model_validate(data)
-    except Exception as exc:  # refused by the schema: fine, as long as it is pydantic's refusal
-        assert type(exc).__name__ == "ValidationError", exc
+    except ValidationError:  # refused by the schema: fine (anything else fails the test)
         return
     if semantic_problems(scenario):
         return
@@ -167,6 +167,7 @@ def test_every_accepted_scenario_runs_with_finite_results_and_full_hours(
     assert row["revenue"] >= 0.0
 
 
+@pytest.mark.slow
 def test_the_strategy_reaches_every_section() -> None:
     """The generator is not vacuous: it produces accepted scenarios with outside coaches and
     training, not only refusals."""
@@ -188,7 +189,9 @@ def test_the_strategy_reaches_every_section() -> None:
         seen["training"] += bool(s.training)
 
     count()
-    assert seen["accepted"] >= 20 and seen["outside_coach"] >= 3 and seen["training"] >= 3, seen
+    assert seen["accepted"] >= 20, seen
+    assert seen["outside_coach"] >= 3, seen
+    assert seen["training"] >= 3, seen
 
 
 @pytest.mark.parametrize(

@@ -397,6 +397,7 @@ def check(case: Case) -> None:
         assert_same(real, ref, f"settle={settle}")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=200,
     deadline=None,

@@ -16,6 +16,8 @@ from sim.experiment.batches import RunResult, run_scenario
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
+pytestmark = pytest.mark.slow  # runs many replications or processes: not in make test-fast
+
 N = 10
 NAMES = (
     "reference",

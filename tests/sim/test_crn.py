@@ -121,4 +121,5 @@ def test_rows_carry_scenario_replication_and_seed() -> None:
         .drop_duplicates()
         .itertuples(index=False, name=None)
     ) == {("small", 0, 9), ("small", 1, 9)}
-    assert isinstance(r.summary, pd.DataFrame) and len(r.summary) == 2
+    assert isinstance(r.summary, pd.DataFrame)
+    assert len(r.summary) == 2

@@ -86,7 +86,8 @@ def test_lead_rates_average_to_the_nominal_rate() -> None:
 def test_tiers_are_the_top_and_bottom_fifths_by_ability() -> None:
     labels, pct = rules.tiers(np.array([0.3, -1.0, 2.0, 0.1, 0.2, -0.5, 1.0, 0.0, -2.0, 0.5]))
     assert labels == ["B", "C", "A", "B", "B", "B", "A", "B", "C", "B"]
-    assert pct[2] == 1.0 and pct[8] == 0.0
+    assert pct[2] == 1.0
+    assert pct[8] == 0.0
     assert rules.tiers(np.array([0.0]))[0] == ["B"]  # a team of one: no top or bottom fifth
     assert rules.tiers(np.array([1.0, 1.0, 1.0, 1.0, 1.0]))[0] == ["C", "B", "B", "B", "A"]
 
@@ -102,11 +103,14 @@ def test_days_out_of_the_field_are_taken_week_by_week() -> None:
 
 def test_wilson_interval() -> None:
     lo, hi = wilson(0, 10)
-    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)  # the textbook value
+    assert lo == 0.0
+    assert hi == pytest.approx(0.2775, abs=1e-4)
     lo, hi = wilson(10, 10)
-    assert hi == pytest.approx(1.0) and lo == pytest.approx(0.7225, abs=1e-4)
+    assert hi == pytest.approx(1.0)
+    assert lo == pytest.approx(0.7225, abs=1e-4)
     lo, hi = wilson(5, 10)
-    assert lo == pytest.approx(1 - hi) and lo == pytest.approx(0.2366, abs=1e-4)
+    assert lo == pytest.approx(1 - hi)
+    assert lo == pytest.approx(0.2366, abs=1e-4)
     assert all(math.isnan(x) for x in wilson(0, 0))
 
 
@@ -118,7 +122,8 @@ def test_trained_share_decides_which_managers_coach_at_the_trained_quality() -> 
         )
         return [m.quality(0.0) for m in Replication(s, 3, replication).managers]
 
-    assert qualities(0.0) == [0.5] * 10 and qualities(1.0) == [0.9] * 10
+    assert qualities(0.0) == [0.5] * 10
+    assert qualities(1.0) == [0.9] * 10
     trained = [q == 0.9 for r in range(20) for q in qualities(0.3, r)]
     assert set(qualities(0.3)) <= {0.5, 0.9}
     assert 0.2 < sum(trained) / len(trained) < 0.4  # 200 managers, each trained with p = 0.3
@@ -129,13 +134,18 @@ def test_generic_coaching_is_worth_generic_fit_of_tailored() -> None:
         s = small(coaching={"tailored": tailored}, skill={"generic_fit": generic_fit})
         return Replication(s, 0, 0).managers[0].fit
 
-    assert fits(True, 0.3) == 1.0 and fits(False, 0.3) == 0.3 and fits(False, 0.8) == 0.8
+    assert fits(True, 0.3) == 1.0
+    assert fits(False, 0.3) == 0.3
+    assert fits(False, 0.8) == 0.8
 
 
 def test_an_engagement_stops_at_its_end_week() -> None:
     s = small(outside_coach={"format": "virtual", "start_week": 2, "end_week": 5})
     weekly, _ = Replication(s, 0, 0).run()
     held = weekly.set_index("week")["outside_sessions_held"]
-    assert held.loc[:1].sum() == 0 and (held.loc[2:4] > 0).all() and held.loc[5:].sum() == 0
+    assert held.loc[:1].sum() == 0
+    assert (held.loc[2:4] > 0).all()
+    assert held.loc[5:].sum() == 0
     fees = weekly.set_index("week")["outside_fees_usd"]
-    assert fees.loc[5:].sum() == 0 and fees.loc[2:4].gt(0).all()
+    assert fees.loc[5:].sum() == 0
+    assert fees.loc[2:4].gt(0).all()

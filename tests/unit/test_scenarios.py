@@ -49,7 +49,8 @@ def test_extends_merges_maps_and_replaces_lists(tmp_path: Path) -> None:
     s = load_scenario(str(tmp_path / "child.yaml"))
     assert (s.team.managers, s.team.reps_per_manager) == (5, 4)
     assert [t.start_week for t in s.training] == [2]
-    assert s.name == "child" and s.description == ""
+    assert s.name == "child"
+    assert s.description == ""
 
 
 def test_digest_ignores_names_but_not_settings() -> None:
