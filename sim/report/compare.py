@@ -11,23 +11,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from sim.clock import WEEKS_PER_YEAR
 from sim.experiment.comparison import Comparison
 from sim.experiment.streaming import ROLL_WEEKS
 from sim.model.recorder import TIERS
-from sim.report.run import (
-    PALETTE,
-    Figure,
-    band_traces,
-    esc,
-    layout,
-    page,
-    sessions_figure,
-    table_html,
-    time_split_figure,
-)
+from sim.report.charts import band_traces, sessions_figure, skill_figure, time_split_figure
+from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
 
 BASELINE_COLOUR = "#7f7f7f"
 
@@ -161,34 +151,7 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
     )
     sessions = sessions_figure(stats)
 
-    stages = cmp.baseline.scenario.stage_names()
-    skill = make_subplots(
-        rows=1,
-        cols=len(stages),
-        shared_yaxes=True,
-        subplot_titles=[esc(s) for s in stages],
-        horizontal_spacing=0.03,
-    )
-    for name, st in stats.items():
-        for j, stage in enumerate(stages):
-            y = st.weekly_mean(f"skill_{stage}")
-            skill.add_trace(
-                go.Scatter(
-                    x=list(range(len(y))),
-                    y=y,
-                    name=esc(name),
-                    legendgroup=esc(name),
-                    showlegend=j == 0,
-                    line={"color": colours[name], "width": 2},
-                ),
-                row=1,
-                col=j + 1,
-            )
-    layout(skill, "")
-    skill.update_yaxes(title_text="Mean learned skill (logit units)", row=1, col=1)
-    skill.update_layout(margin={"t": 60})
-    for j in range(len(stages)):
-        skill.update_xaxes(title_text="Week", row=1, col=j + 1)
+    skill = skill_figure(stats, cmp.baseline.scenario.stage_names(), colours)
 
     figures = [
         Figure(
