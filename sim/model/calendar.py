@@ -109,9 +109,9 @@ class Manager(Coach):
     # The calendar is a small state machine driven by its own agenda: the manager's time has one
     # holder at a time (a meeting or a coaching session), meetings wait in arrival order, and at
     # most one session waits behind them. It behaves as a SimPy PreemptiveResource of capacity 1
-    # with meetings at priority 0 and sessions at priority 1 would (the first engine used one;
-    # results were identical), at two events per meeting (its arrival, read from the list of
-    # draws, and its end) and one or two per session instead of six to nine. Nothing outside the
+    # with meetings first and sessions after them would (tests/sim/test_calendar_reference.py
+    # holds it to one), at two events per meeting (its arrival, read from the list of draws, and
+    # its end) and one or two per session instead of six to nine. Nothing outside the
     # manager reads or changes the calendar during a week (a session's effect waits in its rep's
     # pipeline), so the agenda is processed up to each week turn, in time order (a meeting's
     # arrival before an agenda event at the same time), events due at the turn itself after it

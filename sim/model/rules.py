@@ -1,7 +1,6 @@
 """The model's arithmetic, as pure functions: no SimPy, no random streams, no state.
 
-Each rule here was once written inline where it was used; here it has a name, a docstring and
-unit tests (tests/unit/test_rules.py):
+Each rule has a name, a docstring and unit tests (tests/unit/test_rules.py):
 
 - :func:`coaching_sessions_that_fit`: how many sessions a manager's week holds;
 - :func:`ramp_progress` and :func:`ramped_quality`: coach-the-coach, a manager's coaching
