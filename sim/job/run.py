@@ -50,6 +50,19 @@ Progress = Callable[[int, str], AbstractContextManager[Tick]]
 
 
 @dataclass
+class _Prepared:
+    """A job checked and ready to run: where it goes and what it runs."""
+
+    target: Path
+    store: Store
+    scenarios: list[Scenario]
+    files: list[str]
+    settings: dict[str, Any]
+    """Seed, replications, precision and max_replications (a resumed job's own)."""
+    engine: Engine
+
+
+@dataclass
 class JobDone:
     """A finished job."""
 
@@ -207,28 +220,22 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
         )
     except ExecutorError as exc:
         raise JobRefused(str(exc)) from None
+    ready = _Prepared(target, store, scenarios, files, settings, engine)
     if job.resume is None:
-        _start(job, store, scenarios, files, settings, engine, executor)
-    return _run(job, target, store, scenarios, files, settings, engine, executor, progress)
+        _start(job, ready, executor)
+    return _run(job, ready, executor, progress)
 
 
-def _start(
-    job: Job,
-    store: Store,
-    scenarios: list[Scenario],
-    files: list[str],
-    settings: dict[str, Any],
-    engine: Engine,
-    executor: Executor,
-) -> None:
+def _start(job: Job, ready: _Prepared, executor: Executor) -> None:
     """Create the partial folder and the job's record (after the executor is ready)."""
+    store, scenarios, settings, engine = ready.store, ready.scenarios, ready.settings, ready.engine
     names = [s.name or "" for s in scenarios]
     record = {
         "kind": job.kind,
         "coachsim_version": VERSION,
         **settings,
         "batch_size": engine.size,
-        "files": files,
+        "files": ready.files,
         "names": names,
         "scenarios": [x.canonical() for x in scenarios],
     }
@@ -243,17 +250,14 @@ def _start(
         raise JobRefused(describe_os_error(exc, f"cannot create {store.dir}")) from None
 
 
-def _run(
-    job: Job,
-    target: Path,
-    store: Store,
-    scenarios: list[Scenario],
-    files: list[str],
-    settings: dict[str, Any],
-    engine: Engine,
-    executor: Executor,
-    progress: Progress,
-) -> JobDone:
+def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> JobDone:
+    target, store, scenarios, settings, engine = (
+        ready.target,
+        ready.store,
+        ready.scenarios,
+        ready.settings,
+        ready.engine,
+    )
     t0 = time.perf_counter()
     precision, n, most = (
         settings["precision"],
@@ -278,7 +282,7 @@ def _run(
             else:
                 engine.run_to_precision(precision, n, most, ex, tick)
         comparison = write_outputs(
-            job, files, scenarios, engine, store, settings, time.perf_counter() - t0
+            job, ready.files, scenarios, engine, store, settings, time.perf_counter() - t0
         )
         with _interrupts_deferred():
             store.finish(job.force)

@@ -16,23 +16,16 @@ Every problem is found before any simulation object exists, and reported one lin
 
 from sim.scenario.checks import load_scenario, semantic_problems, validate_scenario
 from sim.scenario.problems import Problem, ScenarioError
-from sim.scenario.schema import (
-    DealValue,
+from sim.scenario.programmes import (
     Focus,
-    Leads,
-    Managers,
-    Money,
     OutsideCoach,
     PolicyName,
     Programme,
-    Scenario,
-    Skill,
-    Stage,
-    Team,
     TierWeights,
     Training,
-    scenario_json_schema,
 )
+from sim.scenario.schema import Money, Scenario, scenario_json_schema
+from sim.scenario.team import DealValue, Leads, Managers, Skill, Stage, Team
 
 __all__ = [
     "DealValue",

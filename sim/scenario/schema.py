@@ -18,11 +18,8 @@ from pydantic import Field
 
 from sim.scenario.fields import MAX_WEEKS, Label, Strict, Text
 from sim.scenario.programmes import (
-    Focus,
     OutsideCoach,
-    PolicyName,
     Programme,
-    TierWeights,
     Training,
 )
 from sim.scenario.team import DealValue, Leads, Managers, Skill, Stage, Team, default_stages
@@ -118,20 +115,4 @@ def scenario_json_schema() -> dict[str, object]:
     return schema
 
 
-__all__ = [
-    "DealValue",
-    "Focus",
-    "Leads",
-    "Managers",
-    "Money",
-    "OutsideCoach",
-    "PolicyName",
-    "Programme",
-    "Scenario",
-    "Skill",
-    "Stage",
-    "Team",
-    "TierWeights",
-    "Training",
-    "scenario_json_schema",
-]
+__all__ = ["Money", "Scenario", "scenario_json_schema"]
