@@ -5,7 +5,7 @@ ratio is meaningful on a shared, noisy machine where absolute seconds are not. T
 is every discrete event of the model: SimPy's (the week turns), the managers' calendar events
 (each manager's own agenda), the stage ends decided in the sellers' pipelines, the stage ends
 settled when scheduled because no skill could change their outcome (sim.engine.leads,
-sim.model.sellers.Pipeline.schedule), and the sessions settled when planned because nothing could
+sim.engine.pipeline.Pipeline.schedule), and the sessions settled when planned because nothing could
 disturb them; bare SimPy would need an event for each. Processed and settled events are
 reported apart, and the model is timed against bare SimPy processing all of them (the target:
 ``overhead_vs_bare_simpy`` at most 2.0, the last line) and only the processed ones.
@@ -25,7 +25,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.engine.replication import Replication
+from sim.model.replication import Replication
 from sim.scenario import load_scenario
 
 

@@ -16,7 +16,7 @@ import time
 
 from common import reference, variant
 
-from sim.engine.replication import Replication
+from sim.model.replication import Replication
 
 
 def seconds(scenario, repeat: int = 2) -> float:  # type: ignore[no-untyped-def]

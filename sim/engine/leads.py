@@ -8,33 +8,63 @@ then seller:
 * the draws are converted (lognormal durations and values, logits of the stage uniforms) in
   one call per column instead of one per seller;
 * a quarter's candidates are turned into Python floats at once, for the event loop;
-* the stage ends no skill can decide (see :meth:`sim.model.sellers.Pipeline.schedule`) are walked
+* the stage ends no skill can decide (see :meth:`sim.engine.pipeline.Pipeline.schedule`) are walked
   for every candidate at once: where each candidate's deal would first need its seller's skill (or
   surely falls, or runs past the horizon), and the weeks of the stage ends before that.
 
 Each week, :meth:`LeadTable.open_week` keeps each candidate with the probability of the share of its
-seller's selling time left (thinning) and makes a :class:`~sim.model.sellers.Deal` only for a kept
+seller's selling time left (thinning) and makes a :class:`~sim.engine.pipeline.Deal` only for a kept
 candidate whose walk ends waiting for the seller's skill. The tallies of the stage ends settled on
 the way, and the count of kept leads, are added for the quarter in one go when it is done
-(:meth:`LeadTable.flush`): they are weekly counts, read only after the run. The outcome is exactly
-that of making every kept deal and walking it one stage end at a time (a test runs replications both
-ways).
+(:meth:`LeadTable.flush`): they are weekly counts, read only after the run.
+
+**What it stands in for**: a :class:`~sim.engine.pipeline.Deal` made for every kept lead and
+walked one stage end at a time. **Pinned by** tests/sim/test_pipeline.py (replications with
+``settle=False``, where every kept candidate becomes a deal) and tests/unit/test_leads.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from heapq import heappush
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from sim.model.sellers import DAYS, Deal, Pipeline
+from sim.clock import DAYS
+from sim.engine.pipeline import Deal, Pipeline
 from sim.random.draws import deal_uniforms, deals_from_uniforms, poisson_arrivals
 from sim.random.streams import Purpose, stream
+from sim.scenario import Scenario
 
-if TYPE_CHECKING:
-    from sim.engine.replication import Replication
+
+class LeadTallies(Protocol):
+    """The weekly columns a lead table adds to."""
+
+    exits: list[float]
+    advances: list[float]
+    qualified: list[float]
+    cols: dict[str, list[float]]
+
+
+class LeadRun(Protocol):
+    """What a lead table needs from its replication."""
+
+    @property
+    def recorder(self) -> LeadTallies:
+        """The replication's weekly tallies."""
+        ...
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario being run."""
+        ...
+
+    seed: int
+    replication: int
+    sim_weeks: int
+    horizon_days: float
+    settled_events: int
 
 
 class LeadTable:
@@ -45,7 +75,7 @@ class LeadTable:
 
     def __init__(
         self,
-        run: Replication,
+        run: LeadRun,
         sellers: Sequence[Pipeline],
         entities: Sequence[int],
         rates_per_day: Sequence[float],

@@ -23,7 +23,6 @@ import pandas as pd
 
 from sim.analysis.intervals import t_halfwidth
 from sim.analysis.paired import replication_metrics
-from sim.engine.replication import Replication
 from sim.experiment.executors import Executor, SerialExecutor
 from sim.experiment.streaming import (
     COMPARISON_SERIES,
@@ -33,6 +32,7 @@ from sim.experiment.streaming import (
     tracked_columns,
 )
 from sim.model.recorder import check_finite
+from sim.model.replication import Replication
 from sim.scenario import Scenario
 
 SECONDS_PER_REP_EVENT = 0.28 / (48 * 120)

@@ -11,13 +11,12 @@ coaching leave, in that order, so every hour is admin, meetings, selling, coachi
 
 from __future__ import annotations
 
-import math
 from collections import deque
-from collections.abc import Callable, Sequence
-from heapq import heappop, heappush
+from collections.abc import Sequence
 from typing import Literal
 
 from sim.clock import DAYS
+from sim.engine.agenda import Agenda, Callback
 from sim.model.coaches import Coach
 from sim.model.meetings import draw_meetings
 from sim.model.rules import coaching_sessions_that_fit, ramp_progress, ramped_quality
@@ -31,16 +30,27 @@ MEETING: Holder = "meeting"
 COACHING: Holder = "coaching"
 
 
-class Manager(Coach):
-    """A sales manager: a calendar shared by meetings, coaching, admin and own selling."""
+class Manager(Coach, Agenda):
+    """A sales manager: a calendar shared by meetings, coaching, admin and own selling.
+
+    The calendar runs on its own :class:`~sim.engine.agenda.Agenda`: the meetings, drawn up front,
+    are its arrivals; a session's due time, end and deadline are its events.
+    """
 
     def __init__(self, run: Run, index: int, reps: Sequence[Rep], trained: bool) -> None:
-        super().__init__(run, run.scenario.coaching, reps, Purpose.MANAGER_COACHING)
+        Coach.__init__(self, run, run.scenario.coaching, reps, Purpose.MANAGER_COACHING)
         s = run.scenario
         m = s.managers
+        Agenda.__init__(
+            self,
+            draw_meetings(
+                stream(run.seed, run.replication, Purpose.MEETINGS, index), m, run.sim_weeks
+            ),
+            run.settle,
+        )
         self.index = index
         self.trained = trained
-        self.seller = ManagerSeller(run, m.ability, len(s.stages), learns=False)
+        self.seller = ManagerSeller(run, m.ability)
         if trained:
             self._quality = m.quality_trained
         elif s.outside_coach is None or not s.outside_coach.coach_the_coach:
@@ -54,16 +64,6 @@ class Manager(Coach):
         """Lengths (days) of the meetings waiting for the calendar, in arrival order."""
         self._session_waiting = False
         """Whether the week's current session waits for the calendar."""
-        self._agenda: list[tuple[float, int, Callable[[int], None]]] = []
-        """The calendar's events other than meeting arrivals (read from ``meetings`` in order):
-        (time, key, callback), keys in the order they were made."""
-        self._keys = 0
-        self._now = 0.0
-        """The calendar's clock: the time of the event being processed, or of the week turn."""
-        self._pending: int | None = None
-        """Key of the event the week's current session waits for; any other is stale."""
-        self._pending_at = math.inf
-        """Time of that event (infinity if none)."""
         self._week = 0
         self._order: list[int] = []
         self._i = 0
@@ -74,11 +74,16 @@ class Manager(Coach):
         self._sessions_held = run.recorder.cols["sessions_held"]
         self.session_days = self.session_hours / m.hours_per_day
         self.fit_per_week = coaching_sessions_that_fit(m, self.session_hours)
-        self.meetings = draw_meetings(
-            stream(run.seed, run.replication, Purpose.MEETINGS, index), m, run.sim_weeks
-        )
-        """The leadership meetings of the whole run, in arrival order, drawn up front."""
-        self._meeting_i = 0
+
+    @property
+    def meetings(self) -> Sequence[tuple[float, float, float]]:
+        """The leadership meetings of the whole run, drawn up front, in arrival order: (arrival
+        day, length in days, protection uniform)."""
+        return self.arrivals
+
+    @meetings.setter
+    def meetings(self, drawn: Sequence[tuple[float, float, float]]) -> None:
+        self.arrivals = drawn
 
     def quality(self, t: float) -> float:
         """Coaching quality at ``t``: a trained manager's, an untrained one's, or on the
@@ -106,95 +111,29 @@ class Manager(Coach):
                 hours[w] += (stop - start) * hpd
             start = stop
 
-    # The calendar is a small state machine driven by its own agenda: the manager's time has one
-    # holder at a time (a meeting or a coaching session), meetings wait in arrival order, and at
-    # most one session waits behind them. It behaves as a SimPy PreemptiveResource of capacity 1
-    # with meetings first and sessions after them would (tests/sim/test_calendar_reference.py
-    # holds it to one), at two events per meeting (its arrival, read from the list of draws, and
-    # its end) and one or two per session instead of six to nine. Nothing outside the
-    # manager reads or changes the calendar during a week (a session's effect waits in its rep's
-    # pipeline), so the agenda is processed up to each week turn, in time order (a meeting's
-    # arrival before an agenda event at the same time), events due at the turn itself after it
-    # (as SimPy orders an event made after the turn's own). tests/sim/test_pipeline.py
-    # interleaves every calendar's events and SimPy's on one clock instead, and processes every
-    # event at its own time instead of settling it early, with the same results.
+    # The calendar is a small state machine: the manager's time has one holder at a time (a
+    # meeting or a coaching session), meetings wait in arrival order, and at most one session
+    # waits behind them. It behaves as a SimPy PreemptiveResource of capacity 1 with meetings
+    # first and sessions after them would (tests/sim/test_calendar_reference.py holds it to one),
+    # at two events per meeting (its arrival and its end) and one or two per session instead of
+    # six to nine; the agenda's rules (sim.engine.agenda) give the order of events at one time.
 
-    def _at(self, t: float, callback: Callable[[int], None], last: bool = False) -> int:
-        """Schedule ``callback(key)`` at ``t``; return the event's key. An event made ``last``
-        comes after every other event at the same time, whenever they were made."""
-        self._keys += 1
-        key = self._keys + (_LAST if last else 0)
-        heappush(self._agenda, (t, key, callback))
-        return key
-
-    def _wait(self, t: float, callback: Callable[[int], None], last: bool = False) -> None:
-        """The week's current session waits for ``callback`` at ``t``."""
-        self._pending_at = t
-        self._pending = self._at(t, callback, last)
-
-    def _next_arrival(self) -> float:
-        i = self._meeting_i
-        return self.meetings[i][0] if i < len(self.meetings) else math.inf
-
-    def next_time(self) -> float:
-        """Time of the calendar's next event (infinity if none)."""
-        return min(self._agenda[0][0] if self._agenda else math.inf, self._next_arrival())
-
-    def step(self) -> None:
-        """Process the calendar's next event: the agenda's first, or a meeting's arrival if it
-        comes no later."""
-        agenda = self._agenda
-        arrival = self._next_arrival()
-        if agenda and agenda[0][0] < arrival:
-            t, key, callback = heappop(agenda)
-            self._now = t
-            callback(key)
-        else:
-            self._now = arrival
-            self._meeting_arrives()
-        self.run.calendar_events += 1
-
-    def run_until(self, until: float) -> None:
-        """Process the events due before ``until`` in time order; the clock is then ``until``."""
-        agenda, meetings = self._agenda, self.meetings
-        n = 0
-        while True:  # Manager.step written out
-            i = self._meeting_i
-            arrival = meetings[i][0] if i < len(meetings) else math.inf
-            if agenda and agenda[0][0] < arrival:
-                t = agenda[0][0]
-                if t >= until:
-                    break
-                _, key, callback = heappop(agenda)
-                self._now = t
-                n += 1
-                callback(key)
-            else:
-                if arrival >= until:
-                    break
-                self._now = arrival
-                n += 1
-                self._meeting_arrives()
-        # A session that ends exactly as its week does belongs to its week: it is finished
-        # before the week closes (every other event at the turn comes after the turn).
-        while agenda and agenda[0][0] == until and _ends_a_session(agenda[0][2]):
-            _, key, callback = heappop(agenda)
-            self._now = until
-            n += 1
-            callback(key)
-        self.run.calendar_events += n
-        self._now = until
+    def before_turn(self, callback: Callback) -> bool:
+        """A session that ends exactly as its week does belongs to its week: it is finished
+        before the week closes (every other event at the turn comes after the turn)."""
+        return getattr(callback, "__func__", None) in _SESSION_ENDS
 
     def _log(self, event: str) -> None:
-        self.run.log(event, self.index, self._now)
+        self.run.log(event, self.index, self.now)
 
-    def _meeting_arrives(self) -> None:
-        _, length_days, u = self.meetings[self._meeting_i]
-        self._meeting_i += 1
+    def arrive(self) -> None:
+        """A leadership meeting arrives."""
+        _, length_days, u = self.arrivals[self.arrived]
+        self.arrived += 1
         run = self.run
         preempt = True
         if self.busy == COACHING:
-            w = int(self._now // DAYS)
+            w = int(self.now // DAYS)
             run.recorder.add("meeting_clashes", w, 1.0)
             if u < run.scenario.managers.coaching_protection:
                 preempt = False
@@ -211,18 +150,11 @@ class Manager(Coach):
             self._meetings_waiting.append(length_days)
 
     def _meeting_starts(self, length_days: float) -> None:
-        now = self._now
+        now = self.now
         end = now + length_days
         self.busy, self.busy_since = MEETING, now
         self._log("meeting_start")
-        if (
-            self.run.settle
-            and end < self._pending_at
-            and end < self._next_arrival()
-            and end < (now // DAYS + 1.0) * DAYS
-            and not self._session_waiting
-            and not self._meetings_waiting
-        ):
+        if self.quiet_until(end) and not self._session_waiting and not self._meetings_waiting:
             # Nothing can happen on this calendar before the meeting ends, and nothing waits
             # for it, in this week: the end is settled now (the calendar is free from then on).
             self.account(MEETING, now, end)
@@ -231,10 +163,10 @@ class Manager(Coach):
             self.run.log("meeting_end", self.index, end)
             self.run.settled_events += 1
             return
-        self._at(end, self._meeting_ends)
+        self.at(end, self._meeting_ends)
 
     def _meeting_ends(self, _key: int) -> None:
-        self.account(MEETING, self.busy_since, self._now)
+        self.account(MEETING, self.busy_since, self.now)
         self.busy = None
         self._holder = None
         self._log("meeting_end")
@@ -253,8 +185,8 @@ class Manager(Coach):
         """Whether the calendar is free now and no meeting arrives before ``until``."""
         if self._holder is not None or self._meetings_waiting or self._session_waiting:
             return False
-        i = self._meeting_i
-        return i >= len(self.meetings) or self.meetings[i][0] > until
+        i = self.arrived  # no meeting arrives up to ``until`` (next_arrival() written out)
+        return i >= len(self.arrivals) or self.arrivals[i][0] > until
 
     def start_week(self, week: int, booked_hours: list[float]) -> None:
         """Plan this week's coaching and start running its sessions."""
@@ -267,7 +199,7 @@ class Manager(Coach):
         rec.add("sessions_unscheduled", week, planned - len(order))
         self.book_reps(week, order, booked_hours)
         if order:
-            if self._pending is not None:
+            if self.pending is not None:
                 raise RuntimeError(f"manager {self.index}: week {week} starts, sessions still run")
             self._week, self._order, self._i = week, order, 0
             self._gap = DAYS / len(order)
@@ -282,7 +214,7 @@ class Manager(Coach):
     def _next_session(self) -> None:
         """Go on with session ``_i`` of the week and the ones after it."""
         run = self.run
-        now = self._now
+        now = self.now
         dur = self.session_days
         week = self._week
         week_end = (week + 1) * DAYS
@@ -291,10 +223,10 @@ class Manager(Coach):
             start = week * DAYS + (self._i + 0.5) * self._gap - 0.5 * dur
             begin = max(now, start)
             end = begin + dur
-            if not (run.settle and end < week_end and self._undisturbed(end)):
+            if not (self.settle and end < week_end and self._undisturbed(end)):
                 due = max(now, start)
-                if due > self._now:
-                    self._wait(due, self._session_due)
+                if due > self.now:
+                    self.wait(due, self._session_due)
                 else:
                     self._session_due(None)
                 return
@@ -311,12 +243,12 @@ class Manager(Coach):
             self.apply_later(order[self._i], end)
             self._i += 1
             now = end
-        self._pending, self._pending_at = None, math.inf
+        self.stop_waiting()
 
     def _session_due(self, key: int | None) -> None:
-        if key is not None and key != self._pending:
+        if key is not None and key != self.pending:
             return
-        now = self._now
+        now = self.now
         if now > self._latest:
             # An earlier session ran late: this one can no longer end in its week.
             self._session_cancelled("session_not_started")
@@ -324,7 +256,7 @@ class Manager(Coach):
             # No meeting can arrive before it ends: it runs whole.
             self.busy, self.busy_since = COACHING, now
             self._log("session_start")
-            self._wait(now + self.session_days, self._whole_session_ends)
+            self.wait(now + self.session_days, self._whole_session_ends)
         elif self._holder is None and not self._meetings_waiting:
             self._session_takes_calendar()
         else:
@@ -333,17 +265,17 @@ class Manager(Coach):
             self._session_waiting = True
             # The deadline comes after anything else at its time: a calendar freed exactly at
             # the latest start still lets the session start (it then ends with its week).
-            self._wait(now + max(0.0, self._latest - now), self._session_deadline, last=True)
+            self.wait(now + max(0.0, self._latest - now), self._session_deadline, last=True)
 
     def _session_takes_calendar(self) -> None:
         self._holder = COACHING
-        self._begun = self._now
-        self.busy, self.busy_since = COACHING, self._now
+        self._begun = self.now
+        self.busy, self.busy_since = COACHING, self.now
         self._log("session_start")
-        self._wait(self._now + self.session_days, self._held_session_ends)
+        self.wait(self.now + self.session_days, self._held_session_ends)
 
     def _session_deadline(self, key: int) -> None:
-        if key != self._pending:
+        if key != self.pending:
             return
         self._session_waiting = False
         self._session_cancelled("session_not_started")
@@ -358,15 +290,15 @@ class Manager(Coach):
     def _whole_session_ends(self, _key: int) -> None:
         """The end of a session that started when no meeting could arrive before its end."""
         self._log("session_end")
-        self.account(COACHING, self.busy_since, self._now)
+        self.account(COACHING, self.busy_since, self.now)
         self.busy = None
         self._session_held(1.0)
 
     def _held_session_ends(self, key: int) -> None:
-        if key != self._pending:
+        if key != self.pending:
             return
         self._log("session_end")
-        self.account(COACHING, self.busy_since, self._now)
+        self.account(COACHING, self.busy_since, self.now)
         self.busy = None
         self._holder = None
         self._session_held(1.0)
@@ -374,10 +306,10 @@ class Manager(Coach):
             self._grant()
 
     def _session_preempted(self) -> None:
-        self._pending, self._pending_at = None, math.inf  # its end will not come
-        held = (self._now - self._begun) / self.session_days
+        self.stop_waiting()  # its end will not come
+        held = (self.now - self._begun) / self.session_days
         self._log("session_preempted")
-        self.account(COACHING, self.busy_since, self._now)
+        self.account(COACHING, self.busy_since, self.now)
         self.busy = None
         if held >= 0.5:
             self.run.recorder.add("sessions_shortened", self._week, 1.0)
@@ -387,7 +319,7 @@ class Manager(Coach):
 
     def _session_held(self, held: float) -> None:
         """Count session ``_i`` as held (``held`` of it), apply it, go on with the next."""
-        now = self._now
+        now = self.now
         self.run.recorder.add("sessions_held", self._week, 1.0)
         self.apply_later(self._order[self._i], now, held)
         self._i += 1
@@ -401,8 +333,8 @@ class Manager(Coach):
         run = self.run
         m = run.scenario.managers
         if self.busy is not None:
-            self.account(self.busy, self.busy_since, self._now)
-            self.busy_since = self._now
+            self.account(self.busy, self.busy_since, self.now)
+            self.busy_since = self.now
         capacity = DAYS * m.hours_per_day
         meeting, coaching = self.hours[MEETING][week], self.hours[COACHING][week]
         rest = max(0.0, capacity - meeting - coaching)
@@ -417,13 +349,4 @@ class Manager(Coach):
         return selling / m.selling_hours_per_week if m.selling_hours_per_week > 0 else 0.0
 
 
-_LAST = 1 << 52
-"""Added to the key of an event that must come after every other at its time."""
-
-
-def _ends_a_session(callback: Callable[[int], None]) -> bool:
-    """Whether an agenda event is the end of a coaching session."""
-    return getattr(callback, "__func__", None) in (
-        Manager._whole_session_ends,
-        Manager._held_session_ends,
-    )
+_SESSION_ENDS = (Manager._whole_session_ends, Manager._held_session_ends)

@@ -16,11 +16,12 @@ import math
 from collections.abc import Sequence
 
 from sim.clock import DAYS
+from sim.engine.skill_lists import SessionSteps, session_steps
 from sim.model import skill as dyn
 from sim.model.focus import FocusParams, RepView, allocate, capped_shares, focus_weights
 from sim.model.rules import coach_the_coach_hours, outside_fee_usd
 from sim.model.run import Run
-from sim.model.sellers import Rep, SessionSteps, session_steps
+from sim.model.sellers import Rep
 from sim.random.streams import Purpose, UniformBlock
 from sim.scenario import Programme
 
@@ -163,7 +164,7 @@ class Coach:
     def _formal_steps(
         self, quality: float, rep: Rep, held_share: float
     ) -> SessionSteps | tuple[()]:
-        """The :func:`sim.model.sellers.session_steps` of a formal session (empty: no effect)."""
+        """The :func:`~sim.engine.skill_lists.session_steps` of a formal session (or none)."""
         e = dyn.session_effect(quality, rep.readiness, self.fit, held_share * self._formal_dose)
         return session_steps(e, self._dyn) if e > 0.0 else ()
 

@@ -3,7 +3,7 @@
 Coaches, calendars and sellers hold a reference to their replication for the scenario, the
 recorder, the random-stream coordinates and a few switches and counters. :class:`Run` names
 exactly that, so the model depends on a description of a replication, not on the engine that
-implements one (:class:`sim.engine.replication.Replication`).
+implements one (:class:`sim.model.replication.Replication`).
 """
 
 from __future__ import annotations

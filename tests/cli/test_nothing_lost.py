@@ -513,7 +513,7 @@ def test_only_regular_files_are_read(tmp_path: Path, special: str) -> None:
 def test_non_finite_results_fail_loudly_naming_week_and_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim.engine.replication import Replication
+    from sim.model.replication import Replication
 
     real = Replication.run
 

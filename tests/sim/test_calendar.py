@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.engine.replication import Replication
+from sim.model.replication import Replication
 from tests.sim.helpers import small
 
 # One manager, one rep, one 60-minute session a week: in a 10-hour day it lasts 0.1 day and is

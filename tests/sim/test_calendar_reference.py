@@ -74,8 +74,8 @@ from hypothesis import strategies as st
 from simpy.events import Event
 
 from sim.clock import DAYS
-from sim.engine.replication import Replication
 from sim.model.coaches import Coach
+from sim.model.replication import Replication
 from sim.scenario import Scenario
 from tests.sim.helpers import small
 

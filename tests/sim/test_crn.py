@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pandas.testing as pdt
 
-from sim.engine.replication import Replication
 from sim.experiment.batches import run_replication, run_scenario
+from sim.model.replication import Replication
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 from tests.sim.helpers import small

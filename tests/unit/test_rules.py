@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.analysis.paired import wilson
-from sim.engine.replication import Replication
 from sim.model import rules
+from sim.model.replication import Replication
 from sim.scenario import Managers, OutsideCoach, Training
 from sim.scenario.team import free_coaching_hours
 from tests.sim.helpers import small

@@ -1,35 +1,24 @@
-"""The simulation of one replication: a sales team over a horizon of working weeks.
+"""One replication: team building and the week turn of a sales team over a horizon of weeks.
 
 SimPy's environment keeps the clock: the weeks are a SimPy process. What concerns one manager's
-calendar only waits in the manager's own agenda (:meth:`Manager.run_until`), and what concerns one
-seller only in the seller's pipeline (:class:`sim.model.sellers.Pipeline`); both are processed, in
-time order, when the week turns. The maths is in :mod:`sim.model.skill`, the focus policies in
-:mod:`sim.model.focus`, the draws in :mod:`sim.random.draws`, the leads in :mod:`sim.engine.leads`.
+calendar waits in the manager's own agenda (:class:`sim.model.calendar.Manager`), and what
+concerns one seller in the seller's pipeline (:class:`sim.engine.pipeline.Pipeline`); both are
+processed, in time order, when the week turns.
 
-* Each **manager** has one calendar with one holder at a time (rules of a preemptive resource
-  of capacity 1). Leadership
-  meetings arrive at random and take it with the highest priority; a meeting that arrives during
-  a coaching session preempts it unless the clash is protected (``coaching_protection``). A
-  preempted session counts as held but shortened if at least half of it was held, else as
-  cancelled. Coaching sessions wait for meetings; one that cannot start in its week is cancelled.
-  Admin and the manager's own selling fill the time meetings and coaching leave, in that order,
-  so every hour is admin, meetings, selling, coaching or idle.
-* Each week, every **coach** (the managers, and the outside coach if any) plans the sessions its
-  reps are due, fits what it can into its free hours (the rest is *unscheduled*) and shares them
-  out by its focus policy.
-* **Leads** are candidate arrivals at the nominal rate, each kept with the probability that equals
-  the share of the rep's selling hours left that week after coaching and training (thinning).
-* **Deals** (see :mod:`sim.model.sellers`) cost a pipeline entry only for the stage ends the
-  seller's skill may decide and for their close; the rest are settled when scheduled.
-* Each **week** closes in one step: the calendars close and plan the next week, then each rep is
-  visited once (pipeline advanced, skill sampled, training given), then the week's leads open.
+* **Building the team**: reps' abilities (normal, scaled to the scenario's concentration of
+  revenue, :mod:`sim.scenario.calibration`), readiness (beta), tiers; managers (trained or not);
+  the outside coach; the candidate leads of reps and managers (:mod:`sim.engine.leads`), reps'
+  at rates that rise with ability (:func:`sim.model.rules.lead_rates_per_day`).
+* **Each week** (:meth:`Replication._turn_week`): the calendars close (admin and selling fill
+  what meetings and coaching left) and every coach plans the next week's sessions; then each rep
+  is visited once (pipeline advanced, skill sampled, training given); then the week's leads open,
+  each kept with the share of its seller's selling hours that coaching and training left
+  (thinning).
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Generator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,34 +26,18 @@ import simpy
 from simpy.events import Event
 
 from sim.clock import DAYS
+from sim.engine.collector import gc_paused
 from sim.engine.leads import LeadTable
+from sim.engine.pipeline import Pipeline
 from sim.model import skill as dyn
 from sim.model.calendar import Manager
 from sim.model.coaches import OutsideCoach
 from sim.model.recorder import Recorder, summary_row, weekly_frame
 from sim.model.rules import lead_rates_per_day, tiers, training_hours_lost
-from sim.model.sellers import Pipeline, Rep
+from sim.model.sellers import Rep
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario, Training
 from sim.scenario.calibration import ability_sigma
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector.
-
-    A replication allocates hundreds of thousands of short-lived objects that reference counting
-    frees at once; the cyclic collector would still walk every live deal and draw list again and
-    again, a cost that grows faster than the team. The replication's own cycles (reps point to
-    the run) are collected once the collector is back on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Replication:
@@ -88,11 +61,11 @@ class Replication:
         """Events of the managers' calendars (each processed by its own agenda, Manager.step)."""
         self.lazy_events = 0
         """Stage ends decided in the sellers' pipelines: discrete events that never needed
-        SimPy's heap (see sim.model.sellers.Pipeline)."""
+        SimPy's heap (see sim.engine.pipeline.Pipeline)."""
         self.events = 0
         self.settled_events = 0
         """Discrete events of the model settled without a queue: stage ends no skill could
-        decide otherwise (sim.model.sellers.Pipeline.schedule), and sessions nothing could disturb
+        decide otherwise (sim.engine.pipeline.Pipeline.schedule), and sessions nothing could disturb
         (settled when planned, their effect waiting in the rep's pipeline)."""
         self.settle = settle
         """Settle events nothing can change when they are scheduled: sure stage ends, sessions
@@ -179,7 +152,6 @@ class Replication:
                 float(ready[i]),
                 labels[i],
                 percentiles[i],
-                len(s.stages),
             )
             for i in range(n)
         ]
@@ -272,6 +244,7 @@ class Replication:
 
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
+        self.calendar_events = sum(m.processed for m in self.managers)
         self.events = (
             self.simpy_events + self.calendar_events + self.lazy_events + self.settled_events
         )
