@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema fuzz clean
+.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema docs fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench: install
 
 schema: install
 	$(BIN)/coachsim schema > scenarios/scenario.schema.json
+
+# The generated files: docs/evidence.md, scenarios/reference.yaml, the JSON schema (tests check
+# each is current).
+docs: install
+	$(BIN)/python docs/generate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

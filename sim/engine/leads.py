@@ -179,7 +179,7 @@ class LeadTable:
             self.uniforms[rows_drawn],
             [st.duration_mean_days for st in s.stages],
             [st.duration_cv for st in s.stages],
-            s.deal_value.mean_usd,
+            s.deal_value.list_mean_usd,
             s.deal_value.cv,
         )
         durations = d.durations_days

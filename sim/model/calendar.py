@@ -5,8 +5,10 @@ Leadership meetings arrive at random and take the calendar with the highest prio
 that arrives during a coaching session preempts it unless the clash is protected
 (``managers.coaching_protection``). A preempted session counts as held but shortened if at least
 half of it was held, else as cancelled. Coaching sessions wait for meetings; one that cannot
-start in its week is cancelled. Admin and the manager's own selling fill the time meetings and
-coaching leave, in that order, so every hour is admin, meetings, selling, coaching or idle.
+start in its week is cancelled. Admin, the manager's own selling and other management work
+(forecasting, hiring, deal reviews, email) fill the time meetings and coaching leave, in that
+order, so every hour is admin, meetings, selling, coaching or other work; other work also takes
+whatever the week leaves, so no hour is idle.
 """
 
 from __future__ import annotations
@@ -326,7 +328,7 @@ class Manager(Coach, Agenda):
         self._next_session()
 
     def end_week(self, week: int) -> float:
-        """Close the week's calendar: admin and own selling fill what is left.
+        """Close the week's calendar: admin, own selling and other work fill what is left.
 
         Returns the share of the manager's selling hours the week had (its own leads are kept
         with it)."""
@@ -345,7 +347,7 @@ class Manager(Coach, Agenda):
         rec.add("mgr_coaching_hours", week, coaching)
         rec.add("mgr_admin_hours", week, admin)
         rec.add("mgr_selling_hours", week, selling)
-        rec.add("mgr_idle_hours", week, capacity - meeting - coaching - admin - selling)
+        rec.add("mgr_other_hours", week, capacity - meeting - coaching - admin - selling)
         return selling / m.selling_hours_per_week if m.selling_hours_per_week > 0 else 0.0
 
 

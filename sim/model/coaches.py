@@ -55,7 +55,8 @@ class Coach:
             UniformBlock((run.seed, run.replication, picks, r.index), 64) for r in self.reps
         ]
         sk = s.skill
-        self._dyn = (sk.consolidation, sk.spacing_gain, sk.improvement, sk.ceiling)
+        self._dyn = [(sk.consolidation, sk.spacing_gain, sk.improvement, r.ceiling) for r in reps]
+        """Per rep, the skill parameters of a session (the rep's own ceiling)."""
         self._quality: float | None = None
         """The coach's quality when it does not change over time (else :meth:`quality`)."""
         self._formal_dose = (
@@ -145,15 +146,15 @@ class Coach:
             else:
                 k = self.scope[int(u * len(self.scope))]
             if e > 0.0:
-                rep.reinforce((k,), t, e, self._dyn)
+                rep.reinforce((k,), t, e, self._dyn[pos])
             return
         if held_share == 1.0 and self._quality is not None:
             # A whole session of a coach of constant quality: the same steps every time.
             steps = self._whole[pos]
             if steps is None:
-                steps = self._whole[pos] = self._formal_steps(quality, rep, 1.0)
+                steps = self._whole[pos] = self._formal_steps(quality, pos, 1.0)
         else:
-            steps = self._formal_steps(quality, rep, held_share)
+            steps = self._formal_steps(quality, pos, held_share)
         if not steps:
             return
         if self._every_stage:
@@ -162,11 +163,14 @@ class Coach:
             rep.reinforce_by(self.scope, t, steps)
 
     def _formal_steps(
-        self, quality: float, rep: Rep, held_share: float
+        self, quality: float, pos: int, held_share: float
     ) -> SessionSteps | tuple[()]:
-        """The :func:`~sim.engine.skill_lists.session_steps` of a formal session (or none)."""
-        e = dyn.session_effect(quality, rep.readiness, self.fit, held_share * self._formal_dose)
-        return session_steps(e, self._dyn) if e > 0.0 else ()
+        """The :func:`~sim.engine.skill_lists.session_steps` of a formal session with rep
+        ``pos`` (or none)."""
+        e = dyn.session_effect(
+            quality, self.reps[pos].readiness, self.fit, held_share * self._formal_dose
+        )
+        return session_steps(e, self._dyn[pos]) if e > 0.0 else ()
 
 
 class OutsideCoach(Coach):

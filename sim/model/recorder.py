@@ -24,7 +24,7 @@ MANAGER_HOURS = (
     "mgr_meeting_hours",
     "mgr_selling_hours",
     "mgr_coaching_hours",
-    "mgr_idle_hours",
+    "mgr_other_hours",
 )
 """The weekly columns every hour of the managers' weeks falls in: they add up to capacity."""
 

@@ -33,7 +33,13 @@ from sim.model import skill as dyn
 from sim.model.calendar import Manager
 from sim.model.coaches import OutsideCoach
 from sim.model.recorder import Recorder, summary_row, weekly_frame
-from sim.model.rules import lead_rates_per_day, tiers, training_hours_lost
+from sim.model.rules import (
+    correlated_readiness,
+    lead_rates_per_day,
+    rep_ceiling,
+    tiers,
+    training_hours_lost,
+)
 from sim.model.sellers import Rep
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario, Training
@@ -139,8 +145,12 @@ class Replication:
         s = self.scenario
         n = s.team.managers * s.team.reps_per_manager
         z = stream(self.seed, self.replication, Purpose.ABILITY).standard_normal(n)
-        ready = stream(self.seed, self.replication, Purpose.READINESS).beta(
-            s.team.readiness_alpha, s.team.readiness_beta, n
+        ready = correlated_readiness(
+            z,
+            stream(self.seed, self.replication, Purpose.READINESS).standard_normal(n),
+            s.team.readiness_ability_correlation,
+            s.team.readiness_alpha,
+            s.team.readiness_beta,
         )
         labels, percentiles = tiers(z)
         reps = [
@@ -152,6 +162,7 @@ class Replication:
                 float(ready[i]),
                 labels[i],
                 percentiles[i],
+                rep_ceiling(s.skill.ceiling, s.skill.ceiling_ability_slope, float(z[i])),
             )
             for i in range(n)
         ]
@@ -230,7 +241,7 @@ class Replication:
         sk = self.scenario.skill
         for k in stages:
             rep.set_state(
-                k, dyn.train(rep.state(k), t, tr.gain, sk.initial_stability_days, sk.ceiling)
+                k, dyn.train(rep.state(k), t, tr.gain, sk.initial_stability_days, rep.ceiling)
             )
         rep.check_alike()
         rep.t_train_days, rep.dip_depth = t, tr.dip_depth

@@ -8,7 +8,9 @@ Each rule has a name, a docstring and unit tests (tests/unit/test_rules.py):
 - :func:`coach_the_coach_hours` and :func:`outside_fee_usd`: what the outside coach bills;
 - :func:`lead_rates_per_day`: better sellers build more pipeline, the team's mean unchanged;
 - :func:`tiers`: A, B and C players by ability (top 20%, middle 60%, bottom 20%);
-- :func:`training_hours_lost`: the selling hours each rep loses to training, week by week.
+- :func:`training_hours_lost`: the selling hours each rep loses to training, week by week;
+- :func:`correlated_readiness` and :func:`rep_ceiling`: who benefits from coaching, readiness
+  and room to grow as they depend on ability.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import stats
 
 from sim.clock import DAYS
 from sim.model.recorder import TIERS, Tier
@@ -103,3 +106,23 @@ def training_hours_lost(
             days -= DAYS
             w += 1
     return out
+
+
+def correlated_readiness(
+    z: np.ndarray, noise: np.ndarray, correlation: float, alpha: float, beta: float
+) -> np.ndarray:
+    """Each rep's readiness to be coached: Beta(``alpha``, ``beta``) distributed, with Spearman-
+    like dependence on ability through a Gaussian copula. ``z`` are the reps' standardised
+    abilities and ``noise`` independent standard normals; the latent ``correlation * z +
+    sqrt(1 - correlation**2) * noise`` is standard normal, so readiness keeps its Beta
+    distribution whatever the correlation, and at 0 does not depend on ability at all."""
+    latent = correlation * z + math.sqrt(1.0 - correlation * correlation) * noise
+    u = stats.norm.cdf(latent)
+    return np.asarray(stats.beta.ppf(u, alpha, beta), dtype=float)
+
+
+def rep_ceiling(ceiling: float, slope: float, z: float) -> float:
+    """A rep's ceiling of learned skill: ``ceiling * (1 - slope * z)`` for a rep ``z`` standard
+    deviations above the team's mean ability, kept between 0 and twice the ceiling. A positive
+    slope leaves stronger reps less room to grow; 0 gives every rep the same ceiling."""
+    return ceiling * min(2.0, max(0.0, 1.0 - slope * z))

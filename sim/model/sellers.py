@@ -18,7 +18,7 @@ from sim.model.recorder import Tier
 from sim.model.run import Run
 
 
-def _sure(run: Run, ability: float, learns: bool) -> SureBounds | None:
+def _sure(run: Run, ability: float, ceiling: float, trains: bool) -> SureBounds | None:
     """Where a seller's stage ends are sure whatever its skill, or ``None`` if not settled.
 
     Learned skill stays in [0, ceiling] (:mod:`sim.model.skill`: every gain saturates at the
@@ -27,9 +27,8 @@ def _sure(run: Run, ability: float, learns: bool) -> SureBounds | None:
     if run.micro_coaching or not run.settle:
         return None
     s = run.scenario
-    top = s.skill.ceiling if learns else 0.0
-    dip = max((t.dip_depth for t in s.training), default=0.0) if learns else 0.0
-    return sure_bounds(run.base_logits, ability, -dip, top)
+    dip = max((t.dip_depth for t in s.training), default=0.0) if trains else 0.0
+    return sure_bounds(run.base_logits, ability, -dip, ceiling)
 
 
 class Seller(Pipeline):
@@ -39,7 +38,7 @@ class Seller(Pipeline):
 
     run: Run
 
-    def __init__(self, run: Run, ability: float, learns: bool) -> None:
+    def __init__(self, run: Run, ability: float, ceiling: float, trains: bool) -> None:
         s = run.scenario
         super().__init__(
             run,
@@ -47,7 +46,7 @@ class Seller(Pipeline):
             len(s.stages),
             s.skill.initial_stability_days,
             keep_open_deals=run.micro_coaching,
-            sure=_sure(run, ability, learns),
+            sure=_sure(run, ability, ceiling, trains),
         )
 
     def won(self, list_value_usd: float, t: float) -> None:
@@ -68,7 +67,15 @@ class Seller(Pipeline):
 class Rep(Seller):
     """A sales rep: fixed ability and readiness, a skill state per stage, open deals."""
 
-    __slots__ = ("index", "manager", "percentile", "readiness", "rep_revenue_usd", "tier")
+    __slots__ = (
+        "ceiling",
+        "index",
+        "manager",
+        "percentile",
+        "readiness",
+        "rep_revenue_usd",
+        "tier",
+    )
 
     def __init__(
         self,
@@ -79,8 +86,11 @@ class Rep(Seller):
         readiness: float,
         tier: Tier,
         percentile: float,
+        ceiling: float,
     ) -> None:
-        super().__init__(run, ability, learns=True)
+        super().__init__(run, ability, ceiling, trains=True)
+        self.ceiling = ceiling
+        """Most learned skill this rep can reach on a stage (see rules.rep_ceiling)."""
         self.index = index
         """Position of the rep in the team (0-based), also its stream entity."""
         self.manager = manager
@@ -105,7 +115,7 @@ class ManagerSeller(Seller):
     __slots__ = ()
 
     def __init__(self, run: Run, ability: float) -> None:
-        super().__init__(run, ability, learns=False)
+        super().__init__(run, ability, ceiling=0.0, trains=False)
 
     def book(self, value_usd: float, t: float) -> None:
         """Book a won deal to the team's weekly revenue, as a manager's deal."""

@@ -21,7 +21,7 @@ TIME_COLOURS = {
     "meetings": "#d62728",
     "selling": "#2ca02c",
     "coaching": "#1f77b4",
-    "idle": "#e0e0e0",
+    "other work": "#bcbd22",
 }
 SESSION_COLOURS = {"held": "#2ca02c", "cancelled": "#d62728", "unscheduled": "#ff7f0e"}
 
@@ -99,7 +99,7 @@ def time_split_figure(stats: dict[str, WeeklyStats], managers: dict[str, int]) -
         "meetings": "mgr_meeting_hours",
         "selling": "mgr_selling_hours",
         "coaching": "mgr_coaching_hours",
-        "idle": "mgr_idle_hours",
+        "other work": "mgr_other_hours",
     }
     return stacked_bars(stats, parts, TIME_COLOURS, "Hours per manager per week", managers)
 

@@ -70,7 +70,8 @@ def run_report(
             "fig-time",
             "Manager time",
             "Average hours per manager per week; every hour is admin, meetings, own selling, "
-            "coaching or idle, so the bar is the whole working week.",
+            "coaching or other management work (forecasting, hiring, deal reviews, email), so "
+            "the bar is the whole working week.",
             time_split_figure({scenario_name: stats}, {scenario_name: managers}),
         ),
         Figure(

@@ -16,6 +16,7 @@ import json
 
 from pydantic import Field
 
+from sim.scenario.evidence import cited
 from sim.scenario.fields import MAX_WEEKS, Label, Strict, Text
 from sim.scenario.programmes import (
     OutsideCoach,
@@ -29,13 +30,25 @@ class Money(Strict):
     """How results become money."""
 
     gross_margin: float = Field(
-        default=0.6, gt=0.0, le=1.0, description="Gross profit per dollar of revenue."
+        default=0.6,
+        gt=0.0,
+        le=1.0,
+        description="Gross profit per dollar of revenue.",
+        json_schema_extra=cited("money.gross_margin"),
     )
     manager_hourly_cost_usd: float = Field(
-        default=90.0, ge=0.0, le=1e5, description="Loaded cost of a manager hour, USD (assumption)."
+        default=90.0,
+        ge=0.0,
+        le=1e5,
+        description="Loaded cost of a manager hour, USD (assumption).",
+        json_schema_extra=cited("money.manager_hourly_cost_usd"),
     )
     rep_hourly_cost_usd: float = Field(
-        default=60.0, ge=0.0, le=1e5, description="Loaded cost of a rep hour, USD (assumption)."
+        default=60.0,
+        ge=0.0,
+        le=1e5,
+        description="Loaded cost of a rep hour, USD (assumption).",
+        json_schema_extra=cited("money.rep_hourly_cost_usd"),
     )
     annual_discount_rate: float = Field(
         default=0.08, ge=0.0, le=1.0, description="Discount rate for NPV, per year."

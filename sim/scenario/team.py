@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from sim.clock import DAYS
+from sim.scenario.evidence import cited
 from sim.scenario.fields import MIN_CONVERSION, MIN_HOURS, Strict
 
 
@@ -18,9 +19,10 @@ class Stage(Strict):
     base_conversion: float = Field(
         ge=MIN_CONVERSION,
         le=1.0 - MIN_CONVERSION,
-        description="Probability that an average rep's deal advances past this stage. Defaults "
-        "are calibrated so qualified deals (past prospecting) are won about 47% of the time "
-        "(CSO Insights 2015: 47.1% win rate on forecast deals).",
+        description="Probability that an average rep's deal advances past this stage. The "
+        "defaults' last two stages (the forecast deals) convert 0.72 x 0.72 = 0.52 for an average "
+        "rep, against 47% of forecast deals won (CSO Insights 2016-2019).",
+        json_schema_extra=cited("stages.base_conversion"),
     )
     duration_mean_days: float = Field(
         ge=0.01,
@@ -56,12 +58,13 @@ class Team(Strict):
         description="Reps reporting to each manager (CSO Insights: about 6 reps per manager).",
     )
     top20_revenue_share: float = Field(
-        default=0.5,
+        default=0.55,
         ge=0.2,
         lt=0.99,
         description="Expected share of rep revenue produced by the top 20% of reps by ability; "
-        "sets the spread of ability (0.2 = all reps alike). Assumption: 0.5, between an even "
-        'split and the Pareto claim of 0.8 in "Sales and coaching fails".',
+        "sets the spread of ability (0.2 = all reps alike). About 0.55 in compensation data "
+        "(Xactly); 0.8 is folklore. See docs/evidence.md.",
+        json_schema_extra=cited("team.top20_revenue_share"),
     )
     ability_lead_elasticity: float = Field(
         default=0.5,
@@ -75,9 +78,10 @@ class Team(Strict):
         default=2.0,
         ge=0.01,
         le=1000.0,
-        description="Alpha of the Beta distribution of rep readiness to be coached (not "
-        'everybody is ready to be coached, say "Sales and coaching fails"; assumption: Beta(2, 2), '
-        "mean 0.5).",
+        description="Alpha of the Beta distribution of rep readiness to be coached "
+        "(coachability moderates what coaching does: Shannahan, Bush and Shannahan 2013; its "
+        "spread is an assumption: Beta(2, 2), mean 0.5).",
+        json_schema_extra=cited("team.readiness_alpha"),
     )
     readiness_beta: float = Field(
         default=2.0,
@@ -85,12 +89,24 @@ class Team(Strict):
         le=1000.0,
         description="Beta of the Beta distribution of readiness (assumption).",
     )
+    readiness_ability_correlation: float = Field(
+        default=0.0,
+        ge=-0.95,
+        le=0.95,
+        description="How readiness to be coached goes with ability (Gaussian copula; readiness "
+        "keeps its Beta distribution). 0: independent, as peer-reviewed studies find for "
+        "experience; positive: weaker reps are less ready (CEB: coaching does little for the "
+        "weakest). See docs/evidence.md.",
+        json_schema_extra=cited("team.readiness_ability_correlation"),
+    )
     selling_hours_per_week: float = Field(
-        default=30.0,
+        default=20.0,
         gt=0.0,
         le=100.0,
         description="Hours a rep spends selling in a normal week; coaching sessions and training "
-        "days are taken out of it (assumption).",
+        "days are taken out of it. Reps sell 22-46% of their time (CSO Insights, HubSpot, Pace): "
+        "about 20 of 45-50 hours. See docs/evidence.md.",
+        json_schema_extra=cited("team.selling_hours_per_week"),
     )
 
 
@@ -103,6 +119,7 @@ class Leads(Strict):
         le=500.0,
         description="Leads a rep gets in a week with all selling hours available (Poisson; "
         "thinned by the share of selling time left that week). Assumption.",
+        json_schema_extra=cited("leads.per_rep_per_week"),
     )
 
 
@@ -113,17 +130,21 @@ class DealValue(Strict):
         default=25_000.0,
         ge=1.0,
         le=1e9,
-        description="Mean list value of a deal, USD (assumption).",
+        description="Average booked deal, USD, as a CRM reports it: what a rep with no learned "
+        "closing skill books after the base discount (list values average mean_usd / (1 - "
+        "base_discount); closing skill cuts the discount, so better reps book more).",
     )
     cv: float = Field(
         default=0.8, ge=0.0, le=10.0, description="Coefficient of variation (lognormal)."
     )
     base_discount: float = Field(
-        default=0.10,
+        default=0.15,
         ge=0.0,
         lt=1.0,
-        description="Share of list value given away at close by a rep with no closing skill "
-        "(assumption).",
+        description="Share of list value given away at close by a rep with no learned closing "
+        "skill; closing skill cuts it. B2B discounts often reach 20-30% (BCG 2015). See "
+        "docs/evidence.md.",
+        json_schema_extra=cited("deal_value.base_discount"),
     )
     discount_skill_sensitivity: float = Field(
         default=1.0,
@@ -133,22 +154,42 @@ class DealValue(Strict):
         "closing skill) (assumption).",
     )
 
+    @property
+    def list_mean_usd(self) -> float:
+        """Mean list value of a deal: the average booked deal before the base discount."""
+        return self.mean_usd / (1.0 - self.base_discount)
+
 
 class Skill(Strict):
     """Learning, forgetting and reinforcement (see sim.model.skill)."""
 
     initial_stability_days: float = Field(
-        default=40.0,
+        default=60.0,
         ge=0.1,
         le=100_000.0,
-        description="Time constant of forgetting after training, working days. 40 days leaves "
-        "5% of a gain after 120 days (ES Research: a 90-120 day lift).",
+        description="Time constant of forgetting after training, working days. Evidence "
+        "conflicts: sales-industry claims give 10-45 days, peer-reviewed transfer and skill-decay "
+        "studies about 200; 60 is between. See docs/evidence.md.",
+        json_schema_extra=cited("skill.initial_stability_days"),
     )
     ceiling: float = Field(
-        default=0.35,
+        default=0.15,
         gt=0.0,
         le=10.0,
-        description="Most learned skill a rep can reach on a stage, logit units (assumption).",
+        description="Most learned skill a rep can reach on a stage, logit units. 0.15 on every "
+        "stage is +23% revenue for an average rep: the gap between the worst and best coaching of "
+        "core performers (83% against 102% of goal, CEB). See docs/evidence.md.",
+        json_schema_extra=cited("skill.ceiling"),
+    )
+    ceiling_ability_slope: float = Field(
+        default=0.0,
+        ge=-1.0,
+        le=1.0,
+        description="How a rep's ceiling changes with ability: ceiling * (1 - slope * z) for a "
+        "rep z standard deviations above the mean, kept in [0, 2 * ceiling]. 0: the same room "
+        "for everyone; positive: stronger reps have less room (CEB: coaching does little for "
+        "stars). See docs/evidence.md.",
+        json_schema_extra=cited("skill.ceiling_ability_slope"),
     )
     consolidation: float = Field(
         default=0.6,
@@ -156,6 +197,7 @@ class Skill(Strict):
         le=10.0,
         description="Share of retained fresh skill made permanent by a session of effect 1 "
         "(assumption).",
+        json_schema_extra=cited("skill.consolidation"),
     )
     spacing_gain: float = Field(
         default=0.3,
@@ -163,6 +205,7 @@ class Skill(Strict):
         le=10.0,
         description="Relative growth of stability per session of effect 1: spaced reinforcement "
         "slows forgetting (Kerfoot's spaced-education trials; size is an assumption).",
+        json_schema_extra=cited("skill.spacing_gain"),
     )
     improvement: float = Field(
         default=0.08,
@@ -170,6 +213,7 @@ class Skill(Strict):
         le=1.0,
         description="Share of the gap to the ceiling learned in a session of effect 1 "
         "(assumption).",
+        json_schema_extra=cited("skill.improvement"),
     )
     generic_fit: float = Field(
         default=0.5,
@@ -178,6 +222,7 @@ class Skill(Strict):
         description="Fit of generic coaching not tied to this team's process, against 1 for "
         'tailored coaching (coaching that is too generic fails, says "What stops sales managers '
         'from coaching?"; size is an assumption).',
+        json_schema_extra=cited("skill.generic_fit"),
     )
 
 
@@ -190,13 +235,15 @@ class Managers(Strict):
         le=24.0,
         description="Working hours in a manager's day (a 50-hour week, as in "
         '"Micro-coaching" (2014)).',
+        json_schema_extra=cited("managers.hours_per_day"),
     )
     admin_hours_per_week: float = Field(
-        default=12.0,
+        default=13.0,
         ge=0.0,
         le=120.0,
-        description="Reports and other admin, hours per week (admin is the top strain on "
-        'managers\' time, says "Micro-coaching" (2014); size is an assumption).',
+        description="Reports and other admin, hours per week: 24-31% of a 50-hour week "
+        "(Sales Management Association; Alexander Group). See docs/evidence.md.",
+        json_schema_extra=cited("managers.admin_hours_per_week"),
     )
     selling_hours_per_week: float = Field(
         default=10.0,
@@ -204,6 +251,16 @@ class Managers(Strict):
         le=120.0,
         description="Hours per week the manager plans for their own deals (the player/coach of "
         '"Micro-coaching" (2014); assumption).',
+        json_schema_extra=cited("managers.selling_hours_per_week"),
+    )
+    other_hours_per_week: float = Field(
+        default=5.0,
+        ge=0.0,
+        le=120.0,
+        description="Other management work planned per week: forecasting, hiring, deal reviews, "
+        "email (forecasting alone takes 10-15 hours a month, Vantage Point). Hours the week "
+        "leaves after everything else go to this work too: a manager is never idle.",
+        json_schema_extra=cited("managers.other_hours_per_week"),
     )
     own_leads_per_week: float = Field(
         default=1.0,
@@ -225,6 +282,7 @@ class Managers(Strict):
         le=200.0,
         description="Leadership meetings per week, Poisson arrivals (meetings strain managers' "
         'time most, says "Micro-coaching" (2014); assumption).',
+        json_schema_extra=cited("managers.meetings_per_week"),
     )
     meeting_mean_hours: float = Field(
         default=1.5,
@@ -244,11 +302,12 @@ class Managers(Strict):
         '"The silent paradox of sales coaching": the culture lever).',
     )
     trained_share: float = Field(
-        default=0.0,
+        default=0.27,
         ge=0.0,
         le=1.0,
-        description="Share of managers trained to coach at the start (few are, says "
-        '"Why B2B sales people fail").',
+        description="Share of managers trained to coach at the start: 27% (73% of sales "
+        "managers have had no coaching training, Sales Readiness Group 2017).",
+        json_schema_extra=cited("managers.trained_share"),
     )
     quality_untrained: float = Field(
         default=0.5,
@@ -256,22 +315,25 @@ class Managers(Strict):
         le=1.0,
         description="Coaching quality of a manager never trained to coach (assumption; quality "
         "effects are bounded by CEB's 83%-102% of goal spread).",
+        json_schema_extra=cited("managers.quality_untrained"),
     )
     quality_trained: float = Field(
         default=0.75,
         ge=0.0,
         le=1.0,
         description="Coaching quality of a manager trained to coach (assumption).",
+        json_schema_extra=cited("managers.quality_trained"),
     )
 
 
 def free_coaching_hours(managers: Managers) -> float:
-    """Hours of a manager's week left for coaching after admin, own selling and the meetings
-    expected (negative when those alone overfill the week)."""
+    """Hours of a manager's week left for coaching after admin, own selling, other management
+    work and the meetings expected (negative when those alone overfill the week)."""
     m = managers
     return (
         DAYS * m.hours_per_day
         - m.admin_hours_per_week
         - m.selling_hours_per_week
+        - m.other_hours_per_week
         - m.meetings_per_week * m.meeting_mean_hours
     )

@@ -62,7 +62,7 @@ def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
         "mgr_meeting_hours",
         "mgr_selling_hours",
         "mgr_coaching_hours",
-        "mgr_idle_hours",
+        "mgr_other_hours",
         "skill_prospecting",
         "skill_discovery",
         "skill_proposal",

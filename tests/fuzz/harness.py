@@ -71,7 +71,7 @@ HOURS = (
     "mgr_meeting_hours",
     "mgr_selling_hours",
     "mgr_coaching_hours",
-    "mgr_idle_hours",
+    "mgr_other_hours",
 )
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -159,7 +159,7 @@ def test_every_accepted_scenario_runs_with_finite_results_and_full_hours(
             "mgr_meeting_hours",
             "mgr_selling_hours",
             "mgr_coaching_hours",
-            "mgr_idle_hours",
+            "mgr_other_hours",
         ]
     ].sum(axis=1)
     capacity = scenario.team.managers * scenario.managers.hours_per_day * 5

@@ -130,7 +130,7 @@ def test_every_hour_is_accounted_every_week(protection: float) -> None:
         "mgr_meeting_hours",
         "mgr_selling_hours",
         "mgr_coaching_hours",
-        "mgr_idle_hours",
+        "mgr_other_hours",
     ]
     total = weekly[cols].sum(axis=1)
     assert total.to_numpy() == pytest.approx(2 * 50.0, abs=1e-6)
@@ -145,19 +145,24 @@ def test_every_hour_is_accounted_every_week(protection: float) -> None:
 
 
 def test_sessions_that_do_not_fit_are_unscheduled() -> None:
-    # 50 - 12 admin - 10 selling - 7.5 meetings = 20.5 free hours: 20 one-hour sessions fit.
+    # 50 - 12 admin - 10 selling - 0 other - 7.5 meetings = 20.5 free hours: 20 one-hour
+    # sessions fit.
+    week = {"admin_hours_per_week": 12, "selling_hours_per_week": 10, "other_hours_per_week": 0}
     s = small(
+        managers=week,
         coaching={
             "sessions_per_rep_per_week": 10,
             "minutes_per_session": 60,
             "max_sessions_per_rep_per_week": 10,
-        }
+        },
     )
     weekly, _ = Replication(s, 0, 0).run()
     assert (weekly["sessions_planned"] == 2 * 3 * 10).all()
     assert (weekly["sessions_unscheduled"] == 2 * (30 - 20)).all()
     # With at most 5 sessions a rep, only 3 x 5 = 15 of the 20 that fit can be given.
-    capped = small(coaching={"sessions_per_rep_per_week": 10, "minutes_per_session": 60})
+    capped = small(
+        managers=week, coaching={"sessions_per_rep_per_week": 10, "minutes_per_session": 60}
+    )
     weekly, _ = Replication(capped, 0, 0).run()
     assert (weekly["sessions_unscheduled"] == 2 * (30 - 15)).all()
 

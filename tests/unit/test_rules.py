@@ -9,8 +9,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from sim.analysis.paired import wilson
 from sim.model import rules
@@ -23,8 +24,15 @@ WEEK = 5.0
 
 
 def test_sessions_that_fit_in_a_managers_week() -> None:
-    m = Managers(admin_hours_per_week=12, selling_hours_per_week=10, meetings_per_week=5)
+    m = Managers(
+        admin_hours_per_week=12,
+        selling_hours_per_week=10,
+        other_hours_per_week=0,
+        meetings_per_week=5,
+    )
     assert free_coaching_hours(m) == pytest.approx(50 - 12 - 10 - 7.5)
+    other = m.model_copy(update={"other_hours_per_week": 4.5})
+    assert free_coaching_hours(other) == pytest.approx(50 - 12 - 10 - 4.5 - 7.5)
     assert rules.coaching_sessions_that_fit(m, 50 / 60) == 24  # 20.5 h of 50-minute sessions
     assert rules.coaching_sessions_that_fit(m, 20.5) == 1  # exactly one, despite rounding
     full = Managers(admin_hours_per_week=30, selling_hours_per_week=20, meetings_per_week=0)
@@ -149,3 +157,48 @@ def test_an_engagement_stops_at_its_end_week() -> None:
     fees = weekly.set_index("week")["outside_fees_usd"]
     assert fees.loc[5:].sum() == 0
     assert fees.loc[2:4].gt(0).all()
+
+
+@given(
+    st.floats(min_value=-0.95, max_value=0.95),
+    st.floats(min_value=0.2, max_value=20.0),
+    st.floats(min_value=0.2, max_value=20.0),
+)
+@settings(max_examples=40, deadline=None)
+def test_correlated_readiness_keeps_its_beta_distribution(
+    correlation: float, alpha: float, beta: float
+) -> None:
+    rng = np.random.default_rng(3)
+    z, noise = rng.standard_normal(4000), rng.standard_normal(4000)
+    ready = rules.correlated_readiness(z, noise, correlation, alpha, beta)
+    assert ((ready >= 0.0) & (ready <= 1.0)).all()
+    # The same distribution whatever the correlation (Kolmogorov-Smirnov, loose at 4000 draws).
+    assert stats.kstest(ready, "beta", args=(alpha, beta)).pvalue > 1e-4
+    rank = stats.spearmanr(z, ready).statistic
+    if correlation > 0.3:
+        assert rank > 0.1
+    elif correlation < -0.3:
+        assert rank < -0.1
+
+
+def test_readiness_at_zero_correlation_does_not_depend_on_ability() -> None:
+    noise = np.random.default_rng(0).standard_normal(50)
+    a = rules.correlated_readiness(np.zeros(50), noise, 0.0, 2.0, 2.0)
+    b = rules.correlated_readiness(np.full(50, 3.0), noise, 0.0, 2.0, 2.0)
+    assert (a == b).all()
+
+
+@given(
+    st.floats(min_value=0.0, max_value=5.0),
+    st.floats(min_value=-1.0, max_value=1.0),
+    st.floats(min_value=-6.0, max_value=6.0),
+    st.floats(min_value=0.0, max_value=6.0),
+)
+def test_rep_ceiling_stays_within_twice_the_ceiling_and_falls_with_ability_for_a_positive_slope(
+    ceiling: float, slope: float, z: float, more: float
+) -> None:
+    c = rules.rep_ceiling(ceiling, slope, z)
+    assert 0.0 <= c <= 2.0 * ceiling
+    higher = rules.rep_ceiling(ceiling, slope, z + more)
+    assert (higher <= c) if slope >= 0 else (higher >= c)
+    assert rules.rep_ceiling(ceiling, 0.0, z) == ceiling
