@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema docs fuzz clean
+.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema docs validate-model calibrate fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ bench: install
 
 schema: install
 	$(BIN)/coachsim schema > scenarios/scenario.schema.json
+
+# The model against published results: writes docs/validation.md and docs/dose-response.html.
+validate-model: install
+	$(BIN)/python validation/run.py
+
+# Re-derive skill.improvement, the one default calibrated rather than read from a source.
+calibrate: install
+	$(BIN)/python validation/calibrate.py
 
 # The generated files: docs/evidence.md, scenarios/reference.yaml, the JSON schema (tests check
 # each is current).

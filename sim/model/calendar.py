@@ -25,6 +25,7 @@ from sim.model.rules import coaching_sessions_that_fit, ramp_progress, ramped_qu
 from sim.model.run import Run
 from sim.model.sellers import ManagerSeller, Rep
 from sim.random.streams import Purpose, stream
+from sim.scenario import ManagerGroup
 
 Holder = Literal["meeting", "coaching"]
 """What holds a manager's calendar: a leadership meeting or a coaching session."""
@@ -39,8 +40,18 @@ class Manager(Coach, Agenda):
     are its arrivals; a session's due time, end and deadline are its events.
     """
 
-    def __init__(self, run: Run, index: int, reps: Sequence[Rep], trained: bool) -> None:
-        Coach.__init__(self, run, run.scenario.coaching, reps, Purpose.MANAGER_COACHING)
+    def __init__(
+        self,
+        run: Run,
+        index: int,
+        reps: Sequence[Rep],
+        trained: bool,
+        group: ManagerGroup | None = None,
+    ) -> None:
+        programme = run.scenario.coaching
+        if group is not None and group.coaching is not None:
+            programme = group.coaching
+        Coach.__init__(self, run, programme, reps, Purpose.MANAGER_COACHING)
         s = run.scenario
         m = s.managers
         Agenda.__init__(
@@ -53,7 +64,9 @@ class Manager(Coach, Agenda):
         self.index = index
         self.trained = trained
         self.seller = ManagerSeller(run, m.ability)
-        if trained:
+        if group is not None and group.quality is not None:
+            self._quality = group.quality
+        elif trained:
             self._quality = m.quality_trained
         elif s.outside_coach is None or not s.outside_coach.coach_the_coach:
             self._quality = m.quality_untrained

@@ -68,10 +68,14 @@ class Coach:
         yet computed)."""
 
     def active(self, week: int) -> bool:
-        """Whether the programme runs in simulation week ``week``."""
+        """Whether the programme runs in simulation week ``week`` (from its start week, up to
+        its end week)."""
+        p = self.programme
+        week -= self.run.warmup
         return (
-            week - self.run.warmup >= self.programme.start_week
-            and self.programme.sessions_per_rep_per_week > 0
+            week >= p.start_week
+            and (p.end_week is None or week < p.end_week)
+            and p.sessions_per_rep_per_week > 0
         )
 
     def plan(self, week: int, fit: int) -> tuple[int, list[tuple[int, int]]]:
@@ -185,11 +189,6 @@ class OutsideCoach(Coach):
         self.travel_usd = oc.travel_cost_per_session_usd if oc.format == "in_person" else 0.0
         self.enrolled = sum(1 for w in self.weights if w > 0.0)
         self._quality = oc.quality
-
-    def active(self, week: int) -> bool:
-        """Whether the engagement runs this week."""
-        end = self.oc.end_week if self.oc.end_week is not None else math.inf
-        return super().active(week) and week - self.run.warmup < end
 
     def start_week(self, week: int, booked_hours: list[float]) -> None:
         """Plan, bill and schedule this week's sessions."""

@@ -36,6 +36,7 @@ from sim.model.recorder import Recorder, summary_row, weekly_frame
 from sim.model.rules import (
     correlated_readiness,
     lead_rates_per_day,
+    manager_groups,
     rep_ceiling,
     tiers,
     training_hours_lost,
@@ -85,9 +86,12 @@ class Replication:
         self.horizon_days = self.sim_weeks * DAYS
         names = s.stage_names()
         self.recorder = Recorder(s.weeks, names, s.warmup_weeks)
-        self.micro_coaching = s.coaching.style == "micro" or (
-            s.outside_coach is not None and s.outside_coach.style == "micro"
-        )
+        programmes = [
+            s.coaching,
+            *(g.coaching for g in s.manager_groups if g.coaching is not None),
+            *([s.outside_coach] if s.outside_coach is not None else []),
+        ]
+        self.micro_coaching = any(p.style == "micro" for p in programmes)
         """Whether any coach centres sessions on open deals (sellers then list them)."""
         self.base_logits = [dyn.logit(st.base_conversion) for st in s.stages]
         self.last_stage = len(s.stages) - 1
@@ -100,9 +104,14 @@ class Replication:
         n_mgr = s.team.managers
         trained_u = stream(seed, replication, Purpose.MANAGER_TRAINED).random(n_mgr).tolist()
         per = s.team.reps_per_manager
+        groups = manager_groups(s.manager_groups, n_mgr)
         self.managers = [
             Manager(
-                self, m, self.reps[m * per : (m + 1) * per], trained_u[m] < s.managers.trained_share
+                self,
+                m,
+                self.reps[m * per : (m + 1) * per],
+                trained_u[m] < s.managers.trained_share,
+                groups[m],
             )
             for m in range(n_mgr)
         ]
@@ -162,7 +171,12 @@ class Replication:
                 float(ready[i]),
                 labels[i],
                 percentiles[i],
-                rep_ceiling(s.skill.ceiling, s.skill.ceiling_ability_slope, float(z[i])),
+                rep_ceiling(
+                    s.skill.ceiling,
+                    s.skill.ceiling_ability_slope,
+                    float(z[i]),
+                    s.skill.fundamentals_ability_sd,
+                ),
             )
             for i in range(n)
         ]

@@ -10,7 +10,8 @@ Each rule has a name, a docstring and unit tests (tests/unit/test_rules.py):
 - :func:`tiers`: A, B and C players by ability (top 20%, middle 60%, bottom 20%);
 - :func:`training_hours_lost`: the selling hours each rep loses to training, week by week;
 - :func:`correlated_readiness` and :func:`rep_ceiling`: who benefits from coaching, readiness
-  and room to grow as they depend on ability.
+  and room to grow as they depend on ability;
+- :func:`manager_groups`: which managers coach in their own way.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from scipy import stats
 
 from sim.clock import DAYS
 from sim.model.recorder import TIERS, Tier
-from sim.scenario.programmes import OutsideCoach, Training
+from sim.scenario.programmes import ManagerGroup, OutsideCoach, Training
 from sim.scenario.team import Managers, free_coaching_hours
 
 
@@ -121,8 +122,29 @@ def correlated_readiness(
     return np.asarray(stats.beta.ppf(u, alpha, beta), dtype=float)
 
 
-def rep_ceiling(ceiling: float, slope: float, z: float) -> float:
+def rep_ceiling(
+    ceiling: float, slope: float, z: float, fundamentals_sd: float | None = None
+) -> float:
     """A rep's ceiling of learned skill: ``ceiling * (1 - slope * z)`` for a rep ``z`` standard
     deviations above the team's mean ability, kept between 0 and twice the ceiling. A positive
-    slope leaves stronger reps less room to grow; 0 gives every rep the same ceiling."""
-    return ceiling * min(2.0, max(0.0, 1.0 - slope * z))
+    slope leaves stronger reps less room to grow; 0 gives every rep the same ceiling.
+
+    With ``fundamentals_sd``, coaching sticks only with reps who have the fundamentals: the
+    ceiling is 0 for a rep at or below ``fundamentals_sd - 1``, whole from ``fundamentals_sd`` up,
+    and in proportion between."""
+    room = min(2.0, max(0.0, 1.0 - slope * z))
+    if fundamentals_sd is not None:
+        room *= min(1.0, max(0.0, z - fundamentals_sd + 1.0))
+    return ceiling * room
+
+
+def manager_groups(groups: Sequence[ManagerGroup], managers: int) -> list[ManagerGroup | None]:
+    """Each manager's group (``None``: none), groups taking managers in order: group ``g`` the
+    next ``round(share * managers)``, the last groups getting fewer if rounding ran out."""
+    out: list[ManagerGroup | None] = [None] * managers
+    start = 0
+    for g in groups:
+        n = min(round(g.share * managers), managers - start)
+        out[start : start + n] = [g] * n
+        start += n
+    return out

@@ -18,6 +18,7 @@ from sim.scenario.checks import load_scenario, semantic_problems, validate_scena
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.programmes import (
     Focus,
+    ManagerGroup,
     OutsideCoach,
     PolicyName,
     Programme,
@@ -31,6 +32,7 @@ __all__ = [
     "DealValue",
     "Focus",
     "Leads",
+    "ManagerGroup",
     "Managers",
     "Money",
     "OutsideCoach",

@@ -17,6 +17,7 @@ from sim.clock import DAYS_PER_WEEK
 from sim.scenario.calibration import CalibrationError, ability_sigma
 from sim.scenario.loader import load_mapping
 from sim.scenario.problems import Document, ScenarioError
+from sim.scenario.programmes import Programme
 from sim.scenario.schema import Scenario
 from sim.scenario.team import free_coaching_hours
 
@@ -88,6 +89,16 @@ def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
             )
         if oc.end_week is not None and oc.end_week <= oc.start_week:
             out.append((("outside_coach", "end_week"), "must be after start_week"))
+    programmes: list[tuple[Loc, Programme]] = [(("coaching",), s.coaching)]
+    for i, g in enumerate(s.manager_groups):
+        if g.coaching is not None:
+            programmes.append((("manager_groups", i, "coaching"), g.coaching))
+            check_stages(("manager_groups", i, "coaching", "scope"), g.coaching.scope)
+    for loc, c in programmes:
+        if c.end_week is not None and c.end_week <= c.start_week:
+            out.append(((*loc, "end_week"), "must be after start_week"))
+    if sum(g.share for g in s.manager_groups) > 1.0 + 1e-9:
+        out.append((("manager_groups",), "the groups' shares add up to more than 1"))
     for i, t in enumerate(s.training):
         check_stages(("training", i, "stages"), t.stages)
         if t.start_week >= s.weeks:

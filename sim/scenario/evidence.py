@@ -2,7 +2,9 @@
 
 Each record (in ``evidence.yaml`` beside this module, one per parameter path such as
 ``skill.ceiling``) gives the likely value, a plausible low and high, whether it rests on
-``evidence``, on ``conflicting`` evidence or is an ``assumption``, how the number was derived,
+``evidence``, on ``conflicting`` evidence, is ``calibrated`` (set by a stated rule so the model
+reproduces a published pattern, validation/calibrate.py) or is an ``assumption``, how the number
+was derived,
 and the sources: citation, where the text was read, a quote, and whether it is peer-reviewed or
 was read only as quoted by someone else. The schema attaches each record to its field's
 metadata (:func:`cited`: it shows in the JSON schema an editor reads), the field's default is the
@@ -21,7 +23,7 @@ from typing import Any, Literal
 
 from ruamel.yaml import YAML
 
-Basis = Literal["evidence", "conflicting", "assumption"]
+Basis = Literal["evidence", "conflicting", "calibrated", "assumption"]
 
 
 @dataclass(frozen=True)

@@ -93,18 +93,50 @@ class Programme(Strict):
         "minutes over the stages in scope (assumption).",
     )
     rep_time_share: float = Field(
-        default=1.0,
+        default=0.4,
         ge=0.0,
         le=1.0,
-        description="Share of session time taken out of the rep's selling hours (1: sessions "
-        "cost selling time; lower if they are held in the rep's non-selling time).",
+        description="Share of session time taken out of the rep's selling hours: 0.4 if a "
+        "session displaces the rep's activities in proportion (reps sell about 40% of their "
+        "time, CSO Insights); 1 if every minute of coaching is a minute less selling.",
+        json_schema_extra=cited("coaching.rep_time_share"),
     )
     focus: Focus = Field(default_factory=Focus, description="Who gets the sessions.")
     start_week: int = Field(
         default=0, ge=0, le=MAX_WEEKS, description="First week of the programme."
     )
+    end_week: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WEEKS,
+        description="Week the programme ends (exclusive); null = the horizon.",
+    )
     max_sessions_per_rep_per_week: int = Field(
         default=5, ge=1, le=50, description="No rep gets more sessions than this in a week."
+    )
+
+
+class ManagerGroup(Strict):
+    """Some of the managers, who coach in their own way."""
+
+    name: Label = Field(default="group", min_length=1, max_length=100, description="Label.")
+    share: float = Field(
+        gt=0.0,
+        le=1.0,
+        description="Share of the managers in this group (rounded to whole managers; groups "
+        "take managers in order, the rest follow coaching and managers.quality_*).",
+    )
+    coaching: Programme | None = Field(
+        default=None,
+        description="This group's coaching, written out in full (keys not given take the "
+        "schema defaults, not the scenario's coaching); null = the scenario's coaching.",
+    )
+    quality: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Coaching quality of this group's managers, trained or not; null = as "
+        "managers.quality_* and trained_share say.",
     )
 
 
@@ -169,12 +201,6 @@ class OutsideCoach(Programme):
         le=1e6,
         description="Fee per coached rep per month, USD (a rep counts while focus gives it "
         "sessions); set this or fee_per_hour_usd.",
-    )
-    end_week: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_WEEKS,
-        description="Week the engagement ends (exclusive); null = horizon.",
     )
     coach_the_coach: bool = Field(
         default=False,

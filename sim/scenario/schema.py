@@ -19,6 +19,7 @@ from pydantic import Field
 from sim.scenario.evidence import cited
 from sim.scenario.fields import MAX_WEEKS, Label, Strict, Text
 from sim.scenario.programmes import (
+    ManagerGroup,
     OutsideCoach,
     Programme,
     Training,
@@ -96,6 +97,13 @@ class Scenario(Strict):
         default_factory=Programme,
         description="The managers' own coaching of their reps (reference: informal one-to-ones, "
         "2 x 50 min per rep per week, about 20% of a 50-hour week).",
+    )
+    manager_groups: list[ManagerGroup] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Managers differ: groups of managers with their own coaching and quality "
+        '(for "left to the manager": some coach, others do not). Empty: every manager coaches '
+        "as coaching says.",
     )
     outside_coach: OutsideCoach | None = Field(
         default=None, description="An outside professional coach; null = none."

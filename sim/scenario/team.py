@@ -191,6 +191,17 @@ class Skill(Strict):
         "stars). See docs/evidence.md.",
         json_schema_extra=cited("skill.ceiling_ability_slope"),
     )
+    fundamentals_ability_sd: float | None = Field(
+        default=None,
+        ge=-5.0,
+        le=5.0,
+        description="If set, coaching and training stick only with reps who have the "
+        "fundamentals: a rep this many standard deviations of ability below or above the mean "
+        "learns fully, one a standard deviation lower learns nothing, in proportion between. "
+        "null: every rep can learn, as peer-reviewed studies find no moderation by experience "
+        "(Pousa et al. 2017); CEB reports coaching does little for the weakest, many a poor fit "
+        "for the role (Dixon and Adamson 2011): about -1.",
+    )
     consolidation: float = Field(
         default=0.6,
         ge=0.0,
@@ -208,11 +219,13 @@ class Skill(Strict):
         json_schema_extra=cited("skill.spacing_gain"),
     )
     improvement: float = Field(
-        default=0.08,
+        default=0.5,
         ge=0.0,
-        le=1.0,
-        description="Share of the gap to the ceiling learned in a session of effect 1 "
-        "(assumption).",
+        le=20.0,
+        description="Share of the gap to the ceiling learned in a session of effect 1 (quality x "
+        "readiness x fit x dose; the step is at most the whole gap). Calibrated so coaching's "
+        "gains level off at 3-5 hours per rep per month, as practitioner studies find (make "
+        "calibrate). See docs/evidence.md.",
         json_schema_extra=cited("skill.improvement"),
     )
     generic_fit: float = Field(

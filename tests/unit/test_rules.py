@@ -202,3 +202,43 @@ def test_rep_ceiling_stays_within_twice_the_ceiling_and_falls_with_ability_for_a
     higher = rules.rep_ceiling(ceiling, slope, z + more)
     assert (higher <= c) if slope >= 0 else (higher >= c)
     assert rules.rep_ceiling(ceiling, 0.0, z) == ceiling
+
+
+@given(st.floats(min_value=-3.0, max_value=3.0), st.floats(min_value=-6.0, max_value=6.0))
+def test_without_the_fundamentals_a_rep_learns_nothing(fundamentals: float, z: float) -> None:
+    c = rules.rep_ceiling(0.2, 0.0, z, fundamentals)
+    if z <= fundamentals - 1.0:
+        assert c == 0.0
+    elif z >= fundamentals:
+        assert c == pytest.approx(0.2)
+    else:
+        assert 0.0 <= c <= 0.2 + 1e-12
+    assert rules.rep_ceiling(0.2, 0.0, z + 0.5, fundamentals) >= c
+
+
+def test_the_managers_programme_ends_at_its_end_week() -> None:
+    weekly, _ = Replication(small(coaching={"start_week": 2, "end_week": 7}), 0, 0).run()
+    planned = weekly.set_index("week")["sessions_planned"]
+    assert (planned.loc[:1] == 0).all()
+    assert (planned.loc[2:6] > 0).all()
+    assert (planned.loc[7:] == 0).all()
+
+
+def test_manager_groups_take_managers_in_order() -> None:
+    from sim.scenario import ManagerGroup
+
+    a, b = ManagerGroup(name="a", share=0.25), ManagerGroup(name="b", share=0.5)
+    assert rules.manager_groups([a, b], 8) == [a, a, b, b, b, b, None, None]
+    half = ManagerGroup(name="c", share=0.5)
+    assert rules.manager_groups([half, b], 3) == [half, half, b]  # rounding runs out
+
+
+def test_a_group_that_does_not_coach_plans_no_sessions() -> None:
+    quiet = {"name": "quiet", "share": 0.5, "coaching": {"sessions_per_rep_per_week": 0}}
+    both, _ = Replication(small(), 0, 0).run()
+    half, _ = Replication(small(manager_groups=[quiet]), 0, 0).run()
+    assert half["sessions_planned"].sum() == pytest.approx(both["sessions_planned"].sum() / 2)
+    weak = {"name": "weak", "share": 1.0, "quality": 0.0}
+    none, _ = Replication(small(manager_groups=[weak]), 0, 0).run()
+    assert none["sessions_held"].sum() > 0
+    assert none.filter(like="skill_").to_numpy().max() == 0.0  # quality 0 teaches nothing
