@@ -31,8 +31,8 @@ demo: install
 	@echo "Open $(DEMO_OUT)/report.html in a browser."
 
 lint: install-test
-	$(BIN)/ruff format --check sim cli.py tests benchmarks
-	$(BIN)/ruff check sim cli.py tests benchmarks
+	$(BIN)/ruff format --check sim cli.py tests benchmarks validation docs
+	$(BIN)/ruff check sim cli.py tests benchmarks validation docs
 
 typecheck: install-test
 	$(BIN)/mypy

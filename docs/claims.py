@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,10 +65,12 @@ def economics(alt: str, base: str) -> str:
     profit = (s["gross_profit"] - r["gross_profit"]).to_numpy()
     cash = (s["cash_cost_usd"] - r["cash_cost_usd"]).to_numpy()
     time = (s["time_cost_usd"] - r["time_cost_usd"]).to_numpy()
+    costed = f"ROI with time costed {ci((profit - cash - time) / (cash + time) * 100)}%"
+    if not np.all(cash > 0):
+        return costed  # no cash costs: only the time costs
     return (
         f"cash costs {np.mean(cash) / np.mean(gain) * 100:.1f}% of the revenue gain; "
-        f"ROI on cash {ci((profit - cash) / cash * 100)}%; "
-        f"ROI with time costed {ci((profit - cash - time) / (cash + time) * 100)}%"
+        f"ROI on cash {ci((profit - cash) / cash * 100)}%; {costed}"
     )
 
 
@@ -139,7 +140,6 @@ def main() -> None:
         for t in "ABC"
     }
     print("training + coaching by tier:", {k: round(v, 1) for k, v in tiers.items()})
-    _ = pd
 
 
 if __name__ == "__main__":

@@ -78,11 +78,6 @@ def test_b_player_focus_beats_c_player_focus(runs: dict[str, RunResult]) -> None
     assert high < 0, "too much time on bottom performers costs revenue"
 
 
-def test_readiness_targeting_beats_uniform(runs: dict[str, RunResult]) -> None:
-    _, low, _ = uplift_pct(runs, "readiness_targeted", "reference")
-    assert low > 0
-
-
 def test_near_close_only_coaching_is_too_limited(runs: dict[str, RunResult]) -> None:
     _, _, high = uplift_pct(runs, "near_close_only", "full_cycle")
     assert high < 0
