@@ -7,7 +7,8 @@ reproduces a published pattern, validation/calibrate.py) or is an ``assumption``
 was derived,
 and the sources: citation, where the text was read, a quote, and whether it is peer-reviewed or
 was read only as quoted by someone else. The schema attaches each record to its field's
-metadata (:func:`cited`: it shows in the JSON schema an editor reads), the field's default is the
+metadata (:func:`cited`: it shows in the JSON schema an editor reads; read only when that schema
+is made, as parsing the records takes a second), the field's default is the
 likely value (a test checks), and ``docs/evidence.md`` is the table :func:`evidence_table` makes
 (a test checks it has not drifted). The ranges are the default uncertainty of the model's inputs.
 
@@ -16,6 +17,7 @@ Regenerate the page with ``make docs`` (docs/generate.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib.resources import files
@@ -73,9 +75,23 @@ def evidence() -> dict[str, Evidence]:
     }
 
 
-def cited(path: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Cited:
+    """A field's ``json_schema_extra``: adds the evidence for :attr:`path` to the field's JSON
+    schema when the schema is made (so the records are read only then, not on import)."""
+
+    path: str
+    """The parameter, ``section.field``."""
+
+    def __call__(self, schema: dict[str, Any]) -> None:
+        """Add the record to ``schema``."""
+        record = {"parameter": self.path, **asdict(evidence()[self.path])}
+        schema["evidence"] = json.loads(json.dumps(record))  # JSON types: lists, not tuples
+
+
+def cited(path: str) -> Cited:
     """The field metadata (``json_schema_extra``) carrying the evidence for ``path``."""
-    return {"evidence": {"parameter": path, **asdict(evidence()[path])}}
+    return Cited(path)
 
 
 def _cell(text: str) -> str:

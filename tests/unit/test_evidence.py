@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.scenario import OutsideCoach, Programme, Scenario, Training, scenario_json_schema
-from sim.scenario.evidence import evidence, evidence_table
+from sim.scenario.evidence import Cited, evidence, evidence_table
 from sim.scenario.team import Stage, default_stages
 from sim.scenario.template import reference_yaml
 from tests.conftest import ROOT
@@ -78,8 +78,11 @@ def test_the_field_carries_its_evidence_and_defaults_to_the_likely_value(path: s
     e = evidence()[path]
     info = _field(path)
     extra: Any = info.json_schema_extra
-    assert extra["evidence"]["parameter"] == path
-    assert extra["evidence"]["likely"] == e.likely
+    assert isinstance(extra, Cited)
+    schema: dict[str, Any] = {}
+    extra(schema)
+    assert schema["evidence"]["parameter"] == path
+    assert schema["evidence"]["likely"] == e.likely
     assert e.low <= e.likely <= e.high
     low, high = _bounds(info)
     assert low <= e.low, "the range lies inside what the field accepts"
@@ -88,6 +91,16 @@ def test_the_field_carries_its_evidence_and_defaults_to_the_likely_value(path: s
         assert info.default == e.likely
     if e.basis != "assumption":
         assert e.sources, "evidence without a source is an assumption"
+
+
+def test_every_cited_field_has_a_record() -> None:
+    cited = [
+        info.json_schema_extra.path
+        for section in SECTIONS.values()
+        for info in section.model_fields.values()
+        if isinstance(info.json_schema_extra, Cited)
+    ]
+    assert set(cited) == set(evidence())
 
 
 def test_the_default_stages_forecast_win_rate_lies_in_its_range() -> None:
