@@ -74,4 +74,4 @@ def chart(data: dict[str, list[Estimate]], path: Path) -> None:
         yaxis_title="revenue change, %",
         template="plotly_white",
     )
-    fig.write_html(path, include_plotlyjs="cdn", full_html=True)
+    fig.write_html(path, include_plotlyjs="cdn", full_html=True, div_id="dose-response")
