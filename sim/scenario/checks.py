@@ -57,12 +57,13 @@ def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
     m = s.managers
     if free_coaching_hours(m) < -1e-9:
         meetings = m.meetings_per_week * m.meeting_mean_hours
+        planned = m.admin_hours_per_week + m.selling_hours_per_week + m.other_hours_per_week
         out.append(
             (
                 ("managers", "admin_hours_per_week"),
                 f"admin ({m.admin_hours_per_week:g} h) + own selling "
-                f"({m.selling_hours_per_week:g} h) + expected meetings ({meetings:g} h) = "
-                f"{m.admin_hours_per_week + m.selling_hours_per_week + meetings:g} h exceeds "
+                f"({m.selling_hours_per_week:g} h) + other work ({m.other_hours_per_week:g} h) "
+                f"+ expected meetings ({meetings:g} h) = {planned + meetings:g} h exceeds "
                 f"the {m.hours_per_day * DAYS_PER_WEEK:g}-hour week "
                 f"({DAYS_PER_WEEK} x hours_per_day)",
             )

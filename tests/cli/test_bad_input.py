@@ -58,7 +58,7 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
         "managers:\n  admin_hours_per_week: 30\n  selling_hours_per_week: 20\n",
         [
             "bad.yaml:2:25: managers.admin_hours_per_week: admin (30 h) + own selling (20 h) + "
-            "expected meetings (7.5 h) = 57.5 h exceeds the 50-hour week"
+            "other work (5 h) + expected meetings (7.5 h) = 62.5 h exceeds the 50-hour week"
         ],
     ),
     "unknown_stage": (
