@@ -10,6 +10,10 @@
   nesting), ``extends:``, and the positions that let every problem name file:line:column.
 - :mod:`~sim.scenario.calibration`: the spread of rep ability that gives the revenue
   concentration a scenario asks for.
+- :mod:`~sim.scenario.evidence`: each decisive default's likely value, range and sources;
+  :mod:`~sim.scenario.template`: the reference scenario written out from the defaults.
+- :mod:`~sim.scenario.uncertain`: distributions of uncertain inputs and their quasi-random
+  design (issue 13, not yet wired to scenario files).
 
 Every problem is found before any simulation object exists, and reported one line each.
 """

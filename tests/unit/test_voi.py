@@ -1,0 +1,55 @@
+"""Value of information and the variance split against known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.analysis.voi import evpi, evppi, normal_evpi, variance_split
+
+
+@given(st.floats(min_value=-2.0, max_value=2.0), st.floats(min_value=0.2, max_value=3.0))
+@settings(max_examples=25, deadline=None)
+def test_evpi_of_a_normal_incremental_benefit_matches_the_closed_form(
+    mean: float, sd: float
+) -> None:
+    inb = np.random.default_rng(1).normal(mean, sd, 200_000)
+    table = np.column_stack([np.zeros_like(inb), inb])
+    assert evpi(table) == pytest.approx(normal_evpi(mean, sd), abs=0.01 * sd + 1e-3)
+
+
+def test_an_option_that_always_wins_is_worth_nothing_to_learn_about() -> None:
+    rng = np.random.default_rng(2)
+    base = rng.normal(0, 1, 5000)
+    table = np.column_stack([base, base + 0.5 + rng.uniform(0, 1, 5000)])
+    assert evpi(table) == pytest.approx(0.0, abs=1e-9)
+    assert evppi(table, rng.uniform(size=5000)) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_evppi_finds_the_parameter_that_decides() -> None:
+    rng = np.random.default_rng(3)
+    quality, noise = rng.uniform(0, 1, 4000), rng.uniform(0, 1, 4000)
+    inb = 10 * (quality - 0.5) + rng.normal(0, 0.5, 4000)  # pays when quality > 0.5
+    table = np.column_stack([np.zeros(4000), inb])
+    total = evpi(table)
+    assert evppi(table, quality) == pytest.approx(total, rel=0.1)
+    assert evppi(table, noise) < 0.05 * total
+    # E[max(10 (q - 0.5), 0)] for q ~ U(0, 1) is 10 / 8 = 1.25, and E[inb] = 0.
+    assert evppi(table, quality) == pytest.approx(1.25, rel=0.05)
+
+
+def test_the_variance_split_recovers_a_planted_split() -> None:
+    rng = np.random.default_rng(4)
+    truth = rng.normal(0, 2.0, 3000)  # the parameters' part: variance 4
+    values = truth[:, None] + rng.normal(0, 3.0, (3000, 4))  # luck: variance 9
+    split = variance_split(values)
+    assert split.parameters == pytest.approx(4.0, rel=0.08)
+    assert split.luck == pytest.approx(9.0, rel=0.03)
+    assert split.share_parameters == pytest.approx(4 / 13, rel=0.08)
+
+
+def test_the_variance_split_needs_replications() -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        variance_split(np.zeros((5, 1)))
