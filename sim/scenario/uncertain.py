@@ -13,20 +13,24 @@ becomes a design of parameter values. :func:`from_evidence` gives a parameter's 
 distribution from its evidence record: triangular over its plausible range, with the likely value
 as the mode.
 
-Not yet wired to scenario files or the command line (issue 13).
+Paths (:func:`field_bounds`, :func:`check_block`, :func:`apply_draw`) are "section.field" (every
+item of a list section, such as training.gain) or "section[i].field"; :func:`defaults_block` is
+``uncertain: defaults``. Not yet wired to scenario files or the command line (issue 13).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Literal, get_args
 
 import numpy as np
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
 from scipy.special import betaincinv, ndtri
 
 from sim.scenario.evidence import evidence
 from sim.scenario.fields import Strict
+from sim.scenario.schema import Scenario
 
 Z95 = float(ndtri(0.95))
 """The standard normal's 95th percentile: a 90% interval is the mean +- Z95 sd."""
@@ -190,3 +194,110 @@ def unit_design(draws: int, dimensions: int, seed: int) -> np.ndarray:
     sampler = qmc.Sobol(d=dimensions, scramble=True, seed=np.random.default_rng(seed))
     u = sampler.random(draws)
     return np.asarray(np.clip(u, 1e-12, 1 - 1e-12), dtype=float)
+
+
+# Where an uncertain value goes: "section.field" (every item of a list section, such as
+# training.gain) or "section[i].field" (one item, such as stages[2].base_conversion).
+_PATH = re.compile(r"^(?P<section>[a-z_]+)(\[(?P<index>\d+)\])?\.(?P<field>[a-z_0-9]+)$")
+
+
+def _section_model(section: str) -> type[BaseModel] | None:
+    info = Scenario.model_fields.get(section)
+    if info is None:
+        return None
+    for arg in (info.annotation, *get_args(info.annotation)):
+        for inner in (arg, *get_args(arg)):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
+
+
+def field_bounds(path: str) -> tuple[float, float]:
+    """The (low, high) a value at ``path`` must lie in; KeyError (with the reason) if ``path``
+    names no numeric field."""
+    m = _PATH.match(path)
+    if m is None:
+        raise KeyError("write section.field or section[i].field, e.g. skill.improvement")
+    model = _section_model(m["section"])
+    if model is None:
+        raise KeyError(f"no section {m['section']!r}")
+    info = model.model_fields.get(m["field"])
+    if info is None:
+        raise KeyError(f"{m['section']} has no field {m['field']!r}")
+    if not any(t in (float, int) for t in (info.annotation, *get_args(info.annotation))):
+        raise KeyError(f"{path} is not a number")
+    low, high = -math.inf, math.inf
+    for c in info.metadata:
+        for name in ("ge", "gt"):
+            if getattr(c, name, None) is not None:
+                low = max(low, float(getattr(c, name)))
+        for name in ("le", "lt"):
+            if getattr(c, name, None) is not None:
+                high = min(high, float(getattr(c, name)))
+    return low, high
+
+
+def check_block(block: dict[str, Dist], scenario: Scenario) -> list[tuple[str, str]]:
+    """(path, problem) for every uncertain input that names no numeric field, that no part of
+    ``scenario`` uses, or whose distribution reaches outside the field's bounds (its 0.1% and
+    99.9% quantiles, so a normal's tails may pass; draws are then clipped to the bounds)."""
+    problems = []
+    for path, dist in block.items():
+        try:
+            low, high = field_bounds(path)
+        except KeyError as exc:
+            problems.append((path, str(exc.args[0])))
+            continue
+        m = _PATH.match(path)
+        assert m is not None
+        owner = getattr(scenario, m["section"])
+        if owner is None or owner == []:
+            problems.append((path, f"the scenario has no {m['section']}: nothing uses it"))
+            continue
+        if m["index"] is not None and (
+            not isinstance(owner, list) or int(m["index"]) >= len(owner)
+        ):
+            problems.append((path, f"{m['section']} has no item {m['index']}"))
+            continue
+        lo, hi = (float(v) for v in dist.ppf(np.array([0.001, 0.999])))
+        if lo < low or hi > high:
+            problems.append(
+                (path, f"the distribution reaches {lo:g} to {hi:g}, outside [{low:g}, {high:g}]")
+            )
+    return problems
+
+
+def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """``scenario`` with each path set to its value (clipped to the field's bounds)."""
+    data = scenario.model_dump()
+    for path, value in values.items():
+        low, high = field_bounds(path)
+        v = min(high, max(low, value))
+        m = _PATH.match(path)
+        assert m is not None
+        owner = data[m["section"]]
+        items = owner if isinstance(owner, list) else [owner]
+        if m["index"] is not None:
+            items = [owner[int(m["index"])]]
+        for item in items:
+            item[m["field"]] = round(v) if isinstance(item[m["field"]], int) else v
+    return Scenario.model_validate(data)
+
+
+NOT_BY_DEFAULT = frozenset({"stages.base_conversion"})
+"""Evidence records that are not one value of one field: the stages' record bounds the win rate
+of forecast deals, a product of two stages' conversions."""
+
+
+def defaults_block(scenario: Scenario) -> dict[str, Dist]:
+    """``uncertain: defaults``: every evidence record's triangular distribution (plausible range,
+    mode at the likely value) for each field ``scenario`` uses."""
+    block: dict[str, Dist] = {}
+    for path in evidence():
+        if path in NOT_BY_DEFAULT:
+            continue
+        section = path.split(".")[0]
+        if getattr(scenario, section) in (None, []):
+            continue
+        block[path] = from_evidence(path)
+    return block

@@ -7,8 +7,17 @@ import pytest
 from pydantic import ValidationError
 from scipy import stats
 
+from sim.scenario import Scenario
 from sim.scenario.evidence import evidence
-from sim.scenario.uncertain import DISTRIBUTION, from_evidence, unit_design
+from sim.scenario.uncertain import (
+    DISTRIBUTION,
+    apply_draw,
+    check_block,
+    defaults_block,
+    field_bounds,
+    from_evidence,
+    unit_design,
+)
 
 U = np.linspace(0.01, 0.99, 99)
 
@@ -80,3 +89,66 @@ def test_the_design_is_reproducible_and_balanced() -> None:
     # Each column is close to uniform: every eighth of (0, 1) holds 32 of the 256 points.
     for column in a.T:
         assert np.histogram(column, bins=8, range=(0, 1))[0].tolist() == [32] * 8
+
+
+def test_paths_resolve_to_numeric_fields_and_their_bounds() -> None:
+    assert field_bounds("skill.improvement") == (0.0, 20.0)
+    assert field_bounds("stages[1].base_conversion") == pytest.approx((1e-4, 1 - 1e-4))
+    for bad, why in (
+        ("skill", "section.field"),
+        ("nope.x", "no section"),
+        ("skill.nope", "no field"),
+        ("coaching.style", "not a number"),
+    ):
+        with pytest.raises(KeyError, match=why):
+            field_bounds(bad)
+
+
+def test_check_block_names_each_problem() -> None:
+    s = Scenario(training=[{"gain": 0.2}])
+    block = {
+        "skill.improvement": DISTRIBUTION.validate_python({"triangular": [0.2, 0.5, 1.0]}),
+        "training.gain": DISTRIBUTION.validate_python({"uniform": [0.1, 0.3]}),
+        "managers.trained_share": DISTRIBUTION.validate_python({"normal": {"mean": 0.5, "sd": 1}}),
+        "outside_coach.quality": DISTRIBUTION.validate_python({"uniform": [0.5, 1.0]}),
+        "stages[9].base_conversion": DISTRIBUTION.validate_python({"uniform": [0.4, 0.5]}),
+        "skill.nope": DISTRIBUTION.validate_python({"uniform": [0.4, 0.5]}),
+    }
+    problems = dict(check_block(block, s))
+    assert set(problems) == {
+        "managers.trained_share",
+        "outside_coach.quality",
+        "stages[9].base_conversion",
+        "skill.nope",
+    }
+    assert "outside [0, 1]" in problems["managers.trained_share"]
+    assert "nothing uses it" in problems["outside_coach.quality"]
+
+
+def test_apply_draw_sets_every_item_or_one_and_clips_to_bounds() -> None:
+    s = Scenario(training=[{"gain": 0.2}, {"gain": 0.3, "start_week": 20}])
+    out = apply_draw(
+        s,
+        {
+            "training.gain": 0.25,
+            "stages[0].base_conversion": 0.5,
+            "managers.trained_share": 1.7,
+            "team.managers": 3.6,
+        },
+    )
+    assert [t.gain for t in out.training] == [0.25, 0.25]
+    assert [st.base_conversion for st in out.stages][:2] == [0.5, 0.7]
+    assert out.managers.trained_share == 1.0
+    assert out.team.managers == 4
+
+
+def test_the_default_block_covers_what_the_scenario_uses_and_passes_its_own_checks() -> None:
+    plain = defaults_block(Scenario())
+    assert "skill.improvement" in plain
+    assert "outside_coach.quality" not in plain  # no outside coach
+    assert "training.gain" not in plain  # no training
+    assert "stages.base_conversion" not in plain
+    full = Scenario(training=[{}], outside_coach={"hours_per_week": 10})
+    block = defaults_block(full)
+    assert {"outside_coach.quality", "training.gain"} <= set(block)
+    assert check_block(block, full) == []
