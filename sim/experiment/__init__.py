@@ -10,4 +10,6 @@
 - :mod:`~sim.experiment.output`: output folders that appear whole, that only coachsim's own
   outputs can replace, and that one run at a time may write.
 - :mod:`~sim.experiment.budget`: memory and time estimated before a run starts.
+- :mod:`~sim.experiment.uncertainty`: two-level runs, draws of the uncertain inputs and paired
+  replications within each (issue 13, not yet wired to the command line).
 """

@@ -268,7 +268,9 @@ def check_block(block: dict[str, Dist], scenario: Scenario) -> list[tuple[str, s
 
 
 def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
-    """``scenario`` with each path set to its value (clipped to the field's bounds)."""
+    """``scenario`` with each path set to its value (clipped to the field's bounds). An input
+    of a section the scenario does not have (the outside coach's quality, for a scenario
+    without one) leaves it unchanged: it belongs to the options that have it."""
     data = scenario.model_dump()
     for path, value in values.items():
         low, high = field_bounds(path)
@@ -276,6 +278,8 @@ def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
         m = _PATH.match(path)
         assert m is not None
         owner = data[m["section"]]
+        if owner is None or owner == []:
+            continue
         items = owner if isinstance(owner, list) else [owner]
         if m["index"] is not None:
             items = [owner[int(m["index"])]]

@@ -152,3 +152,8 @@ def test_the_default_block_covers_what_the_scenario_uses_and_passes_its_own_chec
     block = defaults_block(full)
     assert {"outside_coach.quality", "training.gain"} <= set(block)
     assert check_block(block, full) == []
+
+
+def test_an_input_of_a_section_the_scenario_lacks_leaves_it_unchanged() -> None:
+    s = Scenario()
+    assert apply_draw(s, {"outside_coach.quality": 0.7, "training.gain": 0.2}) == s

@@ -1,0 +1,66 @@
+"""Two-level runs: the same draws give the same table however they are executed, and no
+uncertainty reproduces the plain paired comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.paired import replication_metrics
+from sim.experiment.batches import run_scenario
+from sim.experiment.executors import make_executor
+from sim.experiment.uncertainty import Design, analyse, make_design, run_uncertain
+from sim.scenario.uncertain import DISTRIBUTION
+from tests.sim.helpers import small
+
+BASE = small(name="base", weeks=12)
+ALT = small(
+    name="coach",
+    weeks=12,
+    outside_coach={"hours_per_week": 6, "format": "virtual", "fee_per_hour_usd": 150},
+)
+BLOCK = {
+    "outside_coach.quality": DISTRIBUTION.validate_python({"uniform": [0.3, 1.0]}),
+    "skill.improvement": DISTRIBUTION.validate_python({"triangular": [0.2, 0.5, 1.0]}),
+}
+
+
+def test_a_design_is_the_same_for_the_same_seed_and_within_each_distribution() -> None:
+    a, b = make_design(BLOCK, 16, 2, seed=3), make_design(BLOCK, 16, 2, seed=3)
+    assert a.paths == ("outside_coach.quality", "skill.improvement")
+    assert (a.values == b.values).all()
+    assert ((a.values[:, 0] >= 0.3) & (a.values[:, 0] <= 1.0)).all()
+    assert ((a.values[:, 1] >= 0.2) & (a.values[:, 1] <= 1.0)).all()
+
+
+def test_serial_and_processes_give_identical_tables() -> None:
+    design = make_design(BLOCK, 4, 2, seed=1)
+    serial = run_uncertain([BASE, ALT], design, seed=7)
+    with make_executor(jobs=2, tasks=4) as ex:
+        parallel = run_uncertain([BASE, ALT], design, seed=7, executor=ex)
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert len(serial) == 4 * 2
+    assert serial["outside_coach.quality"].nunique() == 4
+
+
+def test_without_uncertain_inputs_it_is_the_paired_comparison() -> None:
+    design = Design((), np.empty((1, 0)), reps_per_draw=3)
+    table = run_uncertain([BASE, ALT], design, seed=7)
+    base, alt = run_scenario(BASE, 3, 7), run_scenario(ALT, 3, 7)
+    assert base.weekly is not None
+    assert alt.weekly is not None
+    plain = replication_metrics(
+        "coach", (base.weekly, base.summary), (alt.weekly, alt.summary), 12, 0.08
+    )
+    assert table["npv"].tolist() == pytest.approx(plain["npv"].tolist(), rel=1e-12)
+
+
+def test_the_analysis_of_a_small_run() -> None:
+    design = make_design(BLOCK, 8, 2, seed=2)
+    table = run_uncertain([BASE, ALT], design, seed=7)
+    f = analyse(table, "coach", design.paths)
+    assert 0.0 <= f.prob_npv_positive_expected <= 1.0
+    assert f.evpi >= 0.0
+    assert all(0.0 <= v <= f.evpi + 1e-6 * abs(f.expected_npv) + 1e-9 for v in f.evppi.values())
+    assert f.variance.luck >= 0.0
