@@ -67,9 +67,12 @@ def evppi(net_benefit: np.ndarray, parameter: np.ndarray, knots: int = 6) -> flo
     """Expected value of perfect information about one parameter: ``E_p[max_d E[NB_d | p]] -
     max_d E[NB_d]``, the conditional expectations estimated by a spline regression of each
     option's net benefit on the parameter's draws. Never negative, at most :func:`evpi` up to
-    estimation error."""
+    estimation error. The spline has at most ``knots`` interior knots and at least 20 draws per
+    coefficient (a plain cubic below 100 draws): a flexible fit to few draws overfits, and
+    overfitting biases the estimate up."""
     nb = np.asarray(net_benefit, dtype=float)
     p = np.asarray(parameter, dtype=float)
+    knots = max(0, min(knots, len(p) // 20 - 4))
     fitted = np.column_stack([_smooth(p, nb[:, d], knots) for d in range(nb.shape[1])])
     return max(0.0, float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max()))
 
