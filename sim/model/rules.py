@@ -24,7 +24,7 @@ from scipy.special import betaincinv, ndtr
 
 from sim.clock import DAYS
 from sim.model.recorder import TIERS, Tier
-from sim.scenario.programmes import ManagerGroup, OutsideCoach, Training
+from sim.scenario.programmes import ManagerGroup, OutsideCoach, Training, group_counts
 from sim.scenario.team import Managers, free_coaching_hours
 
 
@@ -140,12 +140,11 @@ def rep_ceiling(
 
 
 def manager_groups(groups: Sequence[ManagerGroup], managers: int) -> list[ManagerGroup | None]:
-    """Each manager's group (``None``: none), groups taking managers in order: group ``g`` the
-    next ``round(share * managers)``, the last groups getting fewer if rounding ran out."""
+    """Each manager's group (``None``: none), groups taking managers in order
+    (:func:`~sim.scenario.programmes.group_counts`)."""
     out: list[ManagerGroup | None] = [None] * managers
     start = 0
-    for g in groups:
-        n = min(round(g.share * managers), managers - start)
+    for g, n in zip(groups, group_counts([g.share for g in groups], managers), strict=True):
         out[start : start + n] = [g] * n
         start += n
     return out

@@ -17,7 +17,7 @@ from sim.clock import DAYS_PER_WEEK
 from sim.scenario.calibration import CalibrationError, ability_sigma
 from sim.scenario.loader import load_mapping
 from sim.scenario.problems import Document, ScenarioError
-from sim.scenario.programmes import Programme
+from sim.scenario.programmes import Programme, group_counts
 from sim.scenario.schema import Scenario
 from sim.scenario.team import free_coaching_hours
 
@@ -100,6 +100,16 @@ def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
             out.append(((*loc, "end_week"), "must be after start_week"))
     if sum(g.share for g in s.manager_groups) > 1.0 + 1e-9:
         out.append((("manager_groups",), "the groups' shares add up to more than 1"))
+    else:
+        counts = group_counts([g.share for g in s.manager_groups], s.team.managers)
+        for i, (g, size) in enumerate(zip(s.manager_groups, counts, strict=True)):
+            if size == 0:
+                out.append(
+                    (
+                        ("manager_groups", i, "share"),
+                        f"{g.share:g} of {s.team.managers} managers is no manager",
+                    )
+                )
     for i, t in enumerate(s.training):
         check_stages(("training", i, "stages"), t.stages)
         if t.start_week >= s.weeks:

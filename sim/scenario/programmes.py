@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field
@@ -138,6 +139,18 @@ class ManagerGroup(Strict):
         description="Coaching quality of this group's managers, trained or not; null = as "
         "managers.quality_* and trained_share say.",
     )
+
+
+def group_counts(shares: list[float], managers: int) -> list[int]:
+    """Managers in each group: the groups take managers in order, group ``g`` ending at its
+    cumulative share of the team rounded half up, so shares that add up to 1 leave nobody out."""
+    counts, start, total = [], 0, 0.0
+    for share in shares:
+        total += share
+        end = min(managers, math.floor(total * managers + 0.5 + 1e-9))
+        counts.append(max(0, end - start))
+        start = max(start, end)
+    return counts
 
 
 class OutsideCoach(Programme):

@@ -38,10 +38,11 @@ class Money(Strict):
         json_schema_extra=cited("money.gross_margin"),
     )
     manager_hourly_cost_usd: float = Field(
-        default=90.0,
+        default=65.0,
         ge=0.0,
         le=1e5,
-        description="Loaded cost of a manager hour, USD (assumption).",
+        description="Loaded cost of a manager hour, USD: median sales-manager pay (BLS) loaded "
+        "by 1.3, over 50-hour weeks. See docs/evidence.md.",
         json_schema_extra=cited("money.manager_hourly_cost_usd"),
     )
     rep_hourly_cost_usd: float = Field(

@@ -19,9 +19,9 @@ class Stage(Strict):
     base_conversion: float = Field(
         ge=MIN_CONVERSION,
         le=1.0 - MIN_CONVERSION,
-        description="Probability that an average rep's deal advances past this stage. The "
-        "defaults' last two stages (the forecast deals) convert 0.72 x 0.72 = 0.52 for an average "
-        "rep, against 47% of forecast deals won (CSO Insights 2016-2019).",
+        description="Probability that an average rep's deal advances past this stage. With the "
+        "defaults the team wins about 48% of qualified deals, against 47% of forecast deals won "
+        "in CSO Insights' surveys (2016-2019). See docs/evidence.md.",
         json_schema_extra=cited("stages.base_conversion"),
     )
     duration_mean_days: float = Field(
@@ -199,8 +199,9 @@ class Skill(Strict):
         "fundamentals: a rep this many standard deviations of ability below or above the mean "
         "learns fully, one a standard deviation lower learns nothing, in proportion between. "
         "null: every rep can learn, as peer-reviewed studies find no moderation by experience "
-        "(Pousa et al. 2017); CEB reports coaching does little for the weakest, many a poor fit "
-        "for the role (Dixon and Adamson 2011): about -1.",
+        "(Pousa et al. 2017); CEB reports coaching does little for the weakest, the bottom 10% "
+        "mostly a poor fit for the role (Dixon and Adamson 2011): -0.28, so that the bottom 10% "
+        "learn nothing.",
     )
     consolidation: float = Field(
         default=0.6,

@@ -213,8 +213,8 @@ def _section_model(section: str) -> type[BaseModel] | None:
 
 
 def field_bounds(path: str) -> tuple[float, float]:
-    """The (low, high) a value at ``path`` must lie in; KeyError (with the reason) if ``path``
-    names no numeric field."""
+    """The (low, high) a value at ``path`` must lie in, both allowed; KeyError (with the reason)
+    if ``path`` names no numeric field."""
     m = _PATH.match(path)
     if m is None:
         raise KeyError("write section.field or section[i].field, e.g. skill.improvement")
@@ -227,13 +227,15 @@ def field_bounds(path: str) -> tuple[float, float]:
     if not any(t in (float, int) for t in (info.annotation, *get_args(info.annotation))):
         raise KeyError(f"{path} is not a number")
     low, high = -math.inf, math.inf
-    for c in info.metadata:
-        for name in ("ge", "gt"):
-            if getattr(c, name, None) is not None:
-                low = max(low, float(getattr(c, name)))
-        for name in ("le", "lt"):
-            if getattr(c, name, None) is not None:
-                high = min(high, float(getattr(c, name)))
+    for c in info.metadata:  # exclusive bounds become the nearest value inside them
+        if getattr(c, "ge", None) is not None:
+            low = max(low, float(c.ge))
+        if getattr(c, "gt", None) is not None:
+            low = max(low, math.nextafter(float(c.gt), math.inf))
+        if getattr(c, "le", None) is not None:
+            high = min(high, float(c.le))
+        if getattr(c, "lt", None) is not None:
+            high = min(high, math.nextafter(float(c.lt), -math.inf))
     return low, high
 
 

@@ -230,7 +230,28 @@ def test_manager_groups_take_managers_in_order() -> None:
     a, b = ManagerGroup(name="a", share=0.25), ManagerGroup(name="b", share=0.5)
     assert rules.manager_groups([a, b], 8) == [a, a, b, b, b, b, None, None]
     half = ManagerGroup(name="c", share=0.5)
-    assert rules.manager_groups([half, b], 3) == [half, half, b]  # rounding runs out
+    assert rules.manager_groups([half, b], 3) == [half, half, b]
+    third = ManagerGroup(name="t", share=1 / 3)
+    assert rules.manager_groups([third] * 3, 7).count(None) == 0  # shares adding to 1: all
+    assert rules.manager_groups([half, half], 5).count(None) == 0
+
+
+@given(
+    st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=1, max_size=6),
+    st.integers(min_value=1, max_value=60),
+)
+def test_group_counts_never_exceed_the_team_and_fill_it_when_shares_add_to_one(
+    shares: list[float], managers: int
+) -> None:
+    from sim.scenario.programmes import group_counts
+
+    total = sum(shares)
+    scaled = [x / total for x in shares] if total > 1 else shares
+    counts = group_counts(scaled, managers)
+    assert all(c >= 0 for c in counts)
+    assert sum(counts) <= managers
+    if math.isclose(sum(scaled), 1.0):
+        assert sum(counts) == managers
 
 
 def test_a_group_that_does_not_coach_plans_no_sessions() -> None:

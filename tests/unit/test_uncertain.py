@@ -157,3 +157,9 @@ def test_the_default_block_covers_what_the_scenario_uses_and_passes_its_own_chec
 def test_an_input_of_a_section_the_scenario_lacks_leaves_it_unchanged() -> None:
     s = Scenario()
     assert apply_draw(s, {"outside_coach.quality": 0.7, "training.gain": 0.2}) == s
+
+
+def test_apply_draw_clips_to_exclusive_bounds_from_inside() -> None:
+    out = apply_draw(Scenario(), {"team.top20_revenue_share": 5.0, "money.gross_margin": -1.0})
+    assert out.team.top20_revenue_share < 0.99
+    assert out.money.gross_margin > 0.0
