@@ -11,6 +11,8 @@ coach"), each the mean over a draw's replications (this team's luck averaged out
 - :func:`variance_split`: the variance of a net benefit split into what the parameters explain
   and what is luck (one-way analysis of variance over draws x replications; O'Hagan, Stevenson
   and Madan 2007).
+- :func:`acceptability`: P(NPV > 0) and expected NPV against a fee, re-costed, not re-run;
+  :func:`break_even`: where the expected net benefit given one parameter crosses zero.
 - :func:`normal_evpi`: the closed form for two options whose incremental net benefit is normal,
   which the tests hold the estimators to.
 
@@ -105,3 +107,40 @@ def variance_split(values: np.ndarray) -> VarianceSplit:
     within = float(((v - means[:, None]) ** 2).sum() / (draws * (reps - 1)))
     between = float(reps * ((means - means.mean()) ** 2).sum() / (draws - 1))
     return VarianceSplit(parameters=max(0.0, (between - within) / reps), luck=within)
+
+
+def acceptability(
+    npv: np.ndarray, fees_pv: np.ndarray, fee: float, fees: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P(NPV > 0) expected over luck, expected NPV) at each fee in ``fees``, from (draws x
+    replications) tables of NPV and of the present value of the fees at ``fee``. Fees are linear
+    in the fee, so the runs are re-costed, not re-run."""
+    npv = np.asarray(npv, dtype=float)
+    fees_pv = np.asarray(fees_pv, dtype=float)
+    probs, means = [], []
+    for f in np.asarray(fees, dtype=float):
+        at = (npv - fees_pv * (f / fee - 1.0)).mean(axis=1)
+        probs.append(float((at > 0).mean()))
+        means.append(float(at.mean()))
+    return np.array(probs), np.array(means)
+
+
+def break_even(net: np.ndarray, parameter: np.ndarray, knots: int = 6) -> float | None:
+    """The parameter value at which the expected net benefit, given the parameter (the others
+    varying over their ranges), crosses zero: from the same spline regression as
+    :func:`evppi`, on a grid of 200 values; ``None`` if it does not cross in the range drawn."""
+    net = np.asarray(net, dtype=float)
+    p = np.asarray(parameter, dtype=float)
+    knots = max(0, min(knots, len(p) // 20 - 4))
+    fitted = _smooth(p, net, knots)
+    order = np.argsort(p, kind="stable")
+    xs, ys = p[order], fitted[order]
+    grid = np.linspace(xs[0], xs[-1], 200)
+    curve = np.interp(grid, xs, ys)
+    sign = np.sign(curve)
+    cross = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+    if len(cross) == 0:
+        return None
+    i = int(cross[0])
+    x0, x1, y0, y1 = grid[i], grid[i + 1], curve[i], curve[i + 1]
+    return float(x0 - y0 * (x1 - x0) / (y1 - y0))

@@ -19,8 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis import economics as eco
 from sim.analysis.paired import replication_metrics
-from sim.analysis.voi import VarianceSplit, evpi, evppi, variance_split
+from sim.analysis.voi import (
+    VarianceSplit,
+    acceptability,
+    break_even,
+    evpi,
+    evppi,
+    variance_split,
+)
 from sim.experiment.batches import BatchResult, BatchSpec, run_batch
 from sim.experiment.executors import Executor, SerialExecutor
 from sim.scenario import Scenario
@@ -88,10 +96,59 @@ def run_uncertain(
             )
             m.insert(0, "draw", d)
             m["replication"] = list(specs[d].reps)
+            m["fees_pv"] = _fees_pv(base[0], alt[0], s0.money.annual_discount_rate)
             for p, v in design.draw(d).items():
                 m[p] = v
             rows.append(m)
     return pd.concat(rows, ignore_index=True)
+
+
+def _fees_pv(base: pd.DataFrame, alt: pd.DataFrame, rate: float) -> list[float]:
+    """Per replication, the present value of the outside coach's extra fees (alt - base)."""
+    fees = []
+    for (_, a), (_, b) in zip(alt.groupby("replication"), base.groupby("replication"), strict=True):
+        diff = a.sort_values("week")["outside_fees_usd"].to_numpy(dtype=float) - b.sort_values(
+            "week"
+        )["outside_fees_usd"].to_numpy(dtype=float)
+        fees.append(eco.npv(diff, rate))
+    return fees
+
+
+def _by_draw(table: pd.DataFrame, alternative: str, column: str) -> np.ndarray:
+    """(draws x replications) of one column for ``alternative``."""
+    rows = table[table["scenario"] == alternative]
+    return np.stack(
+        [
+            g.sort_values("replication")[column].to_numpy(dtype=float)
+            for _, g in rows.groupby("draw")
+        ]
+    )
+
+
+def acceptability_curve(
+    table: pd.DataFrame, alternative: str, fee: float, fees: Sequence[float]
+) -> pd.DataFrame:
+    """P(NPV > 0) (expected over luck) and expected NPV of ``alternative`` at each of ``fees``
+    per hour, the runs having been made at ``fee`` (re-costed, not re-run)."""
+    probs, means = acceptability(
+        _by_draw(table, alternative, "npv"),
+        _by_draw(table, alternative, "fees_pv"),
+        fee,
+        np.asarray(fees, dtype=float),
+    )
+    return pd.DataFrame({"fee_per_hour_usd": list(fees), "prob_npv_positive": probs, "npv": means})
+
+
+def break_evens(
+    table: pd.DataFrame, alternative: str, paths: Sequence[str]
+) -> dict[str, float | None]:
+    """Per uncertain input, where the expected NPV given it crosses zero (None: nowhere in the
+    range drawn), the other inputs varying over their ranges (:func:`sim.analysis.voi.
+    break_even`)."""
+    rows = table[table["scenario"] == alternative].groupby("draw")
+    net = rows["npv"].mean().to_numpy(dtype=float)
+    params = rows[list(paths)].first()
+    return {p: break_even(net, params[p].to_numpy(dtype=float)) for p in paths}
 
 
 @dataclass(frozen=True)
@@ -115,7 +172,7 @@ def analyse(table: pd.DataFrame, alternative: str, paths: Sequence[str]) -> Find
     mean_npv = by_draw["npv"].mean().to_numpy(dtype=float)
     net = np.column_stack([np.zeros_like(mean_npv), mean_npv])
     params = by_draw[list(paths)].first()
-    npv = np.stack([g.sort_values("replication")["npv"].to_numpy(dtype=float) for _, g in by_draw])
+    npv = _by_draw(table, alternative, "npv")
     return Findings(
         expected_npv=float(mean_npv.mean()),
         prob_npv_positive_expected=float((mean_npv > 0).mean()),

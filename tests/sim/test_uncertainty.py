@@ -10,7 +10,14 @@ import pytest
 from sim.analysis.paired import replication_metrics
 from sim.experiment.batches import run_scenario
 from sim.experiment.executors import make_executor
-from sim.experiment.uncertainty import Design, analyse, make_design, run_uncertain
+from sim.experiment.uncertainty import (
+    Design,
+    acceptability_curve,
+    analyse,
+    break_evens,
+    make_design,
+    run_uncertain,
+)
 from sim.scenario.uncertain import DISTRIBUTION
 from tests.sim.helpers import small
 
@@ -64,3 +71,17 @@ def test_the_analysis_of_a_small_run() -> None:
     assert f.evpi >= 0.0
     assert all(0.0 <= v <= f.evpi + 1e-6 * abs(f.expected_npv) + 1e-9 for v in f.evppi.values())
     assert f.variance.luck >= 0.0
+
+
+def test_re_costing_at_the_fee_run_gives_the_run_and_higher_fees_pay_less_often() -> None:
+    design = make_design(BLOCK, 8, 2, seed=2)
+    table = run_uncertain([BASE, ALT], design, seed=7)
+    curve = acceptability_curve(table, "coach", 150.0, [75.0, 150.0, 600.0, 5000.0])
+    at_run = table.groupby("draw")["npv"].mean()
+    assert curve["npv"].iloc[1] == pytest.approx(at_run.mean())
+    assert curve["prob_npv_positive"].iloc[1] == pytest.approx((at_run > 0).mean())
+    assert curve["prob_npv_positive"].is_monotonic_decreasing
+    assert curve["npv"].is_monotonic_decreasing
+    assert (table["fees_pv"] > 0).all()
+    found = break_evens(table, "coach", design.paths)
+    assert set(found) == set(design.paths)

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.voi import evpi, evppi, normal_evpi, variance_split
+from sim.analysis.voi import (
+    acceptability,
+    break_even,
+    evpi,
+    evppi,
+    normal_evpi,
+    variance_split,
+)
 
 
 @given(st.floats(min_value=-2.0, max_value=2.0), st.floats(min_value=0.2, max_value=3.0))
@@ -53,3 +60,23 @@ def test_the_variance_split_recovers_a_planted_split() -> None:
 def test_the_variance_split_needs_replications() -> None:
     with pytest.raises(ValueError, match="at least 2"):
         variance_split(np.zeros((5, 1)))
+
+
+def test_the_acceptability_curve_falls_as_the_fee_rises() -> None:
+    rng = np.random.default_rng(5)
+    npv = rng.normal(100.0, 80.0, (400, 2))
+    fees_pv = np.full((400, 2), 50.0)  # the fees' present value at a fee of 200
+    probs, means = acceptability(npv, fees_pv, 200.0, np.array([100.0, 200.0, 400.0, 800.0]))
+    assert (np.diff(probs) <= 0).all()
+    assert means == pytest.approx(npv.mean() - 50.0 * (np.array([0.5, 1, 2, 4]) - 1))
+    assert probs[1] == pytest.approx((npv.mean(axis=1) > 0).mean())
+
+
+def test_break_even_recovers_a_planted_threshold() -> None:
+    rng = np.random.default_rng(6)
+    quality = rng.uniform(0, 1, 3000)
+    net = 40 * (quality - 0.62) + rng.normal(0, 5, 3000)
+    found = break_even(net, quality)
+    assert found is not None
+    assert found == pytest.approx(0.62, abs=0.02)
+    assert break_even(net + 100, quality) is None  # pays everywhere: no break-even
