@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sim.analysis.voi import (
     acceptability,
     break_even,
+    break_even_interval,
     evpi,
     evppi,
     normal_evpi,
@@ -80,3 +81,22 @@ def test_break_even_recovers_a_planted_threshold() -> None:
     assert found is not None
     assert found == pytest.approx(0.62, abs=0.02)
     assert break_even(net + 100, quality) is None  # pays everywhere: no break-even
+
+
+def test_the_break_even_interval_covers_a_planted_threshold_and_narrows_with_draws() -> None:
+    rng = np.random.default_rng(7)
+
+    def interval(n: int) -> tuple[float, float]:
+        quality = rng.uniform(0, 1, n)
+        net = 40 * (quality - 0.62) + rng.normal(0, 5, n)
+        found = break_even_interval(net, quality, seed=1, resamples=200)
+        assert found is not None
+        return found
+
+    # A 95% interval: over 20 data sets it should miss about once; allow four misses.
+    covered = [lo <= 0.62 <= hi for lo, hi in (interval(1000) for _ in range(20))]
+    assert sum(covered) >= 16
+    wide, narrow = interval(250), interval(4000)
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]
+    flat = rng.uniform(0, 1, 300)
+    assert break_even_interval(rng.normal(0, 5, 300) + 100, flat, seed=1, resamples=50) is None
