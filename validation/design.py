@@ -58,29 +58,26 @@ def weekly(s: Scenario) -> pd.DataFrame:
     return _weekly(s.model_dump_json())
 
 
-def _per_replication(df: pd.DataFrame, column: str, weeks: tuple[int, int]) -> np.ndarray:
-    a, z = weeks
-    inside = df[(df.week >= a) & (df.week <= z)]
+def per_replication(s: Scenario, column: str, weeks: tuple[int, int]) -> np.ndarray:
+    """Per replication, ``column`` of ``s`` summed over ``weeks`` (inclusive)."""
+    df = weekly(s)
+    inside = df[(df.week >= weeks[0]) & (df.week <= weeks[1])]
     return inside.groupby("replication")[column].sum().sort_index().to_numpy(dtype=float)
 
 
 def uplift(on: Scenario, off: Scenario, column: str, weeks: tuple[int, int]) -> Estimate:
     """Paired % change of ``column`` summed over ``weeks`` (inclusive), ``on`` against ``off``."""
-    a = _per_replication(weekly(on), column, weeks)
-    b = _per_replication(weekly(off), column, weeks)
+    a, b = per_replication(on, column, weeks), per_replication(off, column, weeks)
     return Estimate(*mean_ci((a - b) / b * 100.0))
 
 
-def rate(s: Scenario, numerator: str, denominator: str, weeks: tuple[int, int]) -> Estimate:
-    """The ratio of two columns summed over ``weeks``, in %, per replication."""
-    df = weekly(s)
-    return Estimate(
-        *mean_ci(
-            _per_replication(df, numerator, weeks) / _per_replication(df, denominator, weeks) * 100
-        )
-    )
+def rate_difference(
+    on: Scenario, off: Scenario, numerator: str, denominator: str, weeks: tuple[int, int]
+) -> Estimate:
+    """Paired difference, in percentage points, of ``numerator / denominator`` summed over
+    ``weeks``: ``on`` against ``off``."""
 
+    def rate(s: Scenario) -> np.ndarray:
+        return per_replication(s, numerator, weeks) / per_replication(s, denominator, weeks) * 100
 
-def difference(a: Estimate, b: Estimate) -> float:
-    """The difference of two means (their intervals are not combined)."""
-    return a.mean - b.mean
+    return Estimate(*mean_ci(rate(on) - rate(off)))

@@ -14,11 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from sim.analysis.intervals import mean_ci
 from sim.scenario import Scenario
-from validation.design import Estimate, design, uplift, weekly
+from validation.design import (
+    Estimate,
+    design,
+    per_replication,
+    rate_difference,
+    uplift,
+    weekly,
+)
 
 MONTHS_7_12 = (26, 51)
 
@@ -110,14 +116,9 @@ def sec_hours() -> Row:
 
 def cso_formal() -> Row:
     """Formal against informal coaching: win rate of qualified deals."""
-
-    def win(name: str) -> np.ndarray:
-        df = weekly(design(name))
-        inside = df[(df.week >= MONTHS_7_12[0]) & (df.week <= MONTHS_7_12[1])]
-        g = inside.groupby("replication")
-        return (g["deals_won"].sum() / g["deals_qualified"].sum() * 100).to_numpy(dtype=float)
-
-    m = Estimate(*mean_ci(win("formal") - win("informal")))
+    m = rate_difference(
+        design("formal"), design("informal"), "deals_won", "deals_qualified", MONTHS_7_12
+    )
     return Row(
         "CSO Insights, Optimizing Sales Management (2015), second-hand",
         "validation",
@@ -152,14 +153,7 @@ def olivero() -> Row:
 
 def _progress_points(on: str, off: str, weeks: tuple[int, int]) -> Estimate:
     """Paired difference in deal progress (stage advances per stage end), percentage points."""
-
-    def progress(name: str) -> np.ndarray:
-        df = weekly(design(name))
-        inside = df[(df.week >= weeks[0]) & (df.week <= weeks[1])]
-        g = inside.groupby("replication")
-        return (g["stage_advances"].sum() / g["stage_exits"].sum() * 100).to_numpy(dtype=float)
-
-    return Estimate(*mean_ci(progress(on) - progress(off)))
+    return rate_difference(design(on), design(off), "stage_advances", "stage_exits", weeks)
 
 
 def es_research() -> Row:
@@ -240,16 +234,10 @@ def _tier_uplifts(on: Scenario, off: Scenario) -> dict[str, np.ndarray]:
     """Per replication, each tier's % revenue change in months 7-12."""
     out = {}
     for t in "ABC":
-        col = f"revenue_{t}"
-        a = _by_replication(weekly(on), col)
-        b = _by_replication(weekly(off), col)
+        a = per_replication(on, f"revenue_{t}", MONTHS_7_12)
+        b = per_replication(off, f"revenue_{t}", MONTHS_7_12)
         out[t] = (a - b) / b * 100.0
     return out
-
-
-def _by_replication(df: pd.DataFrame, column: str) -> np.ndarray:
-    inside = df[(df.week >= MONTHS_7_12[0]) & (df.week <= MONTHS_7_12[1])]
-    return inside.groupby("replication")[column].sum().sort_index().to_numpy(dtype=float)
 
 
 def ceb_tiers(mechanisms: bool) -> Row:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal, get_args
+from typing import Annotated, get_args
 
 import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
@@ -175,8 +175,6 @@ DISTRIBUTION: TypeAdapter[Uniform | Triangular | Normal | LogNormal | Beta | Ran
     TypeAdapter(Distribution)
 )
 """Parses a distribution from its one-key mapping."""
-
-Kind = Literal["uniform", "triangular", "normal", "lognormal", "beta", "range", "choice"]
 
 
 def from_evidence(path: str) -> Triangular:
