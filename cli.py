@@ -19,6 +19,7 @@ from sim.experiment.batches import RunResult
 from sim.job import Executor, Job, JobInvalid, JobRefused, JobStopped, run_job
 from sim.job.spec import Kind
 from sim.report.compare import headline
+from sim.report.uncertainty import verdict
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_json_schema
 from sim.version import VERSION
 
@@ -150,9 +151,9 @@ def _run_options(f: Any) -> Any:
             "-n",
             "--replications",
             type=click.IntRange(min=1, max=MAX_REPLICATIONS),
-            default=20,
-            show_default=True,
-            help="Number of replications (the first round, with --precision).",
+            default=None,
+            help="Number of replications [default: 20] (the first round, with --precision); "
+            "with uncertain inputs, replications per draw [default: 2].",
         ),
         click.option(
             "--seed",
@@ -267,6 +268,7 @@ def _job(kind: Kind, files: list[str], opts: dict[str, Any]) -> Job:
         scenarios=tuple(_load_all(files)),
         files=tuple(files),
         replications=opts["replications"],
+        uncertainty=opts.get("uncertainty"),
         seed=opts["seed"],
         precision=opts["precision"],
         max_replications=opts["max_replications"],
@@ -328,6 +330,10 @@ def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
         )
         for s in done.scenarios[1:]:
             click.echo(f"  {s.name}: {headline(done.comparison.table, s.name or '', weeks)}")
+        for f in done.sure:
+            click.echo(f"How sure are we? {f.name}, over {f.draws} draws of the uncertain inputs:")
+            for line in verdict(f):
+                click.echo(f"  {line}")
         click.echo(f"Report: {done.target / 'report.html'}")
     else:
         _print_run_summary(done.engine.result(0), done.target)
@@ -374,6 +380,15 @@ def run(scenario: str | None, **opts: Any) -> None:
 @click.argument("baseline", required=False, type=click.Path())
 @click.argument("scenarios", nargs=-1, type=click.Path())
 @_run_options
+@click.option(
+    "--uncertainty",
+    type=click.IntRange(min=0, max=MAX_REPLICATIONS),
+    default=None,
+    metavar="N",
+    help="Draws of the uncertain inputs (the files' uncertain: blocks), each run -n times "
+    "on the same random numbers in every scenario [default: 512 when a file has an uncertain: "
+    "block; 0: use the files' values].",
+)
 def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> None:
     """Compare SCENARIOS against BASELINE, paired on the same random numbers.
 

@@ -58,9 +58,13 @@ def replication_metrics(
 ) -> pd.DataFrame:
     """One row per replication: every metric of scenario ``name`` against the baseline, paired.
 
-    ``base`` and ``alt`` are (weekly rows, summary rows) of the same replications."""
+    ``base`` and ``alt`` are (weekly rows, summary rows) of the same replications. Besides the
+    :data:`METRICS`, ``outside_fees_pv`` is the present value of the extra outside-coach fees, so
+    a run can be re-costed at another fee (they are linear in it)."""
     (bw, base_summary), (aw, alt_summary) = base, alt
+    reps = np.sort(bw["replication"].unique())
     rev_b, rev_a = _by_rep(bw, "revenue"), _by_rep(aw, "revenue")
+    fees = _by_rep(aw, "outside_fees_usd") - _by_rep(bw, "outside_fees_usd")
     gp = _by_rep(aw, "gross_profit") - _by_rep(bw, "gross_profit")
     cash = _by_rep(aw, "cash_cost_usd") - _by_rep(bw, "cash_cost_usd")
     time = _by_rep(aw, "time_cost_usd") - _by_rep(bw, "time_cost_usd")
@@ -75,7 +79,7 @@ def replication_metrics(
         payback = eco.payback_week(gp[r], cost[r])
         row = {
             "scenario": name,
-            "replication": r,
+            "replication": int(reps[r]),
             "revenue_uplift": uplift,
             "revenue_uplift_pct": _pct(uplift, float(rev_b[r].sum())),
             "incremental_gross_profit": benefit,
@@ -89,6 +93,7 @@ def replication_metrics(
             "prob_payback": math.nan if math.isnan(payback) else float(math.isfinite(payback)),
             "npv": eco.npv(gp[r] - cost[r], rate),
             "prob_roi_positive": math.nan if math.isnan(roi) else float(roi > 0.0),
+            "outside_fees_pv": eco.npv(fees[r], rate),
         }
         rows.append(row)
     out = pd.DataFrame(rows)

@@ -34,6 +34,7 @@ from sim.experiment.streaming import (
 from sim.model.recorder import check_finite
 from sim.model.replication import Replication
 from sim.scenario import Scenario
+from sim.scenario.uncertain import Design
 
 SECONDS_PER_REP_EVENT = 0.28 / (48 * 120)
 """Rough cost of one rep-week of simulation on one core, for batch sizing only (the reference
@@ -128,7 +129,9 @@ class Engine:
     """Runs the replications of one or more scenarios and merges them in order.
 
     With several scenarios the first is the baseline and the others are compared with it,
-    replication by replication (see sim.compare).
+    replication by replication (see sim.compare). With a ``design`` of uncertain inputs, batch
+    ``d`` is draw ``d``: its replications run the scenarios with that draw's values (see
+    :mod:`sim.experiment.uncertainty`).
     """
 
     def __init__(
@@ -138,11 +141,13 @@ class Engine:
         keep_weekly: bool = True,
         sink: Sink | None = None,
         size: int | None = None,
+        design: Design | None = None,
     ) -> None:
         self.scenarios = list(scenarios)
         self.names = [s.name or f"scenario{i}" for i, s in enumerate(self.scenarios)]
         self.seed = seed
-        self.size = size or batch_size(self.scenarios)
+        self.design = design
+        self.size = design.reps_per_draw if design else size or batch_size(self.scenarios)
         self.keep_weekly = keep_weekly
         self.sink = sink
         base = self.scenarios[0]
@@ -189,7 +194,7 @@ class Engine:
                 order.append((k, reps, stored))
                 if not stored:
                     submitted[next(numbers)] = (k, reps)
-                    yield BatchSpec(tuple(self.scenarios), self.seed, reps)
+                    yield BatchSpec(self.batch_scenarios(k), self.seed, reps)
 
         def drain() -> None:
             while order:
@@ -214,8 +219,15 @@ class Engine:
             drain()
         drain()
 
+    def batch_scenarios(self, k: int) -> tuple[Scenario, ...]:
+        """The scenarios batch ``k`` runs (draw ``k``'s, with a design)."""
+        if self.design is None:
+            return tuple(self.scenarios)
+        return self.design.scenarios(self.scenarios, k)
+
     def _merge(self, reps: Sequence[int], result: BatchResult) -> None:
         base = result[0]
+        scenarios = self.batch_scenarios(reps[0] // self.size)
         for i, (weekly, summary) in enumerate(result):
             stats = self.stats[i]
             if i:
@@ -226,7 +238,7 @@ class Engine:
                     ],
                     axis=1,
                 )
-                alt = self.scenarios[i]
+                alt = scenarios[i]
                 self.per_rep.append(
                     replication_metrics(
                         alt.name or "",

@@ -64,6 +64,17 @@ def partial_dir(target: Path) -> Path:
     return target.with_name(target.name + PARTIAL)
 
 
+class UncertaintyRecord(BaseModel):
+    """The design of a run with uncertain inputs: draw ``d`` is batch ``d``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    draws: int = Field(ge=1)
+    reps_per_draw: int = Field(ge=1)
+    inputs: dict[str, dict[str, Any]]
+    """Each input's distribution, as a scenario file writes it."""
+
+
 class RunRecord(BaseModel):
     """``run.json``: what a run is, enough to finish it exactly as it was started."""
 
@@ -79,17 +90,22 @@ class RunRecord(BaseModel):
     files: list[str]
     names: list[str] = Field(min_length=1)
     scenarios: list[dict[str, Any]] = Field(min_length=1)
+    uncertainty: UncertaintyRecord | None = None
+    """The draws of uncertain inputs a compare --uncertainty runs (None: none)."""
 
 
 def _identity(job: dict[str, Any], digests: Sequence[str]) -> dict[str, Any]:
     """What a batch's numbers depend on, as a ledger line records it."""
-    return {
+    out = {
         "seed": job["seed"],
         "batch_size": job["batch_size"],
         "coachsim_version": job["coachsim_version"],
         "names": list(job["names"]),
         "scenario_hashes": list(digests),
     }
+    if job.get("uncertainty") is not None:
+        out["uncertainty"] = job["uncertainty"]
+    return out
 
 
 def _sha256(blob: bytes) -> str:

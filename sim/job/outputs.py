@@ -3,16 +3,20 @@ partial folder from exactly the batches the job merged."""
 
 from __future__ import annotations
 
+import io
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.experiment.batches import Engine
 from sim.experiment.comparison import Comparison, from_engine
+from sim.experiment.findings import Findings, draws_wide, findings, findings_table
 from sim.experiment.output import write_atomic, write_json
 from sim.experiment.store import Store
+from sim.experiment.uncertainty import draw_table
 from sim.job.spec import Job
 from sim.report.compare import compare_report
 from sim.report.run import run_report
@@ -28,7 +32,7 @@ def write_outputs(
     store: Store,
     settings: dict[str, Any],
     wall_s: float,
-) -> Comparison | None:
+) -> tuple[Comparison | None, list[Findings]]:
     """weekly.csv, summary.csv, comparison.csv (compare), report.html and manifest.json in the
     store's folder; parts the job did not merge are removed first. ``settings`` are the seed,
     precision and limits the job ran with (a resumed job's own)."""
@@ -43,11 +47,12 @@ def write_outputs(
     store.write_weekly_csv(d / "weekly.csv")
     summaries = [pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))]
     write_atomic(d / "summary.csv", pd.concat(summaries, ignore_index=True).to_csv(index=False))
-    comparison = None
+    comparison, sure = None, []
     if job.kind == "compare":
         comparison = from_engine(engine)
         write_atomic(d / "comparison.csv", comparison.table.to_csv(index=False))
-        html = compare_report(comparison, meta)
+        sure = _uncertainty(engine, scenarios, d)
+        html = compare_report(comparison, meta, sure)
     else:
         s0 = scenarios[0]
         html = run_report(
@@ -61,7 +66,24 @@ def write_outputs(
         )
     write_atomic(d / "report.html", html)
     write_json(d / "manifest.json", manifest(job, scenarios, files, engine, settings, wall_s))
-    return comparison
+    return comparison, sure
+
+
+def _uncertainty(engine: Engine, scenarios: list[Scenario], d: Path) -> list[Findings]:
+    """draws.csv, draws.parquet and uncertainty.csv of a run on uncertain inputs; the findings
+    for the report (none without uncertain inputs)."""
+    design = engine.design
+    if design is None:
+        return []
+    table = draw_table(engine)
+    found = [findings(table, s, design.paths, engine.seed) for s in scenarios[1:]]
+    wide = draws_wide(table, design.paths)
+    write_atomic(d / "draws.csv", wide.to_csv(index=False))
+    buf = io.BytesIO()
+    wide.to_parquet(buf, index=False)
+    write_atomic(d / "draws.parquet", buf.getvalue())
+    write_atomic(d / "uncertainty.csv", findings_table(found).to_csv(index=False))
+    return found
 
 
 def manifest(
@@ -96,6 +118,7 @@ def manifest(
     out["precision"] = settings["precision"]
     out["max_replications"] = settings["max_replications"] if settings["precision"] else None
     out["batch_size"] = engine.size
+    out["uncertainty"] = settings.get("uncertainty")
     out["wall_time_s"] = round(wall_s, 3)
     out["versions"] = {
         "python": sys.version.split()[0],

@@ -50,8 +50,9 @@ class Job:
     """The scenarios, baseline first; empty when resuming (the run's record has them)."""
     files: tuple[str, ...] = ()
     """The files they were read from, for the manifest."""
-    replications: int = 20
-    """Replications (the first round, with a precision)."""
+    replications: int | None = None
+    """Replications (the first round, with a precision; None: 20); with uncertain inputs,
+    replications per draw (None: 2)."""
     seed: int = 0
     precision: float | None = None
     """Add replications until the headline's 95% half-width is within this share of its mean."""
@@ -63,6 +64,9 @@ class Job:
     """Output folder (None: a slug of the scenario names inside outputs/)."""
     force: bool = False
     """Replace an earlier coachsim output of the same folder."""
+    uncertainty: int | None = None
+    """Draws of the uncertain inputs (None: 512 when a compared scenario has an ``uncertain:``
+    block, else none; 0: none, every input at the file's value)."""
     resume: Path | None = None
     """Finish the interrupted job in this folder (its own settings are used)."""
     executor: Executor = Executor()

@@ -14,10 +14,12 @@ import plotly.graph_objects as go
 
 from sim.clock import WEEKS_PER_YEAR
 from sim.experiment.comparison import Comparison
+from sim.experiment.findings import Findings
 from sim.experiment.streaming import ROLL_WEEKS
 from sim.model.recorder import TIERS
 from sim.report.charts import band_traces, sessions_figure, skill_figure, time_split_figure
 from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
+from sim.report.uncertainty import section
 
 BASELINE_COLOUR = "#7f7f7f"
 
@@ -67,8 +69,9 @@ def headline(table: pd.DataFrame, scenario: str, weeks: int) -> str:
     return ", ".join(parts) + "."
 
 
-def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
-    """The whole comparison page."""
+def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Findings] = ()) -> str:
+    """The whole comparison page; with ``sure`` (findings over uncertain inputs), its "How sure
+    are we?" section."""
     base_name = cmp.baseline.scenario.name or "baseline"
     alts = [a.scenario.name or "scenario" for a in cmp.alternatives]
     colours = scenario_colours(base_name, alts)
@@ -218,6 +221,10 @@ def compare_report(cmp: Comparison, meta: dict[str, object]) -> str:
         "t-intervals of the paired differences (Wilson for shares of runs). Costs are cash "
         "(fees, travel, training) plus salaried hours not already missing from revenue.</p>"
     )
+    if sure:
+        sure_html, sure_figures = section(sure, colours)
+        intro += sure_html
+        figures = sure_figures + figures
     rows = []
     for metric, (label, digits) in KEY_METRICS.items():
         row = {"measure (mean and 95% CI)": label}

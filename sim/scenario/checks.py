@@ -20,6 +20,7 @@ from sim.scenario.problems import Document, ScenarioError
 from sim.scenario.programmes import Programme, group_counts
 from sim.scenario.schema import Scenario
 from sim.scenario.team import free_coaching_hours
+from sim.scenario.uncertain import check_block
 
 Loc = tuple[str | int, ...]
 
@@ -114,6 +115,8 @@ def semantic_problems(s: Scenario) -> list[tuple[Loc, str]]:
         check_stages(("training", i, "stages"), t.stages)
         if t.start_week >= s.weeks:
             out.append((("training", i, "start_week"), f"starts after the {s.weeks}-week horizon"))
+    if isinstance(s.uncertain, dict):
+        out.extend((("uncertain", path), msg) for path, msg in check_block(s.uncertain, s))
     return out
 
 

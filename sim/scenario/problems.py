@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-MAX_LISTED_KEYS = 16
+MAX_LISTED_KEYS = 17
 """An unknown key's message lists the allowed keys when there are at most this many."""
 SHOWN_CHARS = 60
 """A value quoted in a message is cut to about this many characters."""
@@ -111,6 +111,8 @@ class Document:
         out = []
         for err in exc.errors(include_url=False):
             inner = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+            if inner[:2] == ("uncertain", "block"):  # the tag of a union, not a key
+                inner = inner[:1] + inner[2:]
             loc = (*prefix, *inner)
             kind = err["type"]
             if kind == "extra_forbidden":

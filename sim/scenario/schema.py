@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, StringConstraints, Tag
 
+from sim.scenario.distributions import Distribution
 from sim.scenario.evidence import cited
 from sim.scenario.fields import MAX_WEEKS, Label, Strict, Text
 from sim.scenario.programmes import (
@@ -55,6 +57,27 @@ class Money(Strict):
     annual_discount_rate: float = Field(
         default=0.08, ge=0.0, le=1.0, description="Discount rate for NPV, per year."
     )
+
+
+def _uncertain_kind(value: Any) -> str | None:
+    if value == "defaults":
+        return "defaults"
+    return "block" if isinstance(value, dict) else None
+
+
+Uncertain = Annotated[
+    Annotated[Literal["defaults"], Tag("defaults")]
+    | Annotated[
+        dict[Annotated[str, StringConstraints(max_length=200)], Distribution], Tag("block")
+    ],
+    Discriminator(
+        _uncertain_kind,
+        custom_error_type="uncertain",
+        custom_error_message="write defaults, or a mapping of path: distribution, e.g. "
+        "skill.improvement: {triangular: [0.2, 0.5, 1.0]}",
+    ),
+]
+"""The ``uncertain:`` block: ``defaults`` or {path: distribution}."""
 
 
 class Scenario(Strict):
@@ -113,18 +136,32 @@ class Scenario(Strict):
         default_factory=list, max_length=50, description="Training programmes."
     )
     money: Money = Field(default_factory=Money, description="Economics.")
+    uncertain: Uncertain | None = Field(
+        default=None,
+        description="Inputs we are not sure of, each a distribution by its path, e.g. "
+        "skill.improvement: {triangular: [0.2, 0.5, 1.0]} or outside_coach.quality: {beta: "
+        "{mean: 0.8, sd: 0.1}} (also uniform, normal, lognormal, range: a 90% interval, choice); "
+        "or defaults: every input with a published range. compare then runs draws of them "
+        "(see --uncertainty).",
+    )
 
     def stage_names(self) -> list[str]:
         """Names of the stages, in order."""
         return [s.name for s in self.stages]
 
+    def _dump(self, exclude: set[str]) -> dict[str, Any]:
+        # no uncertain block: the same record, and hash, as before there could be one
+        return self.model_dump(
+            mode="json", exclude=exclude | ({"uncertain"} if self.uncertain is None else set())
+        )
+
     def canonical(self) -> dict[str, object]:
         """The fully resolved scenario as plain JSON data (what the manifest records)."""
-        return self.model_dump(mode="json", exclude={"extends"})
+        return self._dump({"extends"})
 
     def digest(self) -> str:
         """A SHA-256 of the resolved settings, independent of names and descriptions."""
-        data = self.model_dump(mode="json", exclude={"extends", "name", "description"})
+        data = self._dump({"extends", "name", "description"})
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()
 

@@ -15,166 +15,37 @@ as the mode.
 
 Paths (:func:`field_bounds`, :func:`check_block`, :func:`apply_draw`) are "section.field" (every
 item of a list section, such as training.gain) or "section[i].field"; :func:`defaults_block` is
-``uncertain: defaults``. Not yet wired to scenario files or the command line (issue 13).
+``uncertain: defaults``. :func:`comparison_block` joins the blocks of a comparison's scenarios
+into one (an input is one fact about the world, the same in every scenario that has it), and a
+:class:`Design` holds its draws.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, get_args
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
-from pydantic import BaseModel, Field, TypeAdapter, model_validator
-from scipy.special import betaincinv, ndtri
+from pydantic import BaseModel
 
+from sim.scenario.distributions import DISTRIBUTION, KINDS, Dist, Triangular
 from sim.scenario.evidence import evidence
-from sim.scenario.fields import Strict
 from sim.scenario.schema import Scenario
 
-Z95 = float(ndtri(0.95))
-"""The standard normal's 95th percentile: a 90% interval is the mean +- Z95 sd."""
-
-
-class MeanSd(Strict):
-    """A mean and a standard deviation."""
-
-    mean: float
-    sd: float = Field(gt=0.0)
-
-
-class Dist(Strict):
-    """A distribution: :meth:`ppf` maps uniforms to values."""
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """The values at the quantiles ``u``."""
-        raise NotImplementedError
-
-
-class Uniform(Dist):
-    """Every value in [low, high] alike."""
-
-    uniform: list[float] = Field(min_length=2, max_length=2)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Uniform:
-        if not self.uniform[0] < self.uniform[1]:
-            raise ValueError("uniform: [low, high] with low < high")
-        return self
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        low, high = self.uniform
-        return np.asarray(low + (high - low) * np.asarray(u, dtype=float), dtype=float)
-
-
-class Triangular(Dist):
-    """[low, mode, high]: most likely at the mode, nothing outside [low, high]."""
-
-    triangular: list[float] = Field(min_length=3, max_length=3)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Triangular:
-        low, mode, high = self.triangular
-        if not (low <= mode <= high and low < high):
-            raise ValueError("triangular: [low, mode, high] with low <= mode <= high, low < high")
-        return self
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        low, mode, high = self.triangular
-        x = np.asarray(u, dtype=float)
-        cut = (mode - low) / (high - low)
-        left = low + np.sqrt(x * (high - low) * (mode - low))
-        right = high - np.sqrt((1.0 - x) * (high - low) * (high - mode))
-        return np.asarray(np.where(x < cut, left, right), dtype=float)
-
-
-class Normal(Dist):
-    """Normal with the given mean and sd."""
-
-    normal: MeanSd
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        z = ndtri(np.asarray(u, dtype=float))
-        return np.asarray(self.normal.mean + self.normal.sd * z, dtype=float)
-
-
-class LogNormal(Dist):
-    """Lognormal with the given mean and sd (of the value itself, not its logarithm)."""
-
-    lognormal: MeanSd
-
-    @model_validator(mode="after")
-    def _positive(self) -> LogNormal:
-        if self.lognormal.mean <= 0:
-            raise ValueError("lognormal: the mean must be positive")
-        return self
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        m, s = self.lognormal.mean, self.lognormal.sd
-        var_log = math.log1p((s / m) ** 2)
-        mu = math.log(m) - var_log / 2
-        z = ndtri(np.asarray(u, dtype=float))
-        return np.asarray(np.exp(mu + math.sqrt(var_log) * z), dtype=float)
-
-
-class Beta(Dist):
-    """Beta on [0, 1] with the given mean and sd."""
-
-    beta: MeanSd
-
-    @model_validator(mode="after")
-    def _feasible(self) -> Beta:
-        m, s = self.beta.mean, self.beta.sd
-        if not 0 < m < 1 or s * s >= m * (1 - m):
-            raise ValueError("beta: the mean must be in (0, 1) and sd**2 below mean * (1 - mean)")
-        return self
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        m, s = self.beta.mean, self.beta.sd
-        k = m * (1 - m) / (s * s) - 1
-        return np.asarray(betaincinv(m * k, (1 - m) * k, np.asarray(u, dtype=float)), dtype=float)
-
-
-class Range(Dist):
-    """A 90% interval [a, b]: lognormal when a > 0 (as Squiggle reads ``a to b``), else
-    normal."""
-
-    range: list[float] = Field(min_length=2, max_length=2)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        if not self.range[0] < self.range[1]:
-            raise ValueError("range: [low, high] with low < high")
-        return self
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        a, b = self.range
-        z = ndtri(np.asarray(u, dtype=float))
-        if a > 0:
-            mu, sigma = (math.log(a) + math.log(b)) / 2, (math.log(b) - math.log(a)) / (2 * Z95)
-            return np.asarray(np.exp(mu + sigma * z), dtype=float)
-        return np.asarray((a + b) / 2 + (b - a) / (2 * Z95) * z, dtype=float)
-
-
-class Choice(Dist):
-    """One of the listed values, each equally likely."""
-
-    choice: list[float] = Field(min_length=1)
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
-        values = np.asarray(self.choice, dtype=float)
-        i = np.minimum((np.asarray(u, dtype=float) * len(values)).astype(int), len(values) - 1)
-        return np.asarray(values[i], dtype=float)
-
-
-Distribution = Annotated[
-    Uniform | Triangular | Normal | LogNormal | Beta | Range | Choice,
-    Field(union_mode="left_to_right"),
+__all__ = [
+    "DISTRIBUTION",
+    "KINDS",
+    "Design",
+    "Dist",
+    "apply_draw",
+    "check_block",
+    "comparison_block",
+    "defaults_block",
+    "make_design",
 ]
-DISTRIBUTION: TypeAdapter[Uniform | Triangular | Normal | LogNormal | Beta | Range | Choice] = (
-    TypeAdapter(Distribution)
-)
-"""Parses a distribution from its one-key mapping."""
 
 
 def from_evidence(path: str) -> Triangular:
@@ -185,12 +56,15 @@ def from_evidence(path: str) -> Triangular:
 
 
 def unit_design(draws: int, dimensions: int, seed: int) -> np.ndarray:
-    """A (draws x dimensions) scrambled Sobol design of uniforms in (0, 1), the same for the
-    same seed. ``draws`` a power of two keeps Sobol's balance properties."""
+    """A (draws x dimensions) design of uniforms in (0, 1), the same for the same seed: scrambled
+    Sobol when ``draws`` is a power of two (its balance needs one), else a Latin hypercube."""
     from scipy.stats import qmc  # imported only when uncertainty is analysed (about a second)
 
-    sampler = qmc.Sobol(d=dimensions, scramble=True, seed=np.random.default_rng(seed))
-    u = sampler.random(draws)
+    rng = np.random.default_rng(seed)
+    if draws & (draws - 1) == 0:
+        u = qmc.Sobol(d=dimensions, scramble=True, seed=rng).random(draws)
+    else:
+        u = qmc.LatinHypercube(d=dimensions, seed=rng).random(draws)
     return np.asarray(np.clip(u, 1e-12, 1 - 1e-12), dtype=float)
 
 
@@ -237,7 +111,7 @@ def field_bounds(path: str) -> tuple[float, float]:
     return low, high
 
 
-def check_block(block: dict[str, Dist], scenario: Scenario) -> list[tuple[str, str]]:
+def check_block(block: Mapping[str, Dist], scenario: Scenario) -> list[tuple[str, str]]:
     """(path, problem) for every uncertain input that names no numeric field, that no part of
     ``scenario`` uses, or whose distribution reaches outside the field's bounds (its 0.1% and
     99.9% quantiles, so a normal's tails may pass; draws are then clipped to the bounds)."""
@@ -305,3 +179,117 @@ def defaults_block(scenario: Scenario) -> dict[str, Dist]:
             continue
         block[path] = from_evidence(path)
     return block
+
+
+def _values(scenario: Scenario, path: str) -> tuple[float, ...] | None:
+    """The scenario's own value(s) at ``path``; None if it has no such section (or item)."""
+    m = _PATH.match(path)
+    assert m is not None
+    owner = getattr(scenario, m["section"])
+    if owner is None or owner == []:
+        return None
+    items = owner if isinstance(owner, list) else [owner]
+    if m["index"] is not None:
+        i = int(m["index"])
+        if i >= len(items):
+            return None
+        items = [items[i]]
+    return tuple(float(getattr(item, m["field"])) for item in items)
+
+
+@dataclass(frozen=True)
+class Block:
+    """The uncertain inputs of a comparison, joined from its scenarios' blocks."""
+
+    inputs: dict[str, Dist]
+    problems: list[str]
+    """One line each: inputs the scenarios disagree on (nothing may run)."""
+    notes: list[str]
+    """One line each: what ``defaults`` left out, and why."""
+
+
+def comparison_block(scenarios: Sequence[Scenario]) -> Block:
+    """The one block of the scenarios of a comparison.
+
+    An input is a fact about the world, so it takes the same value in every scenario that has
+    its section; an input of one option's section (the outside coach's quality) varies only
+    there. Two scenarios giving one input different distributions is a problem, and so is an
+    input whose own value differs between the scenarios: it is what the options choose, not
+    something uncertain. ``uncertain: defaults`` leaves such inputs at each scenario's value."""
+    given: dict[str, tuple[Dist, str]] = {}
+    defaults: dict[str, Dist] = {}
+    problems: list[str] = []
+    for s in scenarios:
+        name = s.name or "scenario"
+        if s.uncertain == "defaults":
+            defaults.update(defaults_block(s))
+            continue
+        for path, dist in (s.uncertain or {}).items():
+            if path in given and given[path][0] != dist:
+                problems.append(
+                    f"uncertain: {path}: {given[path][1]} and {name} give it different "
+                    "distributions; it is one fact about the world, so give it once"
+                )
+            given.setdefault(path, (dist, name))
+    inputs = {**defaults, **{p: d for p, (d, _) in given.items()}}
+    notes = []
+    levers = []
+    for path in sorted(inputs):
+        own = {s.name: v for s in scenarios if (v := _values(s, path)) is not None}
+        if len(set(own.values())) <= 1:
+            continue
+        if path in given:
+            shown = ", ".join(f"{'/'.join(f'{x:g}' for x in v)} in {n}" for n, v in own.items())
+            problems.append(
+                f"uncertain: {path}: the scenarios set it differently ({shown}), so it is what "
+                "they choose, not something uncertain; leave it out of uncertain:"
+            )
+        else:
+            levers.append(path)
+        del inputs[path]
+    if levers:
+        notes.append(
+            "kept at each scenario's own value, as the scenarios differ in them: "
+            + ", ".join(levers)
+        )
+    return Block(inputs, problems, notes)
+
+
+@dataclass(frozen=True)
+class Design:
+    """The values of the uncertain inputs, draw by draw: draw ``d`` runs replications ``d*k``
+    to ``(d+1)*k - 1`` of every scenario."""
+
+    paths: tuple[str, ...]
+    values: np.ndarray
+    """(draws x paths)."""
+    reps_per_draw: int
+    dists: tuple[Dist, ...] = ()
+    """Each path's distribution (what the values were drawn from)."""
+
+    @property
+    def draws(self) -> int:
+        """Number of draws."""
+        return int(self.values.shape[0])
+
+    def draw(self, d: int) -> dict[str, float]:
+        """Draw ``d``'s value of each input."""
+        return {p: float(v) for p, v in zip(self.paths, self.values[d], strict=True)}
+
+    def scenarios(self, scenarios: Sequence[Scenario], d: int) -> tuple[Scenario, ...]:
+        """``scenarios`` as draw ``d`` has them."""
+        if not self.paths:
+            return tuple(scenarios)
+        values = self.draw(d)
+        return tuple(apply_draw(s, values) for s in scenarios)
+
+
+def make_design(block: dict[str, Dist], draws: int, reps_per_draw: int, seed: int) -> Design:
+    """``draws`` draws of ``block`` from a scrambled Sobol design seeded by ``seed``."""
+    paths = tuple(sorted(block))
+    dists = tuple(block[p] for p in paths)
+    if not paths:
+        return Design(paths, np.zeros((draws, 0)), reps_per_draw)
+    u = unit_design(draws, len(paths), seed)
+    values = np.column_stack([d.ppf(u[:, i]) for i, d in enumerate(dists)])
+    return Design(paths, values.reshape(draws, len(paths)), reps_per_draw, dists)

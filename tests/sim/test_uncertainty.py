@@ -10,15 +10,9 @@ import pytest
 from sim.analysis.paired import replication_metrics
 from sim.experiment.batches import run_scenario
 from sim.experiment.executors import make_executor
-from sim.experiment.uncertainty import (
-    Design,
-    acceptability_curve,
-    analyse,
-    break_evens,
-    make_design,
-    run_uncertain,
-)
-from sim.scenario.uncertain import DISTRIBUTION
+from sim.experiment.findings import draws_wide, findings
+from sim.experiment.uncertainty import run_uncertain
+from sim.scenario.uncertain import DISTRIBUTION, Design, make_design
 from tests.sim.helpers import small
 
 BASE = small(name="base", weeks=12)
@@ -66,22 +60,34 @@ def test_without_uncertain_inputs_it_is_the_paired_comparison() -> None:
 def test_the_analysis_of_a_small_run() -> None:
     design = make_design(BLOCK, 8, 2, seed=2)
     table = run_uncertain([BASE, ALT], design, seed=7)
-    f = analyse(table, "coach", design.paths)
-    assert 0.0 <= f.prob_npv_positive_expected <= 1.0
+    f = findings(table, ALT, design.paths)
+    assert 0.0 <= f.prob_expected <= 1.0
     assert f.evpi >= 0.0
-    assert all(0.0 <= v <= f.evpi + 1e-6 * abs(f.expected_npv) + 1e-9 for v in f.evppi.values())
+    assert all(0.0 <= v <= f.evpi + 1e-6 * abs(f.npv) + 1e-9 for v in f.evppi.values())
     assert f.variance.luck >= 0.0
+    assert f.npv_range[0] <= f.npv <= f.npv_range[1]
+    assert {b.path for b in f.break_evens} == set(design.paths)
+    assert f.hurdles["prob_roi_above"].is_monotonic_decreasing
+    wide = draws_wide(table, design.paths)
+    assert len(wide) == 8
+    assert wide["npv [coach]"].tolist() == pytest.approx(
+        table.groupby("draw")["npv"].mean().tolist()
+    )
 
 
 def test_re_costing_at_the_fee_run_gives_the_run_and_higher_fees_pay_less_often() -> None:
     design = make_design(BLOCK, 8, 2, seed=2)
     table = run_uncertain([BASE, ALT], design, seed=7)
-    curve = acceptability_curve(table, "coach", 150.0, [75.0, 150.0, 600.0, 5000.0])
+    fees = findings(table, ALT, design.paths).fees
+    assert fees is not None
+    assert fees.run_fee == 150.0
+    curve = fees.curve.set_index("fee_usd")
     at_run = table.groupby("draw")["npv"].mean()
-    assert curve["npv"].iloc[1] == pytest.approx(at_run.mean())
-    assert curve["prob_npv_positive"].iloc[1] == pytest.approx((at_run > 0).mean())
+    assert curve.loc[150.0, "npv"] == pytest.approx(at_run.mean())
+    assert curve.loc[150.0, "prob_npv_positive"] == pytest.approx((at_run > 0).mean())
     assert curve["prob_npv_positive"].is_monotonic_decreasing
     assert curve["npv"].is_monotonic_decreasing
-    assert (table["fees_pv"] > 0).all()
-    found = break_evens(table, "coach", design.paths)
-    assert set(found) == set(design.paths)
+    assert (table["outside_fees_pv"] > 0).all()
+    if fees.break_even is not None:  # expected NPV is zero at the break-even fee
+        x, y = curve.index.to_numpy(), curve["npv"].to_numpy()
+        assert np.interp(fees.break_even, x, y) == pytest.approx(0.0, abs=1e-6 * abs(y[0]))

@@ -1,0 +1,289 @@
+"""What the draws of a comparison with uncertain inputs say, one alternative at a time.
+
+From the table of :func:`sim.experiment.uncertainty.draw_table` (one row per draw, replication
+and alternative), :func:`findings` computes, with :mod:`sim.analysis.voi`:
+
+- the expected NPV, ROI and uplift with the range of their draw means (what we do not know);
+- P(NPV > 0) given the uncertainty (the share of draws whose NPV, averaged over luck, is
+  positive) and for one team (the share of single runs, luck included);
+- the split of one team's NPV variance into inputs and luck;
+- EVPI and EVPPI per input (the decision: adopt the alternative or keep the baseline, net
+  benefit = NPV), beside Spearman rank correlations of NPV with each input;
+- per input, the break-even value with a bootstrap interval;
+- the acceptability curves: against the outside coach's fee (re-costed, not re-run) and
+  against a required return (P(ROI > hurdle)).
+
+:func:`draws_wide` is the audit trail written to draws.csv and draws.parquet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.voi import (
+    VarianceSplit,
+    acceptability,
+    break_even,
+    break_even_interval,
+    evpi,
+    evppi,
+    variance_split,
+)
+from sim.scenario import Scenario
+
+FEE_MULTIPLES = np.linspace(0.0, 3.0, 31)
+"""The fees of the acceptability curve, as multiples of the fee the runs used (the curve goes
+further when the break-even fee is beyond three times it)."""
+HURDLES_PCT = np.arange(0, 501, 10, dtype=float)
+"""The required returns (ROI, %) of the hurdle curve."""
+ROUGH_BELOW_DRAWS = 256
+"""Fewer draws than this: EVPPI and break-evens are rough (regression on few points)."""
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """Where expected NPV, given one input (the others varying over their ranges), crosses
+    zero."""
+
+    path: str
+    value: float | None
+    """None: it does not cross within the range drawn."""
+    interval: tuple[float, float] | None
+    """95% bootstrap interval; None when the crossing itself is in doubt."""
+    pays_above: bool
+    """True: NPV is positive above the value (or, with no crossing, everywhere positive)."""
+    low: float
+    high: float
+    """The range drawn."""
+
+
+@dataclass(frozen=True)
+class Fees:
+    """The acceptability curve against the outside coach's fee."""
+
+    unit: str
+    """``per hour`` or ``per rep per month``."""
+    run_fee: float
+    curve: pd.DataFrame
+    """fee, prob_npv_positive, npv."""
+    break_even: float | None
+    """The highest fee at which expected NPV is still positive (None: not in the curve)."""
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the draws say about one alternative against the baseline."""
+
+    name: str
+    draws: int
+    reps_per_draw: int
+    npv: float
+    npv_range: tuple[float, float]
+    """5th and 95th percentiles of the draws' mean NPV."""
+    roi_pct: float
+    roi_range: tuple[float, float]
+    uplift_pct: float
+    uplift_range: tuple[float, float]
+    prob_expected: float
+    """Share of draws whose NPV, averaged over luck, is positive."""
+    prob_one_team: float
+    """Share of single runs with a positive NPV: one team's chance, luck included."""
+    variance: VarianceSplit
+    evpi: float
+    evppi: dict[str, float]
+    spearman: dict[str, float]
+    break_evens: list[BreakEven]
+    fees: Fees | None
+    hurdles: pd.DataFrame
+    """required_roi_pct, prob_roi_above."""
+
+    @property
+    def rough(self) -> bool:
+        """Too few draws for the regressions (EVPPI, break-even) to be more than a guide."""
+        return self.draws < ROUGH_BELOW_DRAWS
+
+
+def by_draw(table: pd.DataFrame, alternative: str, column: str) -> np.ndarray:
+    """(draws x replications) of one column for ``alternative``."""
+    rows = table[table["scenario"] == alternative].sort_values(["draw", "replication"])
+    draws = rows["draw"].nunique()
+    return rows[column].to_numpy(dtype=float).reshape(draws, -1)
+
+
+def _range(x: np.ndarray) -> tuple[float, float]:
+    lo, hi = np.quantile(x, [0.05, 0.95])
+    return float(lo), float(hi)
+
+
+def _roi(gain: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cost > 0, (gain - cost) / cost * 100.0, np.nan)
+
+
+def _fee(scenario: Scenario, paths: Sequence[str]) -> tuple[float, str] | None:
+    oc = scenario.outside_coach
+    if oc is None or any(p.startswith("outside_coach.fee") for p in paths):
+        return None
+    if oc.fee_per_hour_usd is not None:
+        return oc.fee_per_hour_usd, "per hour"
+    if oc.fee_per_rep_per_month_usd is not None:
+        return oc.fee_per_rep_per_month_usd, "per rep per month"
+    return None
+
+
+def _fees(table: pd.DataFrame, name: str, scenario: Scenario, paths: Sequence[str]) -> Fees | None:
+    found = _fee(scenario, paths)
+    fees_pv = by_draw(table, name, "outside_fees_pv")
+    if found is None or found[0] <= 0 or not (fees_pv > 0).any():
+        return None
+    run_fee, unit = found
+    npv = by_draw(table, name, "npv")
+    # expected NPV is linear in the fee: the break-even fee is where that line meets zero
+    ends = acceptability(npv, fees_pv, run_fee, np.array([0.0, run_fee]))[1]
+    slope = (ends[1] - ends[0]) / run_fee
+    fee0 = float(-ends[0] / slope) if slope < 0 and ends[0] > 0 else None
+    top = max(FEE_MULTIPLES[-1] * run_fee, 1.25 * (fee0 or 0.0))
+    grid = np.linspace(0.0, top, len(FEE_MULTIPLES))
+    probs, means = acceptability(npv, fees_pv, run_fee, grid)
+    curve = pd.DataFrame({"fee_usd": grid, "prob_npv_positive": probs, "npv": means})
+    return Fees(unit, run_fee, curve, fee0)
+
+
+def _break_even(net: np.ndarray, x: np.ndarray, path: str, seed: int) -> BreakEven:
+    value = break_even(net, x)
+    interval = None if value is None else break_even_interval(net, x, seed)
+    if value is None:
+        pays_above = bool(net.mean() > 0)
+    else:
+        above, below = net[x > value], net[x <= value]
+        pays_above = bool(above.size and (not below.size or above.mean() > below.mean()))
+    return BreakEven(path, value, interval, pays_above, float(x.min()), float(x.max()))
+
+
+def findings(
+    table: pd.DataFrame, alternative: Scenario, paths: Sequence[str], seed: int = 0
+) -> Findings:
+    """The findings for ``alternative`` against the baseline (the table's own)."""
+    name = alternative.name or "scenario"
+    npv = by_draw(table, name, "npv")
+    mean_npv = npv.mean(axis=1)
+    gain = by_draw(table, name, "incremental_gross_profit").mean(axis=1)
+    cost = by_draw(table, name, "incremental_cost").mean(axis=1)
+    roi = _roi(gain, cost)
+    uplift = by_draw(table, name, "revenue_uplift_pct").mean(axis=1)
+    net = np.column_stack([np.zeros_like(mean_npv), mean_npv])
+    rows = table[table["scenario"] == name]
+    params = rows.groupby("draw")[list(paths)].first()
+    evppis, ranks, evens = {}, {}, []
+    for p in paths:
+        x = params[p].to_numpy(dtype=float)
+        if np.ptp(x) == 0:
+            continue
+        evppis[p] = evppi(net, x)
+        ranks[p] = float(pd.Series(x).corr(pd.Series(mean_npv), method="spearman"))
+        evens.append(_break_even(mean_npv, x, p, seed))
+    finite_roi = roi[np.isfinite(roi)]
+    return Findings(
+        name=name,
+        draws=npv.shape[0],
+        reps_per_draw=npv.shape[1],
+        npv=float(mean_npv.mean()),
+        npv_range=_range(mean_npv),
+        roi_pct=float(_roi(np.array([gain.mean()]), np.array([cost.mean()]))[0]),
+        roi_range=_range(finite_roi) if finite_roi.size else (np.nan, np.nan),
+        uplift_pct=float(uplift.mean()),
+        uplift_range=_range(uplift),
+        prob_expected=float((mean_npv > 0).mean()),
+        prob_one_team=float((npv > 0).mean()),
+        variance=variance_split(npv) if npv.shape[1] > 1 else VarianceSplit(np.nan, np.nan),
+        evpi=evpi(net),
+        evppi=evppis,
+        spearman=ranks,
+        break_evens=evens,
+        fees=_fees(table, name, alternative, paths),
+        hurdles=pd.DataFrame(
+            {
+                "required_roi_pct": HURDLES_PCT,
+                "prob_roi_above": [float((roi > h).mean()) for h in HURDLES_PCT],
+            }
+        ),
+    )
+
+
+SUMMARY_COLUMNS = (
+    "npv",
+    "roi_pct",
+    "revenue_uplift_pct",
+    "incremental_gross_profit",
+    "incremental_cost",
+    "outside_fees_pv",
+)
+"""The metrics draws.csv keeps per draw and alternative (means over the draw's replications)."""
+
+
+def draws_wide(table: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
+    """One row per draw: its input values, then each alternative's metrics (means over the
+    draw's replications) and its share of replications with a positive NPV, as
+    ``metric [scenario]``."""
+    out = table.groupby("draw")[list(paths)].first().reset_index()
+    for name, rows in table.groupby("scenario", sort=False):
+        g = rows.groupby("draw")
+        means = g[list(SUMMARY_COLUMNS)].mean()
+        means["share_npv_positive"] = g["npv"].apply(lambda x: float((x > 0).mean()))
+        means.columns = [f"{c} [{name}]" for c in means.columns]
+        out = out.merge(means.reset_index(), on="draw")
+    return out
+
+
+def findings_table(found: Sequence[Findings]) -> pd.DataFrame:
+    """uncertainty.csv: one row per (scenario, measure, input): value and its range or
+    interval, in the units the measure names."""
+    rows: list[dict[str, object]] = []
+
+    def add(
+        f: Findings,
+        measure: str,
+        value: float | None,
+        low: float | None = None,
+        high: float | None = None,
+        input_: str = "",
+    ) -> None:
+        rows.append(
+            {
+                "scenario": f.name,
+                "measure": measure,
+                "input": input_,
+                "value": value,
+                "low": low,
+                "high": high,
+            }
+        )
+
+    for f in found:
+        add(f, "expected_npv_usd (90% of draws)", f.npv, *f.npv_range)
+        add(f, "roi_pct (90% of draws)", f.roi_pct, *f.roi_range)
+        add(f, "revenue_uplift_pct (90% of draws)", f.uplift_pct, *f.uplift_range)
+        add(f, "prob_npv_positive_given_uncertainty", f.prob_expected)
+        add(f, "prob_npv_positive_one_team", f.prob_one_team)
+        add(f, "variance_share_inputs", f.variance.share_parameters)
+        add(f, "evpi_usd", f.evpi)
+        for p, v in f.evppi.items():
+            add(f, "evppi_usd", v, input_=p)
+            add(f, "spearman_npv", f.spearman[p], input_=p)
+        for b in f.break_evens:
+            lo, hi = b.interval or (None, None)
+            add(
+                f,
+                "break_even (pays above)" if b.pays_above else "break_even (pays below)",
+                b.value,
+                lo,
+                hi,
+                b.path,
+            )
+        if f.fees is not None:
+            add(f, f"break_even_fee_usd {f.fees.unit}", f.fees.break_even)
+    return pd.DataFrame(rows, columns=["scenario", "measure", "input", "value", "low", "high"])

@@ -1,0 +1,230 @@
+"""The "How sure are we?" section of a comparison report: the verdict under uncertain inputs in
+plain words, then its charts (acceptability against the fee and a required return, value of
+information beside influence, and NPV across the draws).
+
+Built from :class:`sim.experiment.findings.Findings` only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.experiment.findings import Findings
+from sim.report.page import PALETTE, Figure, esc, layout
+
+GREY = "#7f7f7f"
+
+
+def usd(x: float) -> str:
+    """A dollar amount a sales leader reads at a glance: $1.2M, $85k, $900."""
+    if not math.isfinite(x):
+        return "n/a"
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:.2f}M"
+    if a >= 1e4:
+        return f"{sign}${a / 1e3:.0f}k"
+    return f"{sign}${a:,.0f}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _break_even_line(f: Findings) -> list[str]:
+    lines = []
+    for b in f.break_evens:
+        if b.value is None:
+            where = "positive" if b.pays_above else "negative"
+            lines.append(
+                f"{b.path} does not decide it on its own: across the range drawn "
+                f"({_num(b.low)} to {_num(b.high)}) the expected NPV stays {where}."
+            )
+            continue
+        side = "at least" if b.pays_above else "at most"
+        ci = (
+            f" (95% interval {_num(b.interval[0])} to {_num(b.interval[1])})"
+            if b.interval
+            else " (the crossing is uncertain: too few draws near it)"
+        )
+        lines.append(f"It pays for itself if {b.path} is {side} {_num(b.value)}{ci}.")
+    if f.fees is not None and f.fees.break_even is not None:
+        lines.append(
+            f"At the other inputs' spread, it pays for itself at fees up to "
+            f"{usd(f.fees.break_even)} {f.fees.unit} (the scenario's fee is "
+            f"{usd(f.fees.run_fee)})."
+        )
+    return lines
+
+
+def verdict(f: Findings) -> list[str]:
+    """The findings of one alternative as plain sentences."""
+    lo, hi = f.npv_range
+    lines = [
+        f"Expected NPV {usd(f.npv)}; in 90% of the plausible worlds drawn it lies between "
+        f"{usd(lo)} and {usd(hi)}.",
+        f"It pays (NPV > 0, averaged over a team's luck) in {f.prob_expected:.0%} of those "
+        f"worlds; for one team, whose own luck also counts, the chance is "
+        f"{f.prob_one_team:.0%}.",
+    ]
+    share = f.variance.share_parameters
+    if math.isfinite(share):
+        lines.append(
+            f"Of the spread in one team's NPV, {share:.0%} comes from what we do not know "
+            f"(the uncertain inputs) and {1 - share:.0%} from the team's luck."
+        )
+    ranked = sorted(f.evppi.items(), key=lambda kv: -kv[1])
+    if f.evpi <= 0.01 * max(abs(f.npv), 1.0) or not ranked or ranked[0][1] <= 0:
+        lines.append(
+            f"Little is worth finding out before deciding: knowing every input exactly "
+            f"would be worth {usd(f.evpi)} (EVPI), as the decision is the same in nearly every "
+            "world drawn."
+        )
+    else:
+        top, value = ranked[0]
+        lines.append(
+            f"Knowing every input exactly before deciding would be worth {usd(f.evpi)} (EVPI); "
+            f"the one most worth finding out first is {top} ({usd(value)})."
+        )
+    lines.extend(_break_even_line(f))
+    if f.rough:
+        lines.append(
+            f"Only {f.draws} draws: the value of information and the break-evens are rough "
+            "(256 or more draws, e.g. --uncertainty 512, make them firm)."
+        )
+    return lines
+
+
+def section(found: Sequence[Findings], colours: dict[str, str]) -> tuple[str, list[Figure]]:
+    """The section's HTML (heading and verdicts) and its figures."""
+    items = "".join(
+        f"<li><b>{esc(f.name)}</b><ul>"
+        + "".join(f"<li>{esc(line)}</li>" for line in verdict(f))
+        + "</ul></li>"
+        for f in found
+    )
+    first = found[0]
+    html = (
+        '<h2 id="how-sure">How sure are we?</h2>'
+        f"<p>The uncertain inputs were drawn {first.draws} times (a quasi-random design); each "
+        f"draw ran {first.reps_per_draw} paired replications of every scenario. Every draw is "
+        "in draws.csv.</p>"
+        f'<ul class="sure">{items}</ul>'
+    )
+    return html, _figures(found, colours)
+
+
+def _figures(found: Sequence[Findings], colours: dict[str, str]) -> list[Figure]:
+    figures = []
+    with_fees = [f for f in found if f.fees is not None]
+    if with_fees:
+        fig = make_subplots(specs=[[{"secondary_y": True}]])
+        for f in with_fees:
+            assert f.fees is not None
+            c = f.fees.curve
+            colour = colours.get(f.name, PALETTE[0])
+            fig.add_trace(
+                go.Scatter(
+                    x=c["fee_usd"],
+                    y=c["prob_npv_positive"] * 100,
+                    name=f"{esc(f.name)}: chance it pays (%)",
+                    line={"color": colour, "width": 2},
+                ),
+                secondary_y=False,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=c["fee_usd"],
+                    y=c["npv"] / 1e3,
+                    name=f"{esc(f.name)}: expected NPV (thousand USD)",
+                    line={"color": colour, "width": 2, "dash": "dash"},
+                ),
+                secondary_y=True,
+            )
+            fig.add_vline(x=f.fees.run_fee, line={"color": GREY, "dash": "dot"})
+        unit = with_fees[0].fees.unit if with_fees[0].fees else ""
+        layout(fig, "Chance NPV > 0 (%)", f"Outside coach's fee, USD {unit}")
+        fig.update_yaxes(title_text="Expected NPV, thousand USD", secondary_y=True)
+        figures.append(
+            Figure(
+                "fig-fee",
+                "What fee still pays?",
+                "The chance the outside coach pays for itself (solid, averaged over a team's "
+                "luck) and the expected NPV (dashed) at other fees; the dotted line is the "
+                "scenario's fee. The runs are re-costed, not re-run: fees are linear in the fee.",
+                fig,
+            )
+        )
+    hurdle = go.Figure()
+    for f in found:
+        hurdle.add_trace(
+            go.Scatter(
+                x=f.hurdles["required_roi_pct"],
+                y=f.hurdles["prob_roi_above"] * 100,
+                name=esc(f.name),
+                line={"color": colours.get(f.name, PALETTE[0]), "width": 2},
+            )
+        )
+    layout(hurdle, "Chance ROI beats it (%)", "Required return (ROI, %)")
+    figures.append(
+        Figure(
+            "fig-hurdle",
+            "Against a required return",
+            "The share of plausible worlds in which the expected ROI beats the return "
+            "leadership asks of an investment.",
+            hurdle,
+        )
+    )
+    voi = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("Worth finding out (EVPPI, USD)", "Influence on NPV (rank correlation)"),
+        horizontal_spacing=0.25,
+    )
+    for i, f in enumerate(found):
+        order = sorted(f.evppi, key=lambda p: f.evppi[p])
+        colour = colours.get(f.name, PALETTE[i % len(PALETTE)])
+        voi.add_trace(
+            go.Bar(
+                y=order,
+                x=[f.evppi[p] for p in order],
+                orientation="h",
+                name=esc(f.name),
+                marker_color=colour,
+                legendgroup=f.name,
+            ),
+            row=1,
+            col=1,
+        )
+        voi.add_trace(
+            go.Bar(
+                y=order,
+                x=[f.spearman[p] for p in order],
+                orientation="h",
+                name=esc(f.name),
+                marker_color=colour,
+                legendgroup=f.name,
+                showlegend=False,
+            ),
+            row=1,
+            col=2,
+        )
+    layout(voi, "", "")
+    voi.update_layout(barmode="group", hovermode="closest", height=max(360, 60 + 28 * len(order)))
+    figures.append(
+        Figure(
+            "fig-voi",
+            "What is worth finding out first",
+            "Left: what knowing each input exactly before deciding would be worth (expected "
+            "value of partial perfect information, by regression on the draws; Strong, Oakley "
+            "and Brennan 2014). Right: how strongly each input moves the NPV. An input can move "
+            "the NPV a lot and still not be worth learning, if the decision stays the same.",
+            voi,
+        )
+    )
+    return figures
