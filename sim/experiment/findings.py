@@ -183,7 +183,8 @@ def findings(
         x = params[p].to_numpy(dtype=float)
         if np.ptp(x) == 0:
             continue
-        evppis[p] = evppi(net, x)
+        # EVPPI cannot exceed EVPI; a regression on few draws can overshoot it
+        evppis[p] = min(evppi(net, x), evpi(net))
         ranks[p] = float(pd.Series(x).corr(pd.Series(mean_npv), method="spearman"))
         evens.append(_break_even(mean_npv, x, p, seed))
     finite_roi = roi[np.isfinite(roi)]

@@ -36,28 +36,44 @@ def _num(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _break_even_line(f: Findings) -> list[str]:
-    lines = []
-    for b in f.break_evens:
+MAX_LISTED = 5
+"""Inputs named in one sentence before the rest are only counted."""
+
+
+def _listing(paths: list[str]) -> str:
+    if len(paths) <= MAX_LISTED:
+        return ", ".join(paths)
+    return f"{', '.join(paths[:MAX_LISTED])} and {len(paths) - MAX_LISTED} more (uncertainty.csv)"
+
+
+def _break_even_lines(f: Findings) -> list[str]:
+    """Firm break-evens one sentence each; unsure ones and inputs that never decide it, one
+    sentence for all. The others vary over their ranges (the regression on the draws)."""
+    lines, unsure, never = [], [], []
+    ranked = sorted(f.break_evens, key=lambda b: -f.evppi.get(b.path, 0.0))
+    for b in ranked:
         if b.value is None:
-            where = "positive" if b.pays_above else "negative"
+            never.append(b.path)
+        elif b.interval is None:
+            unsure.append(f"{b.path} near {_num(b.value)}")
+        else:
+            side = "at least" if b.pays_above else "at most"
             lines.append(
-                f"{b.path} does not decide it on its own: across the range drawn "
-                f"({_num(b.low)} to {_num(b.high)}) the expected NPV stays {where}."
+                f"It pays for itself if {b.path} is {side} {_num(b.value)} (95% interval "
+                f"{_num(b.interval[0])} to {_num(b.interval[1])}), the other inputs varying "
+                "over their ranges."
             )
-            continue
-        side = "at least" if b.pays_above else "at most"
-        ci = (
-            f" (95% interval {_num(b.interval[0])} to {_num(b.interval[1])})"
-            if b.interval
-            else " (the crossing is uncertain: too few draws near it)"
+    if unsure:
+        lines.append("Possible break-evens, not firm with these draws: " + _listing(unsure) + ".")
+    if never:
+        lines.append(
+            "On its own, none of " + _listing(never) + " turns the expected NPV "
+            f"{'negative' if f.npv > 0 else 'positive'} anywhere in its range."
         )
-        lines.append(f"It pays for itself if {b.path} is {side} {_num(b.value)}{ci}.")
     if f.fees is not None and f.fees.break_even is not None:
         lines.append(
-            f"At the other inputs' spread, it pays for itself at fees up to "
-            f"{usd(f.fees.break_even)} {f.fees.unit} (the scenario's fee is "
-            f"{usd(f.fees.run_fee)})."
+            f"It pays for itself at fees up to {usd(f.fees.break_even)} {f.fees.unit} (the "
+            f"scenario's fee is {usd(f.fees.run_fee)})."
         )
     return lines
 
@@ -91,7 +107,7 @@ def verdict(f: Findings) -> list[str]:
             f"Knowing every input exactly before deciding would be worth {usd(f.evpi)} (EVPI); "
             f"the one most worth finding out first is {top} ({usd(value)})."
         )
-    lines.extend(_break_even_line(f))
+    lines.extend(_break_even_lines(f))
     if f.rough:
         lines.append(
             f"Only {f.draws} draws: the value of information and the break-evens are rough "

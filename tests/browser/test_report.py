@@ -72,7 +72,22 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert r1.exit_code == 0, r1.output
     r2 = CliRunner().invoke(main, ["run", str(evil), "-n", "2", "-o", str(tmp / "run"), "-q"])
     assert r2.exit_code == 0, r2.output
-    return {"compare": tmp / "cmp" / "report.html", "run": tmp / "run" / "report.html"}
+    unsure = _scenario(
+        tmp,
+        EVIL + " unsure",
+        "outside_coach:\n  hours_per_week: 8\n"
+        "uncertain:\n  outside_coach.quality: {beta: {mean: 0.7, sd: 0.15}}\n"
+        "  skill.improvement: {triangular: [0.2, 0.5, 1.0]}\n",
+    )
+    r3 = CliRunner().invoke(
+        main, ["compare", str(base), str(unsure), "--uncertainty", "8", "-o", str(tmp / "u"), "-q"]
+    )
+    assert r3.exit_code == 0, r3.output
+    return {
+        "compare": tmp / "cmp" / "report.html",
+        "run": tmp / "run" / "report.html",
+        "uncertain": tmp / "u" / "report.html",
+    }
 
 
 COMPARE_FIGS = [
@@ -85,9 +100,13 @@ COMPARE_FIGS = [
     "fig-skill",
 ]
 RUN_FIGS = ["fig-revenue", "fig-skill", "fig-time", "fig-sessions", "fig-concentration"]
+UNCERTAIN_FIGS = ["fig-fee", "fig-hurdle", "fig-voi", *COMPARE_FIGS]
 
 
-@pytest.mark.parametrize(("kind", "figs"), [("compare", COMPARE_FIGS), ("run", RUN_FIGS)])
+@pytest.mark.parametrize(
+    ("kind", "figs"),
+    [("compare", COMPARE_FIGS), ("run", RUN_FIGS), ("uncertain", UNCERTAIN_FIGS)],
+)
 def test_report_renders_offline_without_errors(
     browser: Any, reports: dict[str, Path], kind: str, figs: list[str]
 ) -> None:
@@ -122,4 +141,16 @@ def test_compare_summary_reads_in_plain_words(browser: Any, reports: dict[str, P
     assert items[1].startswith("virtual & co: revenue ")
     assert "95% CI" in items[1]
     assert "ROI" in items[1] or "cost" in items[1]
+    page.close()
+
+
+def test_how_sure_are_we_reads_in_plain_words(browser: Any, reports: dict[str, Path]) -> None:
+    page = browser.new_page()
+    page.goto(reports["uncertain"].as_uri())
+    assert page.locator("#how-sure").inner_text() == "How sure are we?"
+    items = page.locator("ul.sure > li > ul > li").all_inner_texts()
+    assert items[0].startswith("Expected NPV ")
+    assert "in 90% of the plausible worlds drawn" in items[0]
+    assert any("for one team" in line for line in items)
+    assert any(line.startswith("Only 8 draws") for line in items)
     page.close()

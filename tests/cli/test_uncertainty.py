@@ -1,0 +1,190 @@
+"""compare --uncertainty end to end: bad blocks refused with their positions and nothing run,
+no uncertainty equal to today's compare byte for byte, the same files however the draws are run
+or interrupted, and the findings in the files, the terminal and the report."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from tests.cli.test_scale import _same, _start_and_wait
+from tests.conftest import SCENARIOS
+
+SMALL = "extends: {ref}\nname: {name}\nweeks: 10\nwarmup_weeks: 3\nteam:\n  managers: 2\n{extra}"
+COACH = "outside_coach:\n  format: virtual\n  fee_per_hour_usd: 150\n"
+BLOCK = (
+    "uncertain:\n"
+    "  outside_coach.quality: {beta: {mean: 0.7, sd: 0.15}}\n"
+    "  skill.improvement: {triangular: [0.2, 0.5, 1.0]}\n"
+)
+UNCERTAIN_FILES = ("draws.csv", "draws.parquet", "uncertainty.csv")
+
+
+def _write(tmp: Path, name: str, extra: str = "") -> Path:
+    path = tmp / f"{name}.yaml"
+    ref = (SCENARIOS / "reference.yaml").resolve()
+    path.write_text(SMALL.format(ref=ref, name=name, extra=extra))
+    return path
+
+
+def _compare(*args: object) -> object:
+    return CliRunner().invoke(main, ["compare", *(str(a) for a in args)])
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (
+            "  skill.improvment: {uniform: [0.2, 0.8]}\n",
+            "alt.yaml:11:21: uncertain.skill.improvment: skill has no field 'improvment'",
+        ),
+        (
+            "  managers.meetings_per_week: {range: [3, 800]}\n",
+            "alt.yaml:11:31: uncertain.managers.meetings_per_week: the distribution reaches",
+        ),
+        (
+            "  skill.improvement: {triangle: [0.2, 0.5, 1.0]}\n",
+            "alt.yaml:11:22: uncertain.skill.improvement: write one of {uniform: ...}",
+        ),
+        (
+            "  training.gain: {uniform: [0.05, 0.3]}\n",
+            "alt.yaml:11:18: uncertain.training.gain: the scenario has no training: "
+            "nothing uses it",
+        ),
+    ],
+)
+def test_a_bad_block_is_one_line_at_its_position_and_nothing_runs(
+    tmp_path: Path, block: str, expected: str
+) -> None:
+    base = _write(tmp_path, "base")
+    alt = _write(tmp_path, "alt", COACH + "uncertain:\n" + block)
+    out = tmp_path / "out"
+    result = _compare(base, alt, "-o", out)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert expected in lines[0]
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert not list(tmp_path.glob("out*"))
+
+
+def test_scenarios_that_disagree_about_an_input_are_refused(tmp_path: Path) -> None:
+    base = _write(tmp_path, "base", "uncertain:\n  skill.improvement: {uniform: [0.2, 0.8]}\n")
+    alt = _write(
+        tmp_path, "alt", COACH + "uncertain:\n  skill.improvement: {uniform: [0.3, 0.8]}\n"
+    )
+    result = _compare(base, alt, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "skill.improvement: base and alt give it different distributions" in result.output
+    lever = _write(
+        tmp_path,
+        "lever",
+        "managers:\n  meetings_per_week: 8\n"
+        "uncertain:\n  managers.meetings_per_week: {uniform: [2, 8]}\n",
+    )
+    plain = _write(tmp_path, "plain")
+    result = _compare(plain, lever, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "managers.meetings_per_week: the scenarios set it differently" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_settings_that_do_not_go_with_uncertainty_are_refused(tmp_path: Path) -> None:
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
+    for extra, words in (
+        (["--precision", "0.1"], "--precision cannot be used with uncertain inputs"),
+        (["--batch-size", "3"], "--batch-size cannot be used with uncertain inputs"),
+    ):
+        result = _compare(base, alt, "-o", tmp_path / "out", *extra)
+        assert result.exit_code == 2, result.output
+        assert words in result.output
+    none = _write(tmp_path, "none", COACH)
+    result = _compare(base, none, "--uncertainty", "8", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "the scenarios have no uncertain inputs" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_an_input_fixed_at_its_value_gives_todays_compare_byte_for_byte(tmp_path: Path) -> None:
+    """Zero uncertainty: every draw is the file's own value, so the runs are today's
+    compare's replications 0..7 and every table is the same file."""
+    base = _write(tmp_path, "base")
+    fixed = _write(tmp_path, "alt", COACH + "uncertain:\n  skill.improvement: {choice: [0.5]}\n")
+    (tmp_path / "p").mkdir()
+    plain = _write(tmp_path / "p", "alt", COACH)
+    a = _compare(base, fixed, "--uncertainty", "4", "-n", "2", "-q", "-o", tmp_path / "u")
+    assert a.exit_code == 0, a.output
+    b = _compare(base, plain, "-n", "8", "-q", "-o", tmp_path / "c")
+    assert b.exit_code == 0, b.output
+    for name in ("weekly.csv", "summary.csv", "comparison.csv"):
+        assert (tmp_path / "u" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
+    draws = pd.read_csv(tmp_path / "u" / "draws.csv")
+    assert draws["skill.improvement"].tolist() == [0.5] * 4
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_files_serially_on_processes_and_resumed(
+    tmp_path: Path,
+) -> None:
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
+    args = ["compare", str(base), str(alt), "--uncertainty", "12", "-n", "2", "--seed", "3", "-q"]
+    serial = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "serial"), "-j", "1"])
+    assert serial.exit_code == 0, serial.output
+    procs = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "procs"), "-j", "2"])
+    assert procs.exit_code == 0, procs.output
+    names = ("weekly.csv", "summary.csv", "comparison.csv", "report.html", *UNCERTAIN_FILES)
+    _same(tmp_path / "serial", tmp_path / "procs", names)
+
+    out = tmp_path / "cut"
+    proc, _ = _start_and_wait(tmp_path, args, out)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:  # finished before the signal: nothing to resume
+        _same(tmp_path / "serial", out, names)
+        return
+    assert proc.returncode == 130, err
+    record = json.loads((tmp_path / "cut.partial" / "run.json").read_text())
+    assert record["uncertainty"]["draws"] == 12
+    assert set(record["uncertainty"]["inputs"]) == {"outside_coach.quality", "skill.improvement"}
+    done = CliRunner().invoke(main, ["compare", "--resume", str(tmp_path / "cut.partial"), "-q"])
+    assert done.exit_code == 0, done.output
+    _same(tmp_path / "serial", out, names)
+
+
+@pytest.mark.slow
+def test_the_findings_are_in_the_files_the_terminal_and_the_report(tmp_path: Path) -> None:
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
+    out = tmp_path / "out"
+    result = _compare(base, alt, "--uncertainty", "16", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "How sure are we? alt, over 16 draws of the uncertain inputs:" in result.output
+    assert "Expected NPV " in result.output
+    assert "Only 16 draws" in result.output
+    draws = pd.read_csv(out / "draws.csv")
+    assert len(draws) == 16
+    assert {"draw", "outside_coach.quality", "skill.improvement", "npv [alt]"} <= set(draws)
+    assert draws["outside_coach.quality"].between(0, 1).all()
+    assert draws.equals(pd.read_parquet(out / "draws.parquet"))
+    found = pd.read_csv(out / "uncertainty.csv")
+    npv = found[found.measure.str.startswith("expected_npv")].iloc[0]
+    assert npv["value"] == pytest.approx(draws["npv [alt]"].mean())
+    assert set(found[found.measure == "evppi_usd"]["input"]) == {
+        "outside_coach.quality",
+        "skill.improvement",
+    }
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 2 * 16 * 2  # two scenarios, 16 draws of 2 replications
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replications"] == 32
+    assert manifest["uncertainty"]["reps_per_draw"] == 2
+    html = (out / "report.html").read_text()
+    assert 'id="how-sure"' in html
+    assert "What fee still pays?" in html
