@@ -19,6 +19,7 @@ from sim.experiment.batches import RunResult
 from sim.job import Executor, Job, JobInvalid, JobRefused, JobStopped, run_job
 from sim.job.spec import Kind
 from sim.report.compare import headline
+from sim.report.sweep import summary_lines
 from sim.report.uncertainty import verdict
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_json_schema
 from sim.version import VERSION
@@ -269,6 +270,7 @@ def _job(kind: Kind, files: list[str], opts: dict[str, Any]) -> Job:
         files=tuple(files),
         replications=opts["replications"],
         uncertainty=opts.get("uncertainty"),
+        sets=opts.get("sets", ()),
         seed=opts["seed"],
         precision=opts["precision"],
         max_replications=opts["max_replications"],
@@ -322,7 +324,18 @@ def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
         raise SystemExit(stop.code) from None
     if quiet:
         return
-    if done.comparison is not None:
+    if done.written.sweep is not None:
+        assert done.engine.design is not None
+        click.echo(
+            f"Against {done.scenarios[0].name}, {done.engine.design.draws} settings of "
+            f"{' x '.join(done.engine.design.paths)}, {done.engine.design.reps_per_draw} paired "
+            "replications each on the same random numbers:"
+        )
+        for name, text in summary_lines(done.written.sweep, done.engine.design.paths):
+            click.echo(f"  {name}: {text}")
+        click.echo(f"Table: {done.target / 'sweep.csv'}")
+        click.echo(f"Report: {done.target / 'report.html'}")
+    elif done.comparison is not None:
         weeks = done.scenarios[0].weeks
         click.echo(
             f"Against {done.scenarios[0].name}, {done.engine.done} paired replications, "
@@ -330,13 +343,36 @@ def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
         )
         for s in done.scenarios[1:]:
             click.echo(f"  {s.name}: {headline(done.comparison.table, s.name or '', weeks)}")
-        for f in done.sure:
+        for f in done.written.sure:
             click.echo(f"How sure are we? {f.name}, over {f.draws} draws of the uncertain inputs:")
             for line in verdict(f):
                 click.echo(f"  {line}")
         click.echo(f"Report: {done.target / 'report.html'}")
     else:
         _print_run_summary(done.engine.result(0), done.target)
+
+
+def _parse_set(text: str) -> tuple[str, tuple[float, ...]]:
+    """``PATH=V1,V2,...`` as (path, values)."""
+    path, eq, rest = text.partition("=")
+    values = []
+    for v in rest.split(","):
+        try:
+            values.append(float(v))
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r}: {v.strip()!r} is not a number; write PATH=V1,V2,..., e.g. "
+                "outside_coach.hours_per_week=5,10,20",
+                param_hint="--set",
+            ) from None
+    if not eq or not path.strip():
+        raise click.BadParameter(
+            f"{text!r}: write PATH=V1,V2,..., e.g. outside_coach.hours_per_week=5,10,20",
+            param_hint="--set",
+        )
+    if len(set(values)) != len(values):
+        raise click.BadParameter(f"{text!r}: a value is listed twice", param_hint="--set")
+    return path.strip(), tuple(values)
 
 
 def _load_all(files: list[str]) -> list[Scenario]:
@@ -388,6 +424,16 @@ def run(scenario: str | None, **opts: Any) -> None:
     help="Draws of the uncertain inputs (the files' uncertain: blocks), each run -n times "
     "on the same random numbers in every scenario [default: 512 when a file has an uncertain: "
     "block; 0: use the files' values].",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=V1,V2,...",
+    callback=lambda ctx, param, value: tuple(_parse_set(v) for v in value),
+    help="Sweep a setting of every alternative over these values, e.g. "
+    "outside_coach.hours_per_week=5,10,20 (repeat for a grid): one comparison per setting, "
+    "all on the same random numbers, written to sweep.csv.",
 )
 def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> None:
     """Compare SCENARIOS against BASELINE, paired on the same random numbers.

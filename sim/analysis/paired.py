@@ -11,6 +11,7 @@ functions of the weekly and summary tables: running the scenarios is
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -126,15 +127,20 @@ def wilson(successes: float, n: int, z: float = 1.959964) -> tuple[float, float]
     return centre - half, centre + half
 
 
-def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Mean, 95% interval and n of every metric, per scenario (rows: scenario, metric)."""
+def summarise(
+    per_rep: pd.DataFrame,
+    metrics: Sequence[str] = METRICS,
+    proportions: Collection[str] = PROPORTIONS,
+) -> pd.DataFrame:
+    """Mean, 95% interval and n of every metric, per scenario (rows: scenario, metric); the
+    ``proportions`` (shares of runs) get Wilson intervals."""
     rows = []
     for name, group in per_rep.groupby("scenario", sort=False):
-        for metric in METRICS:
+        for metric in metrics:
             x = group[metric].to_numpy(dtype=float)
             x = x[np.isfinite(x)]
             n = len(x)
-            if metric in PROPORTIONS:
+            if metric in proportions:
                 m = float(x.mean()) if n else math.nan
                 lo, hi = wilson(float(x.sum()), n)
             else:

@@ -78,6 +78,9 @@ class BatchSpec:
     scenarios: tuple[Scenario, ...]
     seed: int
     reps: range
+    period: int = 0
+    """If positive, replication ``r`` draws the random numbers of replication ``r % period``
+    (a sweep: every grid point on the same numbers); its tables still say ``r``."""
 
 
 BatchResult = list[tuple[pd.DataFrame, pd.DataFrame]]
@@ -90,7 +93,10 @@ def run_batch(spec: BatchSpec) -> BatchResult:
     for s in spec.scenarios:
         weeklies, rows = [], []
         for r in spec.reps:
-            w, row = run_replication(s, spec.seed, r)
+            w, row = run_replication(s, spec.seed, r % spec.period if spec.period else r)
+            if spec.period:
+                w["replication"] = r
+                row["replication"] = r
             weeklies.append(w)
             rows.append(row)
         out.append((pd.concat(weeklies, ignore_index=True), pd.DataFrame(rows)))
@@ -147,7 +153,12 @@ class Engine:
         self.names = [s.name or f"scenario{i}" for i, s in enumerate(self.scenarios)]
         self.seed = seed
         self.design = design
-        self.size = design.reps_per_draw if design else size or batch_size(self.scenarios)
+        self.size = size or batch_size(self.scenarios)
+        if design is not None:  # a batch never spans two draws
+            k = design.reps_per_draw
+            self.size = max(d for d in range(1, k + 1) if k % d == 0 and d <= max(self.size, 1))
+            if not design.shared_seeds:
+                self.size = k  # uncertainty: one task per draw
         self.keep_weekly = keep_weekly
         self.sink = sink
         base = self.scenarios[0]
@@ -194,7 +205,14 @@ class Engine:
                 order.append((k, reps, stored))
                 if not stored:
                     submitted[next(numbers)] = (k, reps)
-                    yield BatchSpec(self.batch_scenarios(k), self.seed, reps)
+                    yield BatchSpec(
+                        self.batch_scenarios(k),
+                        self.seed,
+                        reps,
+                        self.design.reps_per_draw
+                        if self.design and self.design.shared_seeds
+                        else 0,
+                    )
 
         def drain() -> None:
             while order:
@@ -223,7 +241,7 @@ class Engine:
         """The scenarios batch ``k`` runs (draw ``k``'s, with a design)."""
         if self.design is None:
             return tuple(self.scenarios)
-        return self.design.scenarios(self.scenarios, k)
+        return self.design.scenarios(self.scenarios, k * self.size // self.design.reps_per_draw)
 
     def _merge(self, reps: Sequence[int], result: BatchResult) -> None:
         base = result[0]

@@ -75,6 +75,17 @@ class UncertaintyRecord(BaseModel):
     """Each input's distribution, as a scenario file writes it."""
 
 
+class SweepRecord(BaseModel):
+    """The grid of a sweep: point ``g`` is batch(es) ``g``, on replication ``r % n``'s numbers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    reps_per_point: int = Field(ge=1)
+    grid: dict[str, list[float]]
+    targets: dict[str, list[int] | None]
+    """Per path, the scenarios it applies to (None: all)."""
+
+
 class RunRecord(BaseModel):
     """``run.json``: what a run is, enough to finish it exactly as it was started."""
 
@@ -92,6 +103,8 @@ class RunRecord(BaseModel):
     scenarios: list[dict[str, Any]] = Field(min_length=1)
     uncertainty: UncertaintyRecord | None = None
     """The draws of uncertain inputs a compare --uncertainty runs (None: none)."""
+    sweep: SweepRecord | None = None
+    """The grid a sweep runs (None: none)."""
 
 
 def _identity(job: dict[str, Any], digests: Sequence[str]) -> dict[str, Any]:
@@ -103,8 +116,9 @@ def _identity(job: dict[str, Any], digests: Sequence[str]) -> dict[str, Any]:
         "names": list(job["names"]),
         "scenario_hashes": list(digests),
     }
-    if job.get("uncertainty") is not None:
-        out["uncertainty"] = job["uncertainty"]
+    for design in ("uncertainty", "sweep"):
+        if job.get(design) is not None:
+            out[design] = job[design]
     return out
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 
 from sim.experiment.batches import Engine
 from sim.experiment.executors import Executor
-from sim.scenario import Scenario
+from sim.scenario import Scenario, semantic_problems
+from sim.scenario.checks import CALIBRATED, OVERFULL_WEEK
 from sim.scenario.uncertain import DISTRIBUTION, Design, comparison_block, make_design
 
 DEFAULT_DRAWS = 512
@@ -47,7 +48,49 @@ def plan(
         )
     if draws < 2:
         raise PlanError("--uncertainty: at least 2 draws (512 is a good start)")
-    return make_design(block.inputs, draws, reps_per_draw, seed), block.notes
+    design = make_design(block.inputs, draws, reps_per_draw, seed)
+    problems, notes = draw_problems(design, scenarios)
+    if problems:
+        raise PlanError("\n".join(problems))
+    return design, block.notes + notes
+
+
+def draw_problems(design: Design, scenarios: Sequence[Scenario]) -> tuple[list[str], list[str]]:
+    """Problems of the drawn scenarios (one line each, the first draw showing it) and notes.
+
+    Every draw gets the checks of a scenario file but two: a week too full for coaching is a
+    world the model runs (the managers then have no time to coach), so it is counted in a note;
+    and the ability calibration, which takes about 0.1 s a value, is checked at the draws with
+    the smallest and largest value of each input it depends on."""
+    problems: dict[str, str] = {}
+    overfull = 0
+    extremes: set[int] = set()
+    for j, path in enumerate(design.paths):
+        if path.startswith(CALIBRATED):
+            extremes |= {int(design.values[:, j].argmin()), int(design.values[:, j].argmax())}
+    for d in range(design.draws):
+        drawn = design.scenarios(scenarios, d)
+        full = False
+        for s in drawn:
+            for loc, msg in semantic_problems(s, calibration=d in extremes):
+                if loc == OVERFULL_WEEK:
+                    full = True
+                    continue
+                field = ".".join(str(x) for x in loc)
+                if field not in problems:
+                    values = ", ".join(f"{p}={v:.4g}" for p, v in design.draw(d).items())
+                    problems[field] = (
+                        f"uncertain: draw {d} ({values}) makes {s.name} impossible: {field}: "
+                        f"{msg}; narrow the distributions"
+                    )
+        overfull += full
+    notes = []
+    if overfull:
+        notes.append(
+            f"in {overfull} of {design.draws} draws the managers' week is too full for "
+            "any coaching; those worlds are run as they are"
+        )
+    return list(problems.values()), notes
 
 
 def design_record(design: Design) -> dict[str, object]:

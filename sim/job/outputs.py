@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,26 @@ from sim.experiment.comparison import Comparison, from_engine
 from sim.experiment.findings import Findings, draws_wide, findings, findings_table
 from sim.experiment.output import write_atomic, write_json
 from sim.experiment.store import Store
+from sim.experiment.sweeps import sweep_table
 from sim.experiment.uncertainty import draw_table
 from sim.job.spec import Job
 from sim.report.compare import compare_report
 from sim.report.run import run_report
+from sim.report.sweep import sweep_report
 from sim.scenario import Scenario
 from sim.version import VERSION
+
+
+@dataclass
+class Written:
+    """What the written tables say, for the command line's closing lines."""
+
+    comparison: Comparison | None
+    """The comparison (None for a run or a sweep)."""
+    sure: list[Findings]
+    """With uncertain inputs, what the draws say of each alternative."""
+    sweep: pd.DataFrame | None
+    """A sweep's table (sweep.csv)."""
 
 
 def write_outputs(
@@ -32,10 +47,11 @@ def write_outputs(
     store: Store,
     settings: dict[str, Any],
     wall_s: float,
-) -> tuple[Comparison | None, list[Findings]]:
-    """weekly.csv, summary.csv, comparison.csv (compare), report.html and manifest.json in the
-    store's folder; parts the job did not merge are removed first. ``settings`` are the seed,
-    precision and limits the job ran with (a resumed job's own)."""
+) -> Written:
+    """weekly.csv, summary.csv, comparison.csv (compare; with uncertain inputs also draws.csv,
+    draws.parquet and uncertainty.csv; a sweep writes sweep.csv instead), report.html and
+    manifest.json in the store's folder; parts the job did not merge are removed first.
+    ``settings`` are the seed, precision and limits the job ran with (a resumed job's own)."""
     d = store.dir
     meta = {
         "replications": engine.done,
@@ -47,8 +63,12 @@ def write_outputs(
     store.write_weekly_csv(d / "weekly.csv")
     summaries = [pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))]
     write_atomic(d / "summary.csv", pd.concat(summaries, ignore_index=True).to_csv(index=False))
-    comparison, sure = None, []
-    if job.kind == "compare":
+    comparison, sure, sweep = None, [], None
+    if engine.design is not None and engine.design.shared_seeds:
+        sweep = sweep_table(engine)
+        write_atomic(d / "sweep.csv", sweep.to_csv(index=False))
+        html = sweep_report(sweep, engine.design.paths, scenarios[0].name or "baseline", meta)
+    elif job.kind == "compare":
         comparison = from_engine(engine)
         write_atomic(d / "comparison.csv", comparison.table.to_csv(index=False))
         sure = _uncertainty(engine, scenarios, d)
@@ -66,7 +86,7 @@ def write_outputs(
         )
     write_atomic(d / "report.html", html)
     write_json(d / "manifest.json", manifest(job, scenarios, files, engine, settings, wall_s))
-    return comparison, sure
+    return Written(comparison, sure, sweep)
 
 
 def _uncertainty(engine: Engine, scenarios: list[Scenario], d: Path) -> list[Findings]:
@@ -119,6 +139,7 @@ def manifest(
     out["max_replications"] = settings["max_replications"] if settings["precision"] else None
     out["batch_size"] = engine.size
     out["uncertainty"] = settings.get("uncertainty")
+    out["sweep"] = settings.get("sweep")
     out["wall_time_s"] = round(wall_s, 3)
     out["versions"] = {
         "python": sys.version.split()[0],

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,6 @@ from sim.experiment.batches import Engine
 from sim.experiment.budget import available_memory, estimate
 from sim.experiment.comparison import Comparison
 from sim.experiment.executors import ClusterLost, Executor, ExecutorError, make_executor
-from sim.experiment.findings import Findings
 from sim.experiment.output import (
     OutputError,
     OutputLock,
@@ -37,20 +36,14 @@ from sim.experiment.output import (
     identity,
 )
 from sim.experiment.store import Store, StoreError
-from sim.experiment.uncertainty import (
-    DEFAULT_DRAWS,
-    DEFAULT_REPS_PER_DRAW,
-    PlanError,
-    design_from_record,
-    design_record,
-    plan,
-)
-from sim.job.outputs import write_outputs
+from sim.experiment.sweeps import sweep_from_record, sweep_record
+from sim.experiment.uncertainty import design_from_record, design_record
+from sim.job.designs import DESIGNS, job_design
+from sim.job.outputs import Written, write_outputs
 from sim.job.spec import Job, JobInvalid, JobRefused, JobStopped
 from sim.model.recorder import NonFiniteResult
 from sim.scenario import Problem, Scenario, ScenarioError, validate_scenario
 from sim.scenario.problems import clean
-from sim.scenario.uncertain import Design
 from sim.version import VERSION
 
 Tick = Callable[..., None]
@@ -80,10 +73,13 @@ class JobDone:
     """The output folder."""
     scenarios: list[Scenario]
     engine: Engine
-    comparison: Comparison | None
-    """The comparison (None for a run)."""
-    sure: list[Findings] = field(default_factory=list)
-    """With uncertain inputs, what the draws say of each alternative."""
+    written: Written
+    """The comparison, findings or sweep the files hold."""
+
+    @property
+    def comparison(self) -> Comparison | None:
+        """The comparison (None for a run or a sweep)."""
+        return self.written.comparison
 
 
 def _quiet(total: int, label: str) -> AbstractContextManager[Tick]:
@@ -199,29 +195,33 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
         files = list(record["files"])
         settings = {
             k: record[k]
-            for k in ("seed", "replications", "precision", "max_replications", "uncertainty")
+            for k in ("seed", "replications", "precision", "max_replications", *DESIGNS)
         }
         size = record["batch_size"]
-        design = (
-            None
-            if record["uncertainty"] is None
-            else design_from_record(record["uncertainty"], record["seed"])
-        )
+        design = None
+        if record["uncertainty"] is not None:
+            design = design_from_record(record["uncertainty"], record["seed"])
+        elif record["sweep"] is not None:
+            design = sweep_from_record(record["sweep"])
         for line in store.notes:
             note(line)
     else:
         scenarios, files = list(job.scenarios), list(job.files)
-        design = _design(job, note)
+        design = job_design(job, note)
         settings = {
             "seed": job.seed,
             "replications": job.replications or 20,
             "precision": job.precision,
             "max_replications": job.max_replications,
             "uncertainty": None,
+            "sweep": None,
         }
         if design is not None:
             settings["replications"] = design.draws * design.reps_per_draw
-            settings["uncertainty"] = design_record(design)
+            if design.shared_seeds:
+                settings["sweep"] = sweep_record(design)
+            else:
+                settings["uncertainty"] = design_record(design)
         size = job.batch_size
     engine = Engine(scenarios, settings["seed"], keep_weekly=False, size=size, design=design)
     engine.sink = store
@@ -249,39 +249,6 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
     if job.resume is None:
         _start(job, ready, executor)
     return _run(job, ready, executor, progress)
-
-
-def _design(job: Job, note: Callable[[str], None]) -> Design | None:
-    """The draws of uncertain inputs ``job`` runs, if any (see :mod:`sim.experiment.uncertainty`);
-    settings that cannot go with them are refused here, before anything is written."""
-    has_block = any(s.uncertain is not None for s in job.scenarios)
-    if job.kind == "run":
-        if job.uncertainty:
-            raise JobInvalid("--uncertainty is for compare: it weighs an option against a baseline")
-        if has_block:
-            note("uncertain: is used by compare; run uses each input's value in the file")
-        return None
-    draws = job.uncertainty
-    if draws is None:
-        draws = DEFAULT_DRAWS if has_block else 0
-    if not draws:
-        return None
-    if job.precision is not None:
-        raise JobInvalid(
-            "--precision cannot be used with uncertain inputs: give the draws "
-            "(--uncertainty N) and replications per draw (-n) instead"
-        )
-    if job.batch_size is not None:
-        raise JobInvalid("--batch-size cannot be used with uncertain inputs: a task is one draw")
-    try:
-        design, notes = plan(
-            job.scenarios, draws, job.replications or DEFAULT_REPS_PER_DRAW, job.seed
-        )
-    except PlanError as exc:
-        raise JobInvalid(str(exc)) from None
-    for line in notes:
-        note(line)
-    return design
 
 
 def _start(job: Job, ready: _Prepared, executor: Executor) -> None:
@@ -339,7 +306,7 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
                 engine.run(n, ex, tick)
             else:
                 engine.run_to_precision(precision, n, most, ex, tick)
-        comparison, sure = write_outputs(
+        written = write_outputs(
             job, ready.files, scenarios, engine, store, settings, time.perf_counter() - t0
         )
         with _interrupts_deferred():
@@ -361,7 +328,7 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
     except Exception as exc:  # a bug: say so in one line, and keep what was finished
         why = f"coachsim failed ({type(exc).__name__}: {clean(str(exc), 200)}; please report it)"
         raise stopped(why, 1) from None
-    return JobDone(target, scenarios, engine, comparison, sure)
+    return JobDone(target, scenarios, engine, written)
 
 
 @contextmanager

@@ -67,6 +67,8 @@ class Job:
     uncertainty: int | None = None
     """Draws of the uncertain inputs (None: 512 when a compared scenario has an ``uncertain:``
     block, else none; 0: none, every input at the file's value)."""
+    sets: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    """A sweep: (path, values) settings of every alternative to try in turn, a full grid."""
     resume: Path | None = None
     """Finish the interrupted job in this folder (its own settings are used)."""
     executor: Executor = Executor()

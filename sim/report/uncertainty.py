@@ -95,11 +95,16 @@ def verdict(f: Findings) -> list[str]:
             f"(the uncertain inputs) and {1 - share:.0%} from the team's luck."
         )
     ranked = sorted(f.evppi.items(), key=lambda kv: -kv[1])
-    if f.evpi <= 0.01 * max(abs(f.npv), 1.0) or not ranked or ranked[0][1] <= 0:
+    if f.evpi <= 0.01 * max(abs(f.npv), 1.0):
         lines.append(
             f"Little is worth finding out before deciding: knowing every input exactly "
             f"would be worth {usd(f.evpi)} (EVPI), as the decision is the same in nearly every "
             "world drawn."
+        )
+    elif not ranked or ranked[0][1] <= 0:
+        lines.append(
+            f"Knowing every input exactly before deciding would be worth {usd(f.evpi)} (EVPI); "
+            "no single input accounts for it: it comes from several together."
         )
     else:
         top, value = ranked[0]

@@ -149,11 +149,27 @@ class Scenario(Strict):
         """Names of the stages, in order."""
         return [s.name for s in self.stages]
 
+    sweep: (
+        dict[
+            Annotated[str, StringConstraints(max_length=200)],
+            Annotated[
+                list[Annotated[float, Field(allow_inf_nan=False)]],
+                Field(min_length=1, max_length=50),
+            ],
+        ]
+        | None
+    ) = Field(
+        default=None,
+        max_length=4,
+        description="Settings of this scenario to try in turn, each a list of values by its "
+        "path, e.g. outside_coach.hours_per_week: [5, 10, 20]; several make a grid. compare "
+        "runs one comparison per point on the same random numbers (see --set).",
+    )
+
     def _dump(self, exclude: set[str]) -> dict[str, Any]:
-        # no uncertain block: the same record, and hash, as before there could be one
-        return self.model_dump(
-            mode="json", exclude=exclude | ({"uncertain"} if self.uncertain is None else set())
-        )
+        # no uncertain or sweep block: the same record, and hash, as before there could be one
+        unset = {k for k in ("uncertain", "sweep") if getattr(self, k) is None}
+        return self.model_dump(mode="json", exclude=exclude | unset)
 
     def canonical(self) -> dict[str, object]:
         """The fully resolved scenario as plain JSON data (what the manifest records)."""

@@ -42,9 +42,11 @@ __all__ = [
     "Dist",
     "apply_draw",
     "check_block",
+    "check_sweep",
     "comparison_block",
     "defaults_block",
     "make_design",
+    "make_grid",
 ]
 
 
@@ -111,33 +113,54 @@ def field_bounds(path: str) -> tuple[float, float]:
     return low, high
 
 
+def path_problem(path: str, scenario: Scenario) -> tuple[str | None, tuple[float, float]]:
+    """What is wrong with ``path`` for ``scenario`` (None: nothing), and the field's bounds."""
+    try:
+        bounds = field_bounds(path)
+    except KeyError as exc:
+        return str(exc.args[0]), (-math.inf, math.inf)
+    m = _PATH.match(path)
+    assert m is not None
+    owner = getattr(scenario, m["section"])
+    if owner is None or owner == []:
+        return f"the scenario has no {m['section']}: nothing uses it", bounds
+    if m["index"] is not None and (not isinstance(owner, list) or int(m["index"]) >= len(owner)):
+        return f"{m['section']} has no item {m['index']}", bounds
+    return None, bounds
+
+
 def check_block(block: Mapping[str, Dist], scenario: Scenario) -> list[tuple[str, str]]:
     """(path, problem) for every uncertain input that names no numeric field, that no part of
     ``scenario`` uses, or whose distribution reaches outside the field's bounds (its 0.1% and
     99.9% quantiles, so a normal's tails may pass; draws are then clipped to the bounds)."""
     problems = []
     for path, dist in block.items():
-        try:
-            low, high = field_bounds(path)
-        except KeyError as exc:
-            problems.append((path, str(exc.args[0])))
-            continue
-        m = _PATH.match(path)
-        assert m is not None
-        owner = getattr(scenario, m["section"])
-        if owner is None or owner == []:
-            problems.append((path, f"the scenario has no {m['section']}: nothing uses it"))
-            continue
-        if m["index"] is not None and (
-            not isinstance(owner, list) or int(m["index"]) >= len(owner)
-        ):
-            problems.append((path, f"{m['section']} has no item {m['index']}"))
+        problem, (low, high) = path_problem(path, scenario)
+        if problem:
+            problems.append((path, problem))
             continue
         lo, hi = (float(v) for v in dist.ppf(np.array([0.001, 0.999])))
         if lo < low or hi > high:
             problems.append(
                 (path, f"the distribution reaches {lo:g} to {hi:g}, outside [{low:g}, {high:g}]")
             )
+    return problems
+
+
+def check_sweep(block: Mapping[str, Sequence[float]], scenario: Scenario) -> list[tuple[str, str]]:
+    """(path, problem) for every swept field that names no numeric field, that no part of
+    ``scenario`` uses, or with a value outside the field's bounds."""
+    problems = []
+    for path, values in block.items():
+        problem, (low, high) = path_problem(path, scenario)
+        if problem is None:
+            outside = [v for v in values if not low <= v <= high]
+            if outside:
+                problem = f"{outside[0]:g} is outside [{low:g}, {high:g}]"
+            elif len(set(values)) != len(values):
+                problem = "a value is listed twice"
+        if problem:
+            problems.append((path, problem))
     return problems
 
 
@@ -258,14 +281,20 @@ def comparison_block(scenarios: Sequence[Scenario]) -> Block:
 @dataclass(frozen=True)
 class Design:
     """The values of the uncertain inputs, draw by draw: draw ``d`` runs replications ``d*k``
-    to ``(d+1)*k - 1`` of every scenario."""
+    to ``(d+1)*k - 1`` of every scenario. A sweep is a design too: each point of its grid is a
+    "draw", and every point runs on the same random numbers (``shared_seeds``)."""
 
     paths: tuple[str, ...]
     values: np.ndarray
     """(draws x paths)."""
     reps_per_draw: int
     dists: tuple[Dist, ...] = ()
-    """Each path's distribution (what the values were drawn from)."""
+    """Each path's distribution (what the values were drawn from); empty for a sweep."""
+    targets: tuple[tuple[int, ...] | None, ...] = ()
+    """Per path, the indices of the scenarios it applies to (None, or no entry: all)."""
+    shared_seeds: bool = False
+    """Every draw runs replications 0..k-1's random numbers (a sweep's common random numbers);
+    otherwise draw ``d`` has replications ``d*k``.. of its own."""
 
     @property
     def draws(self) -> int:
@@ -281,7 +310,30 @@ class Design:
         if not self.paths:
             return tuple(scenarios)
         values = self.draw(d)
-        return tuple(apply_draw(s, values) for s in scenarios)
+        out = []
+        for i, s in enumerate(scenarios):
+            mine = {
+                p: v
+                for j, (p, v) in enumerate(values.items())
+                if j >= len(self.targets) or self.targets[j] is None or i in (self.targets[j] or ())
+            }
+            out.append(apply_draw(s, mine) if mine else s)
+        return tuple(out)
+
+
+def make_grid(
+    points: dict[str, list[float]],
+    reps_per_point: int,
+    targets: dict[str, tuple[int, ...] | None] | None = None,
+) -> Design:
+    """A sweep: every combination of ``points`` (the first path varying slowest), each run on
+    replications 0..``reps_per_point``-1's random numbers; ``targets`` limits a path to some
+    scenarios."""
+    paths = tuple(points)
+    mesh = np.meshgrid(*(np.asarray(points[p], dtype=float) for p in paths), indexing="ij")
+    values = np.column_stack([m.ravel() for m in mesh]) if paths else np.zeros((1, 0))
+    aims = tuple((targets or {}).get(p) for p in paths)
+    return Design(paths, values, reps_per_point, targets=aims, shared_seeds=True)
 
 
 def make_design(block: dict[str, Dist], draws: int, reps_per_draw: int, seed: int) -> Design:

@@ -83,7 +83,15 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         main, ["compare", str(base), str(unsure), "--uncertainty", "8", "-o", str(tmp / "u"), "-q"]
     )
     assert r3.exit_code == 0, r3.output
+    hours = ["--set", "outside_coach.hours_per_week=4,8"]
+    for name, grid in (("sweep", hours), ("grid", [*hours, "--set", "skill.improvement=0.3,0.6"])):
+        r = CliRunner().invoke(
+            main, ["compare", str(base), str(evil), *grid, "-n", "2", "-o", str(tmp / name), "-q"]
+        )
+        assert r.exit_code == 0, r.output
     return {
+        "sweep": tmp / "sweep" / "report.html",
+        "grid": tmp / "grid" / "report.html",
         "compare": tmp / "cmp" / "report.html",
         "run": tmp / "run" / "report.html",
         "uncertain": tmp / "u" / "report.html",
@@ -101,11 +109,18 @@ COMPARE_FIGS = [
 ]
 RUN_FIGS = ["fig-revenue", "fig-skill", "fig-time", "fig-sessions", "fig-concentration"]
 UNCERTAIN_FIGS = ["fig-fee", "fig-hurdle", "fig-voi", *COMPARE_FIGS]
+SWEEP_FIGS = ["fig-sweep-npv", "fig-sweep-prob"]
 
 
 @pytest.mark.parametrize(
     ("kind", "figs"),
-    [("compare", COMPARE_FIGS), ("run", RUN_FIGS), ("uncertain", UNCERTAIN_FIGS)],
+    [
+        ("compare", COMPARE_FIGS),
+        ("run", RUN_FIGS),
+        ("uncertain", UNCERTAIN_FIGS),
+        ("sweep", SWEEP_FIGS),
+        ("grid", SWEEP_FIGS),
+    ],
 )
 def test_report_renders_offline_without_errors(
     browser: Any, reports: dict[str, Path], kind: str, figs: list[str]

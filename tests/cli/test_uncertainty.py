@@ -188,3 +188,88 @@ def test_the_findings_are_in_the_files_the_terminal_and_the_report(tmp_path: Pat
     html = (out / "report.html").read_text()
     assert 'id="how-sure"' in html
     assert "What fee still pays?" in html
+
+
+def test_a_draw_that_makes_a_scenario_impossible_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    base = _write(tmp_path, "base")
+    alt = _write(
+        tmp_path, "alt", COACH + "uncertain:\n  outside_coach.start_week: {uniform: [0, 30]}\n"
+    )
+    result = _compare(base, alt, "--uncertainty", "16", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "makes alt impossible: outside_coach.start_week: starts after the 10-week" in (
+        result.output
+    )
+    assert "narrow the distributions" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_runs_every_setting_on_the_same_random_numbers(tmp_path: Path) -> None:
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH)
+    out = tmp_path / "out"
+    result = _compare(
+        base,
+        alt,
+        "--set",
+        "outside_coach.hours_per_week=4,12",
+        "--set",
+        "outside_coach.fee_per_hour_usd=100,300",
+        "-n",
+        "3",
+        "-o",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 settings of outside_coach.hours_per_week x outside_coach.fee_per_hour_usd" in (
+        result.output
+    )
+    sweep = pd.read_csv(out / "sweep.csv")
+    npv = sweep[sweep.metric == "npv"]
+    assert len(npv) == 4
+    assert set(zip(npv["outside_coach.hours_per_week"], npv["outside_coach.fee_per_hour_usd"])) == {
+        (4, 100),
+        (4, 300),
+        (12, 100),
+        (12, 300),
+    }
+    # the same hours at a higher fee: the same runs, only dearer (common random numbers)
+    at = npv.set_index(["outside_coach.hours_per_week", "outside_coach.fee_per_hour_usd"])["mean"]
+    assert at[(4, 300)] < at[(4, 100)]
+    assert at[(12, 300)] < at[(12, 100)]
+    summary = pd.read_csv(out / "summary.csv")
+    b = summary[summary.scenario == "base"].set_index("replication").drop(columns="seed")
+    assert b.loc[0].equals(b.loc[3])  # the baseline is the same at every point
+    assert not (out / "comparison.csv").exists()
+    assert "fig-sweep-npv" in (out / "report.html").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sweep"]["grid"]["outside_coach.fee_per_hour_usd"] == [100.0, 300.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--set", "outside_coach.hours_per_weak=4,8"], "outside_coach has no field"),
+        (["--set", "outside_coach.hours_per_week=4,x"], "'x' is not a number"),
+        (["--set", "outside_coach.hours_per_week=-4,8"], "-4 is outside"),
+        (["--set", "outside_coach.hours_per_week=4,4"], "a value is listed twice"),
+        (["--set", "outside_coach.hours_per_week=4", "--uncertainty", "8"], "cannot run together"),
+    ],
+)
+def test_a_bad_sweep_is_one_clear_line_and_nothing_runs(
+    tmp_path: Path, args: list[str], words: str
+) -> None:
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
+    result = _compare(base, alt, *args, "-o", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert words in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_block_in_a_file_is_checked_at_its_position(tmp_path: Path) -> None:
+    alt = _write(tmp_path, "alt", COACH + "sweep:\n  outside_coach.hours_per_week: [4, -1]\n")
+    result = CliRunner().invoke(main, ["validate", str(alt)])
+    assert result.exit_code == 2
+    assert "alt.yaml:11:33: sweep.outside_coach.hours_per_week: -1 is outside" in result.output
