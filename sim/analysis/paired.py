@@ -44,6 +44,10 @@ METRICS = (
 
 PROPORTIONS = ("prob_payback", "prob_roi_positive")
 
+HURDLE_RATES_PCT = (0, 4, 8, 12, 16, 20, 25, 30, 40, 50)
+"""Annual discount rates (%) at which each replication's NPV is also kept, as
+``npv_at_<rate>pct``: the acceptability curve against a hurdle rate."""
+
 
 def _by_rep(weekly: pd.DataFrame, column: str) -> np.ndarray:
     """(replications, weeks) array of one weekly column."""
@@ -61,7 +65,8 @@ def replication_metrics(
 
     ``base`` and ``alt`` are (weekly rows, summary rows) of the same replications. Besides the
     :data:`METRICS`, ``outside_fees_pv`` is the present value of the extra outside-coach fees, so
-    a run can be re-costed at another fee (they are linear in it)."""
+    a run can be re-costed at another fee (they are linear in it), and ``npv_at_<r>pct`` the NPV
+    at each of the :data:`HURDLE_RATES_PCT`."""
     (bw, base_summary), (aw, alt_summary) = base, alt
     reps = np.sort(bw["replication"].unique())
     rev_b, rev_a = _by_rep(bw, "revenue"), _by_rep(aw, "revenue")
@@ -96,6 +101,8 @@ def replication_metrics(
             "prob_roi_positive": math.nan if math.isnan(roi) else float(roi > 0.0),
             "outside_fees_pv": eco.npv(fees[r], rate),
         }
+        for h in HURDLE_RATES_PCT:
+            row[f"npv_at_{h}pct"] = eco.npv(gp[r] - cost[r], h / 100.0)
         rows.append(row)
     out = pd.DataFrame(rows)
     sa = alt_summary.sort_values("replication").reset_index(drop=True)

@@ -11,7 +11,7 @@ and alternative), :func:`findings` computes, with :mod:`sim.analysis.voi`:
   benefit = NPV), beside Spearman rank correlations of NPV with each input;
 - per input, the break-even value with a bootstrap interval;
 - the acceptability curves: against the outside coach's fee (re-costed, not re-run) and
-  against a required return (P(ROI > hurdle)).
+  against a hurdle rate (the NPV discounted at it, kept per replication).
 
 :func:`draws_wide` is the audit trail written to draws.csv and draws.parquet.
 """
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.paired import HURDLE_RATES_PCT
 from sim.analysis.voi import (
     VarianceSplit,
     acceptability,
@@ -38,8 +39,7 @@ from sim.scenario import Scenario
 FEE_MULTIPLES = np.linspace(0.0, 3.0, 31)
 """The fees of the acceptability curve, as multiples of the fee the runs used (the curve goes
 further when the break-even fee is beyond three times it)."""
-HURDLES_PCT = np.arange(0, 501, 10, dtype=float)
-"""The required returns (ROI, %) of the hurdle curve."""
+
 ROUGH_BELOW_DRAWS = 256
 """Fewer draws than this: EVPPI and break-evens are rough (regression on few points)."""
 
@@ -99,7 +99,7 @@ class Findings:
     break_evens: list[BreakEven]
     fees: Fees | None
     hurdles: pd.DataFrame
-    """required_roi_pct, prob_roi_above."""
+    """hurdle_rate_pct, prob_npv_positive, npv: the NPV discounted at each hurdle rate."""
 
     @property
     def rough(self) -> bool:
@@ -151,6 +151,18 @@ def _fees(table: pd.DataFrame, name: str, scenario: Scenario, paths: Sequence[st
     probs, means = acceptability(npv, fees_pv, run_fee, grid)
     curve = pd.DataFrame({"fee_usd": grid, "prob_npv_positive": probs, "npv": means})
     return Fees(unit, run_fee, curve, fee0)
+
+
+def _hurdles(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """P(NPV > 0) (expected over luck) and expected NPV at each hurdle rate."""
+    probs, means = [], []
+    for h in HURDLE_RATES_PCT:
+        at = by_draw(table, name, f"npv_at_{h}pct").mean(axis=1)
+        probs.append(float((at > 0).mean()))
+        means.append(float(at.mean()))
+    return pd.DataFrame(
+        {"hurdle_rate_pct": HURDLE_RATES_PCT, "prob_npv_positive": probs, "npv": means}
+    )
 
 
 def _break_even(net: np.ndarray, x: np.ndarray, path: str, seed: int) -> BreakEven:
@@ -206,12 +218,7 @@ def findings(
         spearman=ranks,
         break_evens=evens,
         fees=_fees(table, name, alternative, paths),
-        hurdles=pd.DataFrame(
-            {
-                "required_roi_pct": HURDLES_PCT,
-                "prob_roi_above": [float((roi > h).mean()) for h in HURDLES_PCT],
-            }
-        ),
+        hurdles=_hurdles(table, name),
     )
 
 

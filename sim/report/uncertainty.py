@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -140,37 +141,50 @@ def section(found: Sequence[Findings], colours: dict[str, str]) -> tuple[str, li
     return html, _figures(found, colours)
 
 
+def _acceptability(
+    curves: Sequence[tuple[str, pd.DataFrame]],
+    colours: dict[str, str],
+    x: str,
+    x_title: str,
+    mark: float | None = None,
+) -> go.Figure:
+    """The chance it pays (solid, left axis) and the expected NPV (dashed, right axis) of each
+    alternative against ``x``."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for name, curve in curves:
+        colour = colours.get(name, PALETTE[0])
+        for column, label, scale, dash, right in (
+            ("prob_npv_positive", "chance it pays (%)", 100.0, "solid", False),
+            ("npv", "expected NPV (thousand USD)", 1e-3, "dash", True),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=curve[x],
+                    y=curve[column] * scale,
+                    name=f"{esc(name)}: {label}",
+                    line={"color": colour, "width": 2, "dash": dash},
+                ),
+                secondary_y=right,
+            )
+    if mark is not None:
+        fig.add_vline(x=mark, line={"color": GREY, "dash": "dot"})
+    layout(fig, "Chance NPV > 0 (%)", x_title)
+    fig.update_yaxes(title_text="Expected NPV, thousand USD", secondary_y=True)
+    return fig
+
+
 def _figures(found: Sequence[Findings], colours: dict[str, str]) -> list[Figure]:
     figures = []
-    with_fees = [f for f in found if f.fees is not None]
-    if with_fees:
-        fig = make_subplots(specs=[[{"secondary_y": True}]])
-        for f in with_fees:
-            assert f.fees is not None
-            c = f.fees.curve
-            colour = colours.get(f.name, PALETTE[0])
-            fig.add_trace(
-                go.Scatter(
-                    x=c["fee_usd"],
-                    y=c["prob_npv_positive"] * 100,
-                    name=f"{esc(f.name)}: chance it pays (%)",
-                    line={"color": colour, "width": 2},
-                ),
-                secondary_y=False,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=c["fee_usd"],
-                    y=c["npv"] / 1e3,
-                    name=f"{esc(f.name)}: expected NPV (thousand USD)",
-                    line={"color": colour, "width": 2, "dash": "dash"},
-                ),
-                secondary_y=True,
-            )
-            fig.add_vline(x=f.fees.run_fee, line={"color": GREY, "dash": "dot"})
-        unit = with_fees[0].fees.unit if with_fees[0].fees else ""
-        layout(fig, "Chance NPV > 0 (%)", f"Outside coach's fee, USD {unit}")
-        fig.update_yaxes(title_text="Expected NPV, thousand USD", secondary_y=True)
+    fees = [(f.name, f.fees) for f in found if f.fees is not None]
+    if fees:
+        first = fees[0][1]
+        fig = _acceptability(
+            [(name, fee.curve) for name, fee in fees],
+            colours,
+            "fee_usd",
+            f"Outside coach's fee, USD {first.unit}",
+            first.run_fee,
+        )
         figures.append(
             Figure(
                 "fig-fee",
@@ -181,23 +195,18 @@ def _figures(found: Sequence[Findings], colours: dict[str, str]) -> list[Figure]
                 fig,
             )
         )
-    hurdle = go.Figure()
-    for f in found:
-        hurdle.add_trace(
-            go.Scatter(
-                x=f.hurdles["required_roi_pct"],
-                y=f.hurdles["prob_roi_above"] * 100,
-                name=esc(f.name),
-                line={"color": colours.get(f.name, PALETTE[0]), "width": 2},
-            )
-        )
-    layout(hurdle, "Chance ROI beats it (%)", "Required return (ROI, %)")
+    hurdle = _acceptability(
+        [(f.name, f.hurdles) for f in found],
+        colours,
+        "hurdle_rate_pct",
+        "Hurdle rate (annual discount rate, %)",
+    )
     figures.append(
         Figure(
             "fig-hurdle",
-            "Against a required return",
-            "The share of plausible worlds in which the expected ROI beats the return "
-            "leadership asks of an investment.",
+            "Against a hurdle rate",
+            "The chance it pays for itself (solid) and the expected NPV (dashed) when the "
+            "returns are discounted at the rate leadership asks of an investment.",
             hurdle,
         )
     )

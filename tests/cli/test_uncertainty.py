@@ -228,12 +228,8 @@ def test_a_sweep_runs_every_setting_on_the_same_random_numbers(tmp_path: Path) -
     sweep = pd.read_csv(out / "sweep.csv")
     npv = sweep[sweep.metric == "npv"]
     assert len(npv) == 4
-    assert set(zip(npv["outside_coach.hours_per_week"], npv["outside_coach.fee_per_hour_usd"])) == {
-        (4, 100),
-        (4, 300),
-        (12, 100),
-        (12, 300),
-    }
+    hours, fees = npv["outside_coach.hours_per_week"], npv["outside_coach.fee_per_hour_usd"]
+    assert set(zip(hours, fees, strict=True)) == {(4, 100), (4, 300), (12, 100), (12, 300)}
     # the same hours at a higher fee: the same runs, only dearer (common random numbers)
     at = npv.set_index(["outside_coach.hours_per_week", "outside_coach.fee_per_hour_usd"])["mean"]
     assert at[(4, 300)] < at[(4, 100)]

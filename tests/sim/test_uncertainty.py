@@ -67,7 +67,11 @@ def test_the_analysis_of_a_small_run() -> None:
     assert f.variance.luck >= 0.0
     assert f.npv_range[0] <= f.npv <= f.npv_range[1]
     assert {b.path for b in f.break_evens} == set(design.paths)
-    assert f.hurdles["prob_roi_above"].is_monotonic_decreasing
+    # at the scenarios' own discount rate (8%) the hurdle curve is the NPV itself
+    h = f.hurdles.set_index("hurdle_rate_pct")
+    assert h.loc[8, "npv"] == pytest.approx(f.npv, rel=1e-9)
+    assert h.loc[8, "prob_npv_positive"] == f.prob_expected
+    assert h.loc[0, "npv"] != pytest.approx(f.npv, rel=1e-6)
     wide = draws_wide(table, design.paths)
     assert len(wide) == 8
     assert wide["npv [coach]"].tolist() == pytest.approx(
