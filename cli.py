@@ -271,6 +271,7 @@ def _job(kind: Kind, files: list[str], opts: dict[str, Any]) -> Job:
         replications=opts["replications"],
         uncertainty=opts.get("uncertainty"),
         sets=opts.get("sets", ()),
+        sobol=opts.get("sobol"),
         seed=opts["seed"],
         precision=opts["precision"],
         max_replications=opts["max_replications"],
@@ -424,6 +425,14 @@ def run(scenario: str | None, **opts: Any) -> None:
     help="Draws of the uncertain inputs (the files' uncertain: blocks), each run -n times "
     "on the same random numbers in every scenario [default: 512 when a file has an uncertain: "
     "block; 0: use the files' values].",
+)
+@click.option(
+    "--sobol",
+    type=click.IntRange(min=8, max=1 << 20),
+    default=None,
+    metavar="N",
+    help="Sobol indices of the NPV: a Saltelli design of N x (inputs + 2) draws of the "
+    "uncertain inputs (N a power of two; 64 or more) instead of --uncertainty draws.",
 )
 @click.option(
     "--set",

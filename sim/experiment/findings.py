@@ -32,6 +32,7 @@ from sim.analysis.voi import (
     break_even_interval,
     evpi,
     evppi,
+    sobol,
     variance_split,
 )
 from sim.scenario import Scenario
@@ -100,6 +101,24 @@ class Findings:
     fees: Fees | None
     hurdles: pd.DataFrame
     """hurdle_rate_pct, prob_npv_positive, npv: the NPV discounted at each hurdle rate."""
+    sobol: pd.DataFrame | None = None
+    """With a Saltelli design: per input, first- and total-order Sobol indices of the NPV
+    (averaged over each draw's replications) with 95% intervals."""
+
+    @property
+    def sobol_unsure(self) -> list[str]:
+        """Inputs whose Sobol interval is wider than a tenth of the index either side (the rule
+        SALib's maintainers give for enough draws)."""
+        if self.sobol is None:
+            return []
+        out = []
+        for _, r in self.sobol.iterrows():
+            for kind in ("first", "total"):
+                half = (r[f"{kind}_high"] - r[f"{kind}_low"]) / 2
+                if r[kind] > 0.01 and not half <= 0.1 * r[kind]:
+                    out.append(str(r["input"]))
+                    break
+        return out
 
     @property
     def rough(self) -> bool:
@@ -177,9 +196,14 @@ def _break_even(net: np.ndarray, x: np.ndarray, path: str, seed: int) -> BreakEv
 
 
 def findings(
-    table: pd.DataFrame, alternative: Scenario, paths: Sequence[str], seed: int = 0
+    table: pd.DataFrame,
+    alternative: Scenario,
+    paths: Sequence[str],
+    seed: int = 0,
+    sobol_n: int = 0,
 ) -> Findings:
-    """The findings for ``alternative`` against the baseline (the table's own)."""
+    """The findings for ``alternative`` against the baseline (the table's own); ``sobol_n``:
+    the draws are a Saltelli design of that base size (:func:`sim.analysis.voi.sobol`)."""
     name = alternative.name or "scenario"
     npv = by_draw(table, name, "npv")
     mean_npv = npv.mean(axis=1)
@@ -219,6 +243,28 @@ def findings(
         break_evens=evens,
         fees=_fees(table, name, alternative, paths),
         hurdles=_hurdles(table, name),
+        sobol=_sobol(mean_npv, paths, sobol_n, seed, _noise(npv)) if sobol_n else None,
+    )
+
+
+def _noise(npv: np.ndarray) -> float:
+    """The luck left in a draw's mean NPV: the within-draw variance over the replications."""
+    reps = npv.shape[1]
+    return variance_split(npv).luck / reps if reps > 1 else 0.0
+
+
+def _sobol(y: np.ndarray, paths: Sequence[str], n: int, seed: int, noise: float) -> pd.DataFrame:
+    found = sobol(y, n, len(paths), seed, noise)
+    return pd.DataFrame(
+        {
+            "input": list(paths),
+            "first": found.first,
+            "first_low": found.first_interval[:, 0],
+            "first_high": found.first_interval[:, 1],
+            "total": found.total,
+            "total_low": found.total_interval[:, 0],
+            "total_high": found.total_interval[:, 1],
+        }
     )
 
 
@@ -294,4 +340,15 @@ def findings_table(found: Sequence[Findings]) -> pd.DataFrame:
             )
         if f.fees is not None:
             add(f, f"break_even_fee_usd {f.fees.unit}", f.fees.break_even)
+        if f.sobol is not None:
+            for _, r in f.sobol.iterrows():
+                for kind in ("first", "total"):
+                    add(
+                        f,
+                        f"sobol_{kind}_order",
+                        r[kind],
+                        r[f"{kind}_low"],
+                        r[f"{kind}_high"],
+                        r["input"],
+                    )
     return pd.DataFrame(rows, columns=["scenario", "measure", "input", "value", "low", "high"])

@@ -73,6 +73,8 @@ class UncertaintyRecord(BaseModel):
     reps_per_draw: int = Field(ge=1)
     inputs: dict[str, dict[str, Any]]
     """Each input's distribution, as a scenario file writes it."""
+    sobol_n: int = Field(default=0, ge=0)
+    """A Saltelli design's base sample size (0: a plain design)."""
 
 
 class SweepRecord(BaseModel):

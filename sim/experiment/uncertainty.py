@@ -19,7 +19,13 @@ from sim.experiment.batches import Engine
 from sim.experiment.executors import Executor
 from sim.scenario import Scenario, semantic_problems
 from sim.scenario.checks import CALIBRATED, OVERFULL_WEEK
-from sim.scenario.uncertain import DISTRIBUTION, Design, comparison_block, make_design
+from sim.scenario.uncertain import (
+    DISTRIBUTION,
+    Design,
+    comparison_block,
+    make_design,
+    make_sobol_design,
+)
 
 DEFAULT_DRAWS = 512
 """Draws when a scenario has an ``uncertain:`` block and no number is given."""
@@ -33,11 +39,12 @@ class PlanError(ValueError):
 
 
 def plan(
-    scenarios: Sequence[Scenario], draws: int, reps_per_draw: int, seed: int
+    scenarios: Sequence[Scenario], draws: int, reps_per_draw: int, seed: int, sobol_n: int = 0
 ) -> tuple[Design, list[str]]:
     """The design of a comparison's uncertain inputs, and notes for the user (what
-    ``uncertain: defaults`` left out). Raises :class:`PlanError` when the scenarios disagree
-    about an input or have none."""
+    ``uncertain: defaults`` left out); with ``sobol_n``, a Saltelli design of that base size
+    (``draws`` is then ignored). Raises :class:`PlanError` when the scenarios disagree about an
+    input or have none."""
     block = comparison_block(scenarios)
     if block.problems:
         raise PlanError("\n".join(block.problems))
@@ -46,9 +53,14 @@ def plan(
             "--uncertainty: the scenarios have no uncertain inputs; add an uncertain: block "
             "(or uncertain: defaults) to a scenario file, or leave out --uncertainty"
         )
-    if draws < 2:
+    if sobol_n:
+        if sobol_n < 8 or sobol_n & (sobol_n - 1):
+            raise PlanError("--sobol: a power of two, at least 8 (64 or more for usable indices)")
+        design = make_sobol_design(block.inputs, sobol_n, reps_per_draw, seed)
+    elif draws < 2:
         raise PlanError("--uncertainty: at least 2 draws (512 is a good start)")
-    design = make_design(block.inputs, draws, reps_per_draw, seed)
+    else:
+        design = make_design(block.inputs, draws, reps_per_draw, seed)
     problems, notes = draw_problems(design, scenarios)
     if problems:
         raise PlanError("\n".join(problems))
@@ -96,13 +108,21 @@ def draw_problems(design: Design, scenarios: Sequence[Scenario]) -> tuple[list[s
 def design_record(design: Design) -> dict[str, object]:
     """What a run's record keeps of its design, to rebuild it on --resume."""
     inputs = {p: d.model_dump() for p, d in zip(design.paths, design.dists, strict=True)}
-    return {"draws": design.draws, "reps_per_draw": design.reps_per_draw, "inputs": inputs}
+    return {
+        "draws": design.draws,
+        "reps_per_draw": design.reps_per_draw,
+        "inputs": inputs,
+        "sobol_n": design.sobol_n,
+    }
 
 
 def design_from_record(record: dict[str, object], seed: int) -> Design:
     """The design a run's record describes (the same draws: they depend on the seed alone)."""
     inputs = {p: DISTRIBUTION.validate_python(d) for p, d in record["inputs"].items()}  # type: ignore[attr-defined]
-    return make_design(inputs, int(record["draws"]), int(record["reps_per_draw"]), seed)  # type: ignore[call-overload]
+    reps = int(record["reps_per_draw"])  # type: ignore[call-overload]
+    if record.get("sobol_n"):
+        return make_sobol_design(inputs, int(record["sobol_n"]), reps, seed)  # type: ignore[call-overload]
+    return make_design(inputs, int(record["draws"]), reps, seed)  # type: ignore[call-overload]
 
 
 def draw_table(engine: Engine) -> pd.DataFrame:

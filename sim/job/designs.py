@@ -22,20 +22,28 @@ def job_design(job: Job, note: Callable[[str], None]) -> Design | None:
     has_block = any(s.uncertain is not None for s in job.scenarios)
     has_sweep = bool(job.sets) or any(s.sweep for s in job.scenarios)
     if job.kind == "run":
-        if job.uncertainty or job.sets:
+        if job.uncertainty or job.sets or job.sobol:
             raise JobInvalid(
-                "--uncertainty and --set are for compare: they weigh options against a baseline"
+                "--uncertainty, --sobol and --set are for compare: they weigh options against a "
+                "baseline"
             )
         if has_block or has_sweep:
             note("uncertain: and sweep: are used by compare; run uses the file's own values")
         return None
     draws = job.uncertainty
+    if job.sobol:
+        if draws is not None:
+            raise JobInvalid(
+                "--sobol sets the draws itself (N x (inputs + 2)): leave out --uncertainty"
+            )
+        draws = job.sobol
     if draws is None:
         draws = DEFAULT_DRAWS if has_block and not has_sweep else 0
     if has_sweep:
         if draws:
             raise JobInvalid(
-                "a sweep and --uncertainty cannot run together: run the sweep (--uncertainty 0 "
+                "a sweep and --uncertainty (or --sobol) cannot run together: run the sweep "
+                "(--uncertainty 0 "
                 "keeps the files' values), then weigh the setting you choose under uncertainty"
             )
         if has_block:
@@ -52,7 +60,11 @@ def job_design(job: Job, note: Callable[[str], None]) -> Design | None:
         raise JobInvalid("--batch-size cannot be used with uncertain inputs: a task is one draw")
     try:
         design, notes = plan(
-            job.scenarios, draws, job.replications or DEFAULT_REPS_PER_DRAW, job.seed
+            job.scenarios,
+            draws,
+            job.replications or DEFAULT_REPS_PER_DRAW,
+            job.seed,
+            job.sobol or 0,
         )
     except PlanError as exc:
         raise JobInvalid(str(exc)) from None

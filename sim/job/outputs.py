@@ -96,7 +96,7 @@ def _uncertainty(engine: Engine, scenarios: list[Scenario], d: Path) -> list[Fin
     if design is None:
         return []
     table = draw_table(engine)
-    found = [findings(table, s, design.paths, engine.seed) for s in scenarios[1:]]
+    found = [findings(table, s, design.paths, engine.seed, design.sobol_n) for s in scenarios[1:]]
     wide = draws_wide(table, design.paths)
     write_atomic(d / "draws.csv", wide.to_csv(index=False))
     buf = io.BytesIO()

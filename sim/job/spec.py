@@ -67,6 +67,9 @@ class Job:
     uncertainty: int | None = None
     """Draws of the uncertain inputs (None: 512 when a compared scenario has an ``uncertain:``
     block, else none; 0: none, every input at the file's value)."""
+    sobol: int | None = None
+    """Sobol indices: the base sample size N of a Saltelli design of N x (inputs + 2) draws,
+    instead of ``uncertainty`` draws."""
     sets: tuple[tuple[str, tuple[float, ...]], ...] = ()
     """A sweep: (path, values) settings of every alternative to try in turn, a full grid."""
     resume: Path | None = None

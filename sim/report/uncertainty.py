@@ -114,6 +114,18 @@ def verdict(f: Findings) -> list[str]:
             f"the one most worth finding out first is {top} ({usd(value)})."
         )
     lines.extend(_break_even_lines(f))
+    if f.sobol is not None:
+        lead = f.sobol.sort_values("total", ascending=False).iloc[0]
+        lines.append(
+            f"Sobol indices: {lead['input']} explains {lead['first']:.0%} of the NPV's variance on "
+            f"its own and {lead['total']:.0%} with its interactions, the most of any input."
+        )
+        unsure = f.sobol_unsure
+        if unsure:
+            lines.append(
+                "Warning: the Sobol indices of " + _listing(unsure) + " have intervals wider "
+                "than a tenth of the index; a larger --sobol N would settle them."
+            )
     if f.rough:
         lines.append(
             f"Only {f.draws} draws: the value of information and the break-evens are rough "
@@ -257,4 +269,44 @@ def _figures(found: Sequence[Findings], colours: dict[str, str]) -> list[Figure]
             voi,
         )
     )
+    if any(f.sobol is not None for f in found):
+        figures.append(_sobol_figure(found, colours))
     return figures
+
+
+def _sobol_figure(found: Sequence[Findings], colours: dict[str, str]) -> Figure:
+    fig = go.Figure()
+    for f in found:
+        if f.sobol is None:
+            continue
+        t = f.sobol.sort_values("total")
+        for kind, label, opacity in (
+            ("first", "on its own", 0.55),
+            ("total", "with interactions", 1.0),
+        ):
+            fig.add_trace(
+                go.Bar(
+                    y=t["input"],
+                    x=t[kind],
+                    orientation="h",
+                    name=f"{esc(f.name)}: {label}",
+                    marker_color=colours.get(f.name, PALETTE[0]),
+                    opacity=opacity,
+                    error_x={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": (t[f"{kind}_high"] - t[kind]).fillna(0).clip(lower=0),
+                        "arrayminus": (t[kind] - t[f"{kind}_low"]).fillna(0).clip(lower=0),
+                    },
+                )
+            )
+    layout(fig, "", "Share of the NPV's variance")
+    fig.update_layout(barmode="group", hovermode="closest")
+    return Figure(
+        "fig-sobol",
+        "What drives the NPV (Sobol indices)",
+        "The share of the NPV's variance across the draws each input explains on its own "
+        "(first order) and with its interactions (total order), with 95% bootstrap intervals "
+        "(scipy's estimators on a Saltelli design).",
+        fig,
+    )

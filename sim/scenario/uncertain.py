@@ -47,6 +47,7 @@ __all__ = [
     "defaults_block",
     "make_design",
     "make_grid",
+    "make_sobol_design",
 ]
 
 
@@ -295,6 +296,9 @@ class Design:
     shared_seeds: bool = False
     """Every draw runs replications 0..k-1's random numbers (a sweep's common random numbers);
     otherwise draw ``d`` has replications ``d*k``.. of its own."""
+    sobol_n: int = 0
+    """A Saltelli design for Sobol indices (:func:`make_sobol_design`): its base sample size;
+    0: not one."""
 
     @property
     def draws(self) -> int:
@@ -319,6 +323,22 @@ class Design:
             }
             out.append(apply_draw(s, mine) if mine else s)
         return tuple(out)
+
+
+def make_sobol_design(block: dict[str, Dist], n: int, reps_per_draw: int, seed: int) -> Design:
+    """A Saltelli design for first- and total-order Sobol indices: matrices A and B of ``n``
+    draws each (the two halves of a scrambled Sobol design of twice the inputs), then, for each
+    input i, A with column i taken from B: ``n * (inputs + 2)`` draws, each a valid draw of
+    the inputs, so every other finding uses them too."""
+    paths = tuple(sorted(block))
+    dists = tuple(block[p] for p in paths)
+    d = len(paths)
+    u = unit_design(n, 2 * d, seed)
+    a, b = u[:, :d], u[:, d:]
+    mixed = [np.where(np.arange(d) == i, b, a) for i in range(d)]
+    units = np.vstack([a, b, *mixed])
+    values = np.column_stack([dist.ppf(units[:, i]) for i, dist in enumerate(dists)])
+    return Design(paths, values, reps_per_draw, dists, sobol_n=n)
 
 
 def make_grid(

@@ -80,7 +80,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "  skill.improvement: {triangular: [0.2, 0.5, 1.0]}\n",
     )
     r3 = CliRunner().invoke(
-        main, ["compare", str(base), str(unsure), "--uncertainty", "8", "-o", str(tmp / "u"), "-q"]
+        main, ["compare", str(base), str(unsure), "--sobol", "8", "-o", str(tmp / "u"), "-q"]
     )
     assert r3.exit_code == 0, r3.output
     hours = ["--set", "outside_coach.hours_per_week=4,8"]
@@ -108,7 +108,7 @@ COMPARE_FIGS = [
     "fig-skill",
 ]
 RUN_FIGS = ["fig-revenue", "fig-skill", "fig-time", "fig-sessions", "fig-concentration"]
-UNCERTAIN_FIGS = ["fig-fee", "fig-hurdle", "fig-voi", *COMPARE_FIGS]
+UNCERTAIN_FIGS = ["fig-fee", "fig-hurdle", "fig-voi", "fig-sobol", *COMPARE_FIGS]
 SWEEP_FIGS = ["fig-sweep-npv", "fig-sweep-prob"]
 
 
@@ -167,5 +167,6 @@ def test_how_sure_are_we_reads_in_plain_words(browser: Any, reports: dict[str, P
     assert items[0].startswith("Expected NPV ")
     assert "in 90% of the plausible worlds drawn" in items[0]
     assert any("for one team" in line for line in items)
-    assert any(line.startswith("Only 8 draws") for line in items)
+    assert any(line.startswith("Only 32 draws") for line in items)  # 8 x (2 inputs + 2)
+    assert any(line.startswith("Sobol indices: ") for line in items)
     page.close()

@@ -269,3 +269,37 @@ def test_a_sweep_block_in_a_file_is_checked_at_its_position(tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["validate", str(alt)])
     assert result.exit_code == 2
     assert "alt.yaml:11:33: sweep.outside_coach.hours_per_week: -1 is outside" in result.output
+
+
+@pytest.mark.slow
+def test_sobol_indices_come_from_a_saltelli_design_of_the_same_runs(tmp_path: Path) -> None:
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
+    out = tmp_path / "out"
+    result = _compare(base, alt, "--sobol", "8", "-o", out)
+    assert result.exit_code == 0, result.output
+    draws = pd.read_csv(out / "draws.csv")
+    assert len(draws) == 8 * (2 + 2)  # N x (inputs + 2)
+    # the third block of draws is A with the first input (alphabetically) taken from B
+    a, b, ab = draws.iloc[:8], draws.iloc[8:16], draws.iloc[16:24]
+    first, second = "outside_coach.quality", "skill.improvement"
+    assert ab[first].tolist() == b[first].tolist()
+    assert ab[second].tolist() == a[second].tolist()
+    found = pd.read_csv(out / "uncertainty.csv")
+    rows = found[found.measure.str.startswith("sobol_")]
+    assert len(rows) == 2 * 2
+    assert "Sobol indices:" in result.output
+    assert "fig-sobol" in (out / "report.html").read_text()
+    record = json.loads((out / "manifest.json").read_text())["uncertainty"]
+    assert record["sobol_n"] == 8
+
+
+def test_sobol_refuses_what_does_not_go_with_it(tmp_path: Path) -> None:
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
+    for args, words in (
+        (["--sobol", "12"], "--sobol: a power of two"),
+        (["--sobol", "8", "--uncertainty", "16"], "--sobol sets the draws itself"),
+    ):
+        result = _compare(base, alt, *args, "-o", tmp_path / "out")
+        assert result.exit_code == 2, result.output
+        assert words in result.output
+    assert not (tmp_path / "out").exists()
