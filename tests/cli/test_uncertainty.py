@@ -37,6 +37,16 @@ def _compare(*args: object) -> object:
     return CliRunner().invoke(main, ["compare", *(str(a) for a in args)])
 
 
+def _finished(tmp_path: Path, *args: str) -> tuple[Path, str]:
+    """Compare a base with a coach whose quality and skill improvement are uncertain; the
+    output folder and what the command printed."""
+    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
+    out = tmp_path / "out"
+    result = _compare(base, alt, *args, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
 @pytest.mark.parametrize(
     ("block", "expected"),
     [
@@ -161,13 +171,10 @@ def test_the_same_seed_gives_the_same_files_serially_on_processes_and_resumed(
 
 @pytest.mark.slow
 def test_the_findings_are_in_the_files_the_terminal_and_the_report(tmp_path: Path) -> None:
-    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
-    out = tmp_path / "out"
-    result = _compare(base, alt, "--uncertainty", "16", "-o", out)
-    assert result.exit_code == 0, result.output
-    assert "How sure are we? alt, over 16 draws of the uncertain inputs:" in result.output
-    assert "Expected NPV " in result.output
-    assert "Only 16 draws" in result.output
+    out, printed = _finished(tmp_path, "--uncertainty", "16")
+    assert "How sure are we? alt, over 16 draws of the uncertain inputs:" in printed
+    assert "Expected NPV " in printed
+    assert "Only 16 draws" in printed
     draws = pd.read_csv(out / "draws.csv")
     assert len(draws) == 16
     assert {"draw", "outside_coach.quality", "skill.improvement", "npv [alt]"} <= set(draws)
@@ -273,10 +280,7 @@ def test_a_sweep_block_in_a_file_is_checked_at_its_position(tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_sobol_indices_come_from_a_saltelli_design_of_the_same_runs(tmp_path: Path) -> None:
-    base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
-    out = tmp_path / "out"
-    result = _compare(base, alt, "--sobol", "8", "-o", out)
-    assert result.exit_code == 0, result.output
+    out, printed = _finished(tmp_path, "--sobol", "8")
     draws = pd.read_csv(out / "draws.csv")
     assert len(draws) == 8 * (2 + 2)  # N x (inputs + 2)
     # the third block of draws is A with the first input (alphabetically) taken from B
@@ -287,7 +291,7 @@ def test_sobol_indices_come_from_a_saltelli_design_of_the_same_runs(tmp_path: Pa
     found = pd.read_csv(out / "uncertainty.csv")
     rows = found[found.measure.str.startswith("sobol_")]
     assert len(rows) == 2 * 2
-    assert "Sobol indices:" in result.output
+    assert "Sobol indices:" in printed
     assert "fig-sobol" in (out / "report.html").read_text()
     record = json.loads((out / "manifest.json").read_text())["uncertainty"]
     assert record["sobol_n"] == 8
