@@ -5,6 +5,6 @@
   NPV, paired and unpaired intervals.
 - :mod:`~sim.analysis.paired`: the per-replication metrics of a scenario against its baseline
   and their summary (the rows of comparison.csv).
-- :mod:`~sim.analysis.voi`: value of information (EVPI, EVPPI) and the split of variance into
-  parameters and luck (issue 13, not yet wired to the command line).
+- :mod:`~sim.analysis.voi`: value of information (EVPI, EVPPI), the split of variance into
+  parameters and luck, acceptability, break-evens and Sobol indices.
 """

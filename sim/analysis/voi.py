@@ -14,10 +14,12 @@ coach"), each the mean over a draw's replications (this team's luck averaged out
 - :func:`acceptability`: P(NPV > 0) and expected NPV against a fee, re-costed, not re-run;
   :func:`break_even`: where the expected net benefit given one parameter crosses zero, and
   :func:`break_even_interval`: its bootstrap interval.
+- :func:`sobol`: first- and total-order Sobol indices of a Saltelli design, the outputs' noise
+  taken out.
 - :func:`normal_evpi`: the closed form for two options whose incremental net benefit is normal,
   which the tests hold the estimators to.
 
-Not yet wired to the command line (issue 13).
+:mod:`sim.experiment.findings` applies them to a comparison's draws.
 """
 
 from __future__ import annotations

@@ -11,5 +11,7 @@
   outputs can replace, and that one run at a time may write.
 - :mod:`~sim.experiment.budget`: memory and time estimated before a run starts.
 - :mod:`~sim.experiment.uncertainty`: two-level runs, draws of the uncertain inputs and paired
-  replications within each (issue 13, not yet wired to the command line).
+  replications within each; :mod:`~sim.experiment.findings`: what the draws say (how likely it
+  pays, value of information, break-evens, Sobol indices); :mod:`~sim.experiment.sweeps`: one
+  comparison per point of a grid of settings.
 """

@@ -34,7 +34,7 @@ from sim.experiment.streaming import (
 from sim.model.recorder import check_finite
 from sim.model.replication import Replication
 from sim.scenario import Scenario
-from sim.scenario.uncertain import Design
+from sim.scenario.designs import Design
 
 SECONDS_PER_REP_EVENT = 0.28 / (48 * 120)
 """Rough cost of one rep-week of simulation on one core, for batch sizing only (the reference

@@ -75,6 +75,8 @@ class UncertaintyRecord(BaseModel):
     """Each input's distribution, as a scenario file writes it."""
     sobol_n: int = Field(default=0, ge=0)
     """A Saltelli design's base sample size (0: a plain design)."""
+    correlated: list[list[str | float]] = Field(default_factory=list)
+    """Rank correlations between inputs: [path, path, rho]."""
 
 
 class SweepRecord(BaseModel):

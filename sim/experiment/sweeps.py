@@ -21,7 +21,8 @@ from sim.analysis.paired import summarise
 from sim.experiment.batches import Engine
 from sim.experiment.uncertainty import PlanError, draw_problems
 from sim.scenario import Scenario
-from sim.scenario.uncertain import Design, make_grid, path_problem
+from sim.scenario.designs import Design, make_grid
+from sim.scenario.uncertain import path_problem
 
 MAX_POINTS = 400
 """Most grid points a sweep may have (each is a whole comparison)."""

@@ -19,13 +19,8 @@ from sim.experiment.batches import Engine
 from sim.experiment.executors import Executor
 from sim.scenario import Scenario, semantic_problems
 from sim.scenario.checks import CALIBRATED, OVERFULL_WEEK
-from sim.scenario.uncertain import (
-    DISTRIBUTION,
-    Design,
-    comparison_block,
-    make_design,
-    make_sobol_design,
-)
+from sim.scenario.designs import Design, make_design, make_sobol_design
+from sim.scenario.uncertain import DISTRIBUTION, comparison_block
 
 DEFAULT_DRAWS = 512
 """Draws when a scenario has an ``uncertain:`` block and no number is given."""
@@ -56,11 +51,19 @@ def plan(
     if sobol_n:
         if sobol_n < 8 or sobol_n & (sobol_n - 1):
             raise PlanError("--sobol: a power of two, at least 8 (64 or more for usable indices)")
+        if block.correlated:
+            raise PlanError(
+                "--sobol needs independent inputs: leave out correlated: (Sobol indices of "
+                "correlated inputs do not add up to a variance split)"
+            )
         design = make_sobol_design(block.inputs, sobol_n, reps_per_draw, seed)
     elif draws < 2:
         raise PlanError("--uncertainty: at least 2 draws (512 is a good start)")
     else:
-        design = make_design(block.inputs, draws, reps_per_draw, seed)
+        try:
+            design = make_design(block.inputs, draws, reps_per_draw, seed, block.correlated)
+        except ValueError as exc:
+            raise PlanError(f"correlated: {exc}") from None
     problems, notes = draw_problems(design, scenarios)
     if problems:
         raise PlanError("\n".join(problems))
@@ -113,6 +116,7 @@ def design_record(design: Design) -> dict[str, object]:
         "reps_per_draw": design.reps_per_draw,
         "inputs": inputs,
         "sobol_n": design.sobol_n,
+        "correlated": [[a, b, rho] for (a, b), rho in sorted(design.correlated.items())],
     }
 
 
@@ -122,7 +126,8 @@ def design_from_record(record: dict[str, object], seed: int) -> Design:
     reps = int(record["reps_per_draw"])  # type: ignore[call-overload]
     if record.get("sobol_n"):
         return make_sobol_design(inputs, int(record["sobol_n"]), reps, seed)  # type: ignore[call-overload]
-    return make_design(inputs, int(record["draws"]), reps, seed)  # type: ignore[call-overload]
+    pairs = {(a, b): float(rho) for a, b, rho in record.get("correlated") or []}  # type: ignore[attr-defined]
+    return make_design(inputs, int(record["draws"]), reps, seed, pairs)  # type: ignore[call-overload]
 
 
 def draw_table(engine: Engine) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sim.experiment.sweeps import plan_sweep
 from sim.experiment.uncertainty import DEFAULT_DRAWS, DEFAULT_REPS_PER_DRAW, PlanError, plan
 from sim.job.spec import Job, JobInvalid
-from sim.scenario.uncertain import Design
+from sim.scenario.designs import Design
 
 DESIGNS = ("uncertainty", "sweep")
 """The settings keys of the two kinds of design a job may run."""

@@ -12,8 +12,9 @@
   concentration a scenario asks for.
 - :mod:`~sim.scenario.evidence`: each decisive default's likely value, range and sources;
   :mod:`~sim.scenario.template`: the reference scenario written out from the defaults.
-- :mod:`~sim.scenario.uncertain`: distributions of uncertain inputs and their quasi-random
-  design (issue 13, not yet wired to scenario files).
+- :mod:`~sim.scenario.distributions`, :mod:`~sim.scenario.uncertain` and
+  :mod:`~sim.scenario.designs`: the ``uncertain:``, ``correlated:`` and ``sweep:`` blocks, their
+  checks, and the draws (or grid points) ``compare`` runs.
 
 Every problem is found before any simulation object exists, and reported one line each.
 """

@@ -20,7 +20,7 @@ from sim.scenario.problems import Document, ScenarioError
 from sim.scenario.programmes import Programme, group_counts
 from sim.scenario.schema import Scenario
 from sim.scenario.team import free_coaching_hours
-from sim.scenario.uncertain import check_block, check_sweep
+from sim.scenario.uncertain import check_block, check_correlated, check_sweep
 
 Loc = tuple[str | int, ...]
 OVERFULL_WEEK: Loc = ("managers", "admin_hours_per_week")
@@ -123,6 +123,8 @@ def semantic_problems(s: Scenario, calibration: bool = True) -> list[tuple[Loc, 
             out.append((("training", i, "start_week"), f"starts after the {s.weeks}-week horizon"))
     if isinstance(s.uncertain, dict):
         out.extend((("uncertain", path), msg) for path, msg in check_block(s.uncertain, s))
+    if s.correlated:
+        out.extend((("correlated", i), msg) for i, msg in check_correlated(s.correlated, s))
     if s.sweep:
         out.extend((("sweep", path), msg) for path, msg in check_sweep(s.sweep, s))
     return out

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-MAX_LISTED_KEYS = 18
+MAX_LISTED_KEYS = 20
 """An unknown key's message lists the allowed keys when there are at most this many."""
 SHOWN_CHARS = 60
 """A value quoted in a message is cut to about this many characters."""

@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, StringConstraints, Tag
+from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
 
 from sim.scenario.distributions import Distribution
 from sim.scenario.evidence import cited
@@ -149,6 +149,25 @@ class Scenario(Strict):
         """Names of the stages, in order."""
         return [s.name for s in self.stages]
 
+    correlated: (
+        list[
+            Annotated[
+                tuple[
+                    Annotated[str, StringConstraints(max_length=200)],
+                    Annotated[str, StringConstraints(max_length=200)],
+                    Annotated[float, Field(ge=-0.99, le=0.99)],
+                ],
+                BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v),
+            ]
+        ]
+        | None
+    ) = Field(
+        default=None,
+        max_length=50,
+        description="Uncertain inputs that move together, each [path, path, rank correlation "
+        "from -0.99 to 0.99], e.g. [outside_coach.quality, skill.improvement, 0.5]; both paths "
+        "in uncertain:. Draws get these rank correlations (Iman-Conover). Default: independent.",
+    )
     sweep: (
         dict[
             Annotated[str, StringConstraints(max_length=200)],
@@ -168,7 +187,7 @@ class Scenario(Strict):
 
     def _dump(self, exclude: set[str]) -> dict[str, Any]:
         # no uncertain or sweep block: the same record, and hash, as before there could be one
-        unset = {k for k in ("uncertain", "sweep") if getattr(self, k) is None}
+        unset = {k for k in ("uncertain", "correlated", "sweep") if getattr(self, k) is None}
         return self.model_dump(mode="json", exclude=exclude | unset)
 
     def canonical(self) -> dict[str, object]:

@@ -16,8 +16,8 @@ as the mode.
 Paths (:func:`field_bounds`, :func:`check_block`, :func:`apply_draw`) are "section.field" (every
 item of a list section, such as training.gain) or "section[i].field"; :func:`defaults_block` is
 ``uncertain: defaults``. :func:`comparison_block` joins the blocks of a comparison's scenarios
-into one (an input is one fact about the world, the same in every scenario that has it), and a
-:class:`Design` holds its draws.
+into one (an input is one fact about the world, the same in every scenario that has it);
+:mod:`sim.scenario.designs` draws them.
 """
 
 from __future__ import annotations
@@ -38,16 +38,13 @@ from sim.scenario.schema import Scenario
 __all__ = [
     "DISTRIBUTION",
     "KINDS",
-    "Design",
     "Dist",
     "apply_draw",
     "check_block",
+    "check_correlated",
     "check_sweep",
     "comparison_block",
     "defaults_block",
-    "make_design",
-    "make_grid",
-    "make_sobol_design",
 ]
 
 
@@ -58,22 +55,13 @@ def from_evidence(path: str) -> Triangular:
     return Triangular(triangular=[e.low, e.likely, e.high])
 
 
-def unit_design(draws: int, dimensions: int, seed: int) -> np.ndarray:
-    """A (draws x dimensions) design of uniforms in (0, 1), the same for the same seed: scrambled
-    Sobol when ``draws`` is a power of two (its balance needs one), else a Latin hypercube."""
-    from scipy.stats import qmc  # imported only when uncertainty is analysed (about a second)
-
-    rng = np.random.default_rng(seed)
-    if draws & (draws - 1) == 0:
-        u = qmc.Sobol(d=dimensions, scramble=True, seed=rng).random(draws)
-    else:
-        u = qmc.LatinHypercube(d=dimensions, seed=rng).random(draws)
-    return np.asarray(np.clip(u, 1e-12, 1 - 1e-12), dtype=float)
-
-
 # Where an uncertain value goes: "section.field" (every item of a list section, such as
 # training.gain) or "section[i].field" (one item, such as stages[2].base_conversion).
 _PATH = re.compile(r"^(?P<section>[a-z_]+)(\[(?P<index>\d+)\])?\.(?P<field>[a-z_0-9]+)$")
+
+
+Pair = tuple[str, str]
+"""Two inputs, in alphabetical order."""
 
 
 def _section_model(section: str) -> type[BaseModel] | None:
@@ -144,6 +132,41 @@ def check_block(block: Mapping[str, Dist], scenario: Scenario) -> list[tuple[str
         if lo < low or hi > high:
             problems.append(
                 (path, f"the distribution reaches {lo:g} to {hi:g}, outside [{low:g}, {high:g}]")
+            )
+    return problems
+
+
+def check_correlated(
+    pairs: Sequence[tuple[str, str, float]], scenario: Scenario
+) -> list[tuple[int, str]]:
+    """(index, problem) for every correlation that names an input the scenario's uncertain:
+    does not have, pairs an input with itself, or repeats a pair."""
+    block = (
+        defaults_block(scenario)
+        if scenario.uncertain == "defaults"
+        else dict(scenario.uncertain or {})
+    )
+    problems: list[tuple[int, str]] = []
+    seen: set[Pair] = set()
+    for i, (a, b, _) in enumerate(pairs):
+        missing = [p for p in (a, b) if p not in block]
+        pair: Pair = (min(a, b), max(a, b))
+        if missing:
+            problems.append((i, f"{missing[0]} is not in uncertain:"))
+        elif a == b:
+            problems.append((i, "an input cannot be correlated with itself"))
+        elif pair in seen:
+            problems.append((i, f"{a} and {b} are correlated twice"))
+        seen.add(pair)
+    if not problems and pairs:
+        paths = sorted({p for a, b, _ in pairs for p in (a, b)})
+        target = np.eye(len(paths))
+        for a, b, rho in pairs:
+            i, j = paths.index(a), paths.index(b)
+            target[i, j] = target[j, i] = rho
+        if np.linalg.eigvalsh(target).min() <= 1e-9:
+            problems.append(
+                (0, "these correlations cannot hold together (no joint distribution has them)")
             )
     return problems
 
@@ -228,6 +251,8 @@ class Block:
     inputs: dict[str, Dist]
     problems: list[str]
     """One line each: inputs the scenarios disagree on (nothing may run)."""
+    correlated: dict[Pair, float]
+    """Rank correlations between inputs, by pair."""
     notes: list[str]
     """One line each: what ``defaults`` left out, and why."""
 
@@ -256,6 +281,16 @@ def comparison_block(scenarios: Sequence[Scenario]) -> Block:
                 )
             given.setdefault(path, (dist, name))
     inputs = {**defaults, **{p: d for p, (d, _) in given.items()}}
+    correlated: dict[Pair, float] = {}
+    for s in scenarios:
+        for a, b, rho in s.correlated or []:
+            pair: Pair = (min(a, b), max(a, b))
+            if correlated.get(pair, rho) != rho:
+                problems.append(
+                    f"correlated: {a} and {b}: the scenarios give different correlations; give "
+                    "it once"
+                )
+            correlated[pair] = rho
     notes = []
     levers = []
     for path in sorted(inputs):
@@ -276,92 +311,5 @@ def comparison_block(scenarios: Sequence[Scenario]) -> Block:
             "kept at each scenario's own value, as the scenarios differ in them: "
             + ", ".join(levers)
         )
-    return Block(inputs, problems, notes)
-
-
-@dataclass(frozen=True)
-class Design:
-    """The values of the uncertain inputs, draw by draw: draw ``d`` runs replications ``d*k``
-    to ``(d+1)*k - 1`` of every scenario. A sweep is a design too: each point of its grid is a
-    "draw", and every point runs on the same random numbers (``shared_seeds``)."""
-
-    paths: tuple[str, ...]
-    values: np.ndarray
-    """(draws x paths)."""
-    reps_per_draw: int
-    dists: tuple[Dist, ...] = ()
-    """Each path's distribution (what the values were drawn from); empty for a sweep."""
-    targets: tuple[tuple[int, ...] | None, ...] = ()
-    """Per path, the indices of the scenarios it applies to (None, or no entry: all)."""
-    shared_seeds: bool = False
-    """Every draw runs replications 0..k-1's random numbers (a sweep's common random numbers);
-    otherwise draw ``d`` has replications ``d*k``.. of its own."""
-    sobol_n: int = 0
-    """A Saltelli design for Sobol indices (:func:`make_sobol_design`): its base sample size;
-    0: not one."""
-
-    @property
-    def draws(self) -> int:
-        """Number of draws."""
-        return int(self.values.shape[0])
-
-    def draw(self, d: int) -> dict[str, float]:
-        """Draw ``d``'s value of each input."""
-        return {p: float(v) for p, v in zip(self.paths, self.values[d], strict=True)}
-
-    def scenarios(self, scenarios: Sequence[Scenario], d: int) -> tuple[Scenario, ...]:
-        """``scenarios`` as draw ``d`` has them."""
-        if not self.paths:
-            return tuple(scenarios)
-        values = self.draw(d)
-        out = []
-        for i, s in enumerate(scenarios):
-            mine = {
-                p: v
-                for j, (p, v) in enumerate(values.items())
-                if j >= len(self.targets) or self.targets[j] is None or i in (self.targets[j] or ())
-            }
-            out.append(apply_draw(s, mine) if mine else s)
-        return tuple(out)
-
-
-def make_sobol_design(block: dict[str, Dist], n: int, reps_per_draw: int, seed: int) -> Design:
-    """A Saltelli design for first- and total-order Sobol indices: matrices A and B of ``n``
-    draws each (the two halves of a scrambled Sobol design of twice the inputs), then, for each
-    input i, A with column i taken from B: ``n * (inputs + 2)`` draws, each a valid draw of
-    the inputs, so every other finding uses them too."""
-    paths = tuple(sorted(block))
-    dists = tuple(block[p] for p in paths)
-    d = len(paths)
-    u = unit_design(n, 2 * d, seed)
-    a, b = u[:, :d], u[:, d:]
-    mixed = [np.where(np.arange(d) == i, b, a) for i in range(d)]
-    units = np.vstack([a, b, *mixed])
-    values = np.column_stack([dist.ppf(units[:, i]) for i, dist in enumerate(dists)])
-    return Design(paths, values, reps_per_draw, dists, sobol_n=n)
-
-
-def make_grid(
-    points: dict[str, list[float]],
-    reps_per_point: int,
-    targets: dict[str, tuple[int, ...] | None] | None = None,
-) -> Design:
-    """A sweep: every combination of ``points`` (the first path varying slowest), each run on
-    replications 0..``reps_per_point``-1's random numbers; ``targets`` limits a path to some
-    scenarios."""
-    paths = tuple(points)
-    mesh = np.meshgrid(*(np.asarray(points[p], dtype=float) for p in paths), indexing="ij")
-    values = np.column_stack([m.ravel() for m in mesh]) if paths else np.zeros((1, 0))
-    aims = tuple((targets or {}).get(p) for p in paths)
-    return Design(paths, values, reps_per_point, targets=aims, shared_seeds=True)
-
-
-def make_design(block: dict[str, Dist], draws: int, reps_per_draw: int, seed: int) -> Design:
-    """``draws`` draws of ``block`` from a scrambled Sobol design seeded by ``seed``."""
-    paths = tuple(sorted(block))
-    dists = tuple(block[p] for p in paths)
-    if not paths:
-        return Design(paths, np.zeros((draws, 0)), reps_per_draw)
-    u = unit_design(draws, len(paths), seed)
-    values = np.column_stack([d.ppf(u[:, i]) for i, d in enumerate(dists)])
-    return Design(paths, values.reshape(draws, len(paths)), reps_per_draw, dists)
+    correlated = {k: v for k, v in correlated.items() if k[0] in inputs and k[1] in inputs}
+    return Block(inputs, problems, correlated, notes)

@@ -307,3 +307,40 @@ def test_sobol_refuses_what_does_not_go_with_it(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert words in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_correlations_are_checked_where_they_are_written(tmp_path: Path) -> None:
+    alt = _write(
+        tmp_path,
+        "alt",
+        COACH
+        + BLOCK
+        + "correlated:\n"
+        + "  - [outside_coach.quality, skill.improvment, 0.5]\n"
+        + "  - [skill.improvement, skill.improvement, 0.5]\n",
+    )
+    result = CliRunner().invoke(main, ["validate", str(alt)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert "alt.yaml:14:5: correlated[0]: skill.improvment is not in uncertain:" in lines[0]
+    assert "correlated[1]: an input cannot be correlated with itself" in lines[1]
+
+
+@pytest.mark.slow
+def test_correlated_inputs_move_together_in_the_draws(tmp_path: Path) -> None:
+    base = _write(tmp_path, "base")
+    alt = _write(
+        tmp_path,
+        "alt",
+        COACH + BLOCK + "correlated:\n  - [outside_coach.quality, skill.improvement, 0.7]\n",
+    )
+    out = tmp_path / "out"
+    assert _compare(base, alt, "--uncertainty", "32", "-n", "1", "-o", out).exit_code == 0
+    draws = pd.read_csv(out / "draws.csv")
+    rank = draws["outside_coach.quality"].corr(draws["skill.improvement"], method="spearman")
+    assert rank == pytest.approx(0.7, abs=0.15)
+    record = json.loads((out / "manifest.json").read_text())["uncertainty"]
+    assert record["correlated"] == [["outside_coach.quality", "skill.improvement", 0.7]]
+    refused = _compare(base, alt, "--sobol", "8", "-o", tmp_path / "sobol")
+    assert refused.exit_code == 2
+    assert "--sobol needs independent inputs" in refused.output

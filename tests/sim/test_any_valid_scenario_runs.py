@@ -110,7 +110,7 @@ def model(cls: type[BaseModel]) -> st.SearchStrategy[dict[str, Any]]:
     """Mappings for ``cls``: each field drawn from its own bounds, or left to its default."""
     fields = {}
     for name, field in cls.model_fields.items():
-        if name in ("extends", "sweep"):  # a file's link; a sweep only compare runs
+        if name in ("extends", "sweep", "correlated"):  # a link; what only compare reads
             continue
         if cls is Stage and name == "name":
             fields[name] = st.sampled_from(STAGE_NAMES)

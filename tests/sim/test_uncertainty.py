@@ -3,6 +3,8 @@ uncertainty reproduces the plain paired comparison."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,8 @@ from sim.experiment.batches import run_scenario
 from sim.experiment.executors import make_executor
 from sim.experiment.findings import draws_wide, findings
 from sim.experiment.uncertainty import run_uncertain
-from sim.scenario.uncertain import DISTRIBUTION, Design, make_design
+from sim.scenario.designs import Design, make_design
+from sim.scenario.uncertain import DISTRIBUTION
 from tests.sim.helpers import small
 
 BASE = small(name="base", weeks=12)
@@ -95,3 +98,22 @@ def test_re_costing_at_the_fee_run_gives_the_run_and_higher_fees_pay_less_often(
     if fees.break_even is not None:  # expected NPV is zero at the break-even fee
         x, y = curve.index.to_numpy(), curve["npv"].to_numpy()
         assert np.interp(fees.break_even, x, y) == pytest.approx(0.0, abs=1e-6 * abs(y[0]))
+
+
+def test_a_design_comes_back_whole_from_its_run_record() -> None:
+    """--resume rebuilds the draws from run.json: plain, correlated and Saltelli designs."""
+    from sim.experiment.store import UncertaintyRecord
+    from sim.experiment.uncertainty import design_from_record, design_record
+    from sim.scenario.designs import make_sobol_design
+
+    for design in (
+        make_design(BLOCK, 16, 2, seed=5),
+        make_design(BLOCK, 16, 2, seed=5, correlated={tuple(sorted(BLOCK)): 0.5}),  # type: ignore[dict-item]
+        make_sobol_design(BLOCK, 8, 2, seed=5),
+    ):
+        record = json.loads(json.dumps(design_record(design)))
+        UncertaintyRecord.model_validate(record)  # what run.json is checked against
+        again = design_from_record(record, seed=5)
+        assert np.array_equal(again.values, design.values)
+        assert again.sobol_n == design.sobol_n
+        assert again.correlated == design.correlated

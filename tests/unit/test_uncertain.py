@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 from scipy import stats
 
 from sim.scenario import Scenario
+from sim.scenario.designs import iman_conover, make_design, unit_design
 from sim.scenario.evidence import evidence
 from sim.scenario.uncertain import (
     DISTRIBUTION,
@@ -16,7 +18,6 @@ from sim.scenario.uncertain import (
     defaults_block,
     field_bounds,
     from_evidence,
-    unit_design,
 )
 
 U = np.linspace(0.01, 0.99, 99)
@@ -163,3 +164,28 @@ def test_apply_draw_clips_to_exclusive_bounds_from_inside() -> None:
     out = apply_draw(Scenario(), {"team.top20_revenue_share": 5.0, "money.gross_margin": -1.0})
     assert out.team.top20_revenue_share < 0.99
     assert out.money.gross_margin > 0.0
+
+
+def test_iman_conover_gives_the_rank_correlations_and_keeps_every_value() -> None:
+    block = {
+        "a": DISTRIBUTION.validate_python({"uniform": [0, 1]}),
+        "b": DISTRIBUTION.validate_python({"beta": {"mean": 0.7, "sd": 0.1}}),
+        "c": DISTRIBUTION.validate_python({"triangular": [0, 1, 5]}),
+    }
+    plain = make_design(block, 512, 2, seed=1)
+    tied = make_design(block, 512, 2, seed=1, correlated={("a", "b"): 0.6, ("b", "c"): -0.3})
+    ranks = pd.DataFrame(tied.values).corr(method="spearman").to_numpy()
+    assert ranks[0, 1] == pytest.approx(0.6, abs=0.05)
+    assert ranks[1, 2] == pytest.approx(-0.3, abs=0.05)
+    assert ranks[0, 2] == pytest.approx(0.0, abs=0.08)
+    for j in range(3):  # the same values, in another order: the marginals are untouched
+        assert np.array_equal(np.sort(plain.values[:, j]), np.sort(tied.values[:, j]))
+    again = make_design(block, 512, 2, seed=1, correlated={("a", "b"): 0.6, ("b", "c"): -0.3})
+    assert np.array_equal(tied.values, again.values)
+
+
+def test_correlations_no_joint_distribution_has_are_refused() -> None:
+    u = np.random.default_rng(0).random((64, 3))
+    impossible = np.array([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]])
+    with pytest.raises(ValueError, match="cannot hold together"):
+        iman_conover(u, impossible, seed=0)

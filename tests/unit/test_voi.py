@@ -17,7 +17,8 @@ from sim.analysis.voi import (
     sobol,
     variance_split,
 )
-from sim.scenario.uncertain import DISTRIBUTION, make_sobol_design
+from sim.scenario.designs import make_sobol_design
+from sim.scenario.uncertain import DISTRIBUTION
 
 
 @given(st.floats(min_value=-2.0, max_value=2.0), st.floats(min_value=0.2, max_value=3.0))
