@@ -116,9 +116,15 @@ def verdict(f: Findings) -> list[str]:
     lines.extend(_break_even_lines(f))
     if f.sobol is not None:
         lead = f.sobol.sort_values("total", ascending=False).iloc[0]
+        alone = (
+            f", {lead['first']:.0%} on its own"
+            if lead["first_low"] > 0
+            else "; what it does on its own is not yet measurable"
+        )
         lines.append(
-            f"Sobol indices: {lead['input']} explains {lead['first']:.0%} of the NPV's variance on "
-            f"its own and {lead['total']:.0%} with its interactions, the most of any input."
+            f"Sobol indices: {lead['input']} accounts for {lead['total']:.0%} of the NPV's "
+            f"variance with its interactions (95% interval {lead['total_low']:.0%} to "
+            f"{lead['total_high']:.0%}){alone}; no input accounts for more."
         )
         unsure = f.sobol_unsure
         if unsure:

@@ -141,17 +141,18 @@ def test_an_input_fixed_at_its_value_gives_todays_compare_byte_for_byte(tmp_path
 
 
 @pytest.mark.slow
-def test_the_same_seed_gives_the_same_files_serially_on_processes_and_resumed(
+def test_the_same_seed_gives_the_same_files_serially_on_processes_on_dask_and_resumed(
     tmp_path: Path,
 ) -> None:
     base, alt = _write(tmp_path, "base"), _write(tmp_path, "alt", COACH + BLOCK)
     args = ["compare", str(base), str(alt), "--uncertainty", "12", "-n", "2", "--seed", "3", "-q"]
     serial = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "serial"), "-j", "1"])
     assert serial.exit_code == 0, serial.output
-    procs = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "procs"), "-j", "2"])
-    assert procs.exit_code == 0, procs.output
     names = ("weekly.csv", "summary.csv", "comparison.csv", "report.html", *UNCERTAIN_FILES)
-    _same(tmp_path / "serial", tmp_path / "procs", names)
+    for name, extra in (("procs", ["-j", "2"]), ("dask", ["--dask-local", "2"])):
+        other = CliRunner().invoke(main, [*args, "-o", str(tmp_path / name), *extra])
+        assert other.exit_code == 0, other.output
+        _same(tmp_path / "serial", tmp_path / name, names)
 
     out = tmp_path / "cut"
     proc, _ = _start_and_wait(tmp_path, args, out)
