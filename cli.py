@@ -462,7 +462,21 @@ def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> No
         scenarios/training_and_coaching.yaml -n 40 -o outputs/claims --force
 
         coachsim compare scenarios/reference.yaml scenarios/outside_coach.yaml --precision 0.05
-    """
+
+    How sure are we? A file with an uncertain: block (or uncertain: defaults) runs 512 draws of
+    its uncertain inputs and adds draws.csv, uncertainty.csv and a "How sure are we?" section:
+
+    \b
+        coachsim compare scenarios/reference.yaml scenarios/outside_coach_uncertain.yaml
+        coachsim compare scenarios/reference.yaml scenarios/outside_coach_uncertain.yaml \\
+            --sobol 64
+
+    Sweeps (one comparison per setting, written to sweep.csv):
+
+    \b
+        coachsim compare scenarios/reference.yaml scenarios/outside_coach.yaml \\
+            --set outside_coach.hours_per_week=5,10,20 -n 10
+    """  # noqa: D301 (click keeps a paragraph after \b as written; a raw string would not)
     files = [baseline, *scenarios] if baseline else []
     if baseline and not scenarios and opts["resume"] is None:
         raise click.UsageError("compare needs a baseline and at least one scenario")
