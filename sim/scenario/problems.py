@@ -113,6 +113,8 @@ class Document:
             inner = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
             if inner[:2] == ("uncertain", "block"):  # the tag of a union, not a key
                 inner = inner[:1] + inner[2:]
+                if len(inner) > 3 and inner[2] == inner[3]:  # a distribution's tag, then its key
+                    inner = inner[:2] + inner[3:]
             loc = (*prefix, *inner)
             kind = err["type"]
             if kind == "extra_forbidden":

@@ -128,7 +128,8 @@ def check_block(block: Mapping[str, Dist], scenario: Scenario) -> list[tuple[str
         if problem:
             problems.append((path, problem))
             continue
-        lo, hi = (float(v) for v in dist.ppf(np.array([0.001, 0.999])))
+        with np.errstate(over="ignore"):  # a tail beyond floats is inf, and out of bounds
+            lo, hi = (float(v) for v in dist.ppf(np.array([0.001, 0.999])))
         if lo < low or hi > high:
             problems.append(
                 (path, f"the distribution reaches {lo:g} to {hi:g}, outside [{low:g}, {high:g}]")

@@ -63,6 +63,14 @@ def _finished(tmp_path: Path, *args: str) -> tuple[Path, str]:
             "alt.yaml:11:22: uncertain.skill.improvement: write one of {uniform: ...}",
         ),
         (
+            "  outside_coach.quality: {beta: {mean: .nan, sd: 0.1}}\n",
+            "alt.yaml:11:40: uncertain.outside_coach.quality.beta.mean: Input should be a finite",
+        ),
+        (
+            "  outside_coach.quality: {lognormal: {mean: 1e308, sd: 1e308}}\n",
+            "uncertain.outside_coach.quality: the distribution reaches 5.39682e+306 to inf",
+        ),
+        (
             "  training.gain: {uniform: [0.05, 0.3]}\n",
             "alt.yaml:11:18: uncertain.training.gain: the scenario has no training: "
             "nothing uses it",
