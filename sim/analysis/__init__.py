@@ -7,4 +7,6 @@
   and their summary (the rows of comparison.csv).
 - :mod:`~sim.analysis.voi`: value of information (EVPI, EVPPI), the split of variance into
   parameters and luck, acceptability, break-evens and Sobol indices.
+- :mod:`~sim.analysis.stages`: a stage's conversion and duration from CRM deals, open deals
+  counted as censored (issue 14, library only so far).
 """

@@ -1,0 +1,61 @@
+"""Stage conversions and durations from deals some of which are still open (issue 14)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis.stages import ADVANCED, LOST, OPEN, competing_risks, stage_fit
+
+
+def _deals(n: int, p: float, win_days: float, loss_days: float, seed: int):  # type: ignore[no-untyped-def]
+    """Deals that advance with probability ``p`` after exponential times (mean ``win_days``)
+    or are lost after slower ones (mean ``loss_days``), entering the stage evenly over a year
+    and exported at its end: the late ones are still open."""
+    rng = np.random.default_rng(seed)
+    wins = rng.random(n) < p
+    exit_days = np.where(wins, rng.exponential(win_days, n), rng.exponential(loss_days, n))
+    observed = rng.uniform(0, 365, n)  # days from entering the stage to the export
+    outcome = np.where(exit_days <= observed, np.where(wins, ADVANCED, LOST), OPEN)
+    return np.minimum(exit_days, observed), outcome
+
+
+def test_open_deals_do_not_bias_the_conversion_as_the_naive_rate_does() -> None:
+    days, outcome = _deals(20_000, p=0.6, win_days=20, loss_days=90, seed=1)
+    fit = stage_fit(days, outcome)
+    assert fit.open > 1000  # a real share of the deals is still open
+    assert fit.conversion == pytest.approx(0.6, abs=0.015)
+    assert fit.naive_conversion > 0.63  # closed deals are mostly the fast wins
+    assert fit.mean_days_to_advance == pytest.approx(20, rel=0.05)
+    assert fit.median_days_to_advance == pytest.approx(20 * np.log(2), rel=0.08)
+
+
+def test_with_nothing_open_it_is_the_plain_share_and_the_incidences_add_up() -> None:
+    days = np.array([3.0, 5.0, 5.0, 8.0, 10.0, 12.0])
+    outcome = np.array([ADVANCED, LOST, ADVANCED, ADVANCED, LOST, ADVANCED])
+    fit = stage_fit(days, outcome)
+    assert fit.conversion == pytest.approx(4 / 6)
+    assert fit.unresolved == pytest.approx(0.0, abs=1e-12)
+    inc = competing_risks(days, outcome)
+    assert inc.advanced[-1] + inc.lost[-1] == pytest.approx(1.0)
+    assert fit.mean_days_to_advance == pytest.approx((3 + 5 + 8 + 12) / 4)
+
+
+def test_one_outcome_only_reduces_to_kaplan_meier() -> None:
+    """Without losses the incidence of advancing is one less the Kaplan-Meier survival."""
+    from scipy.stats import CensoredData, ecdf
+
+    days, outcome = _deals(500, p=1.0, win_days=30, loss_days=1, seed=2)
+    inc = competing_risks(days, outcome)
+    km = ecdf(CensoredData(uncensored=days[outcome == ADVANCED], right=days[outcome == OPEN]))
+    assert inc.advanced == pytest.approx(km.cdf.evaluate(inc.times), abs=1e-12)
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(ValueError, match="not negative"):
+        competing_risks(np.array([-1.0]), np.array([ADVANCED]))
+    with pytest.raises(ValueError, match="OPEN, ADVANCED or LOST"):
+        competing_risks(np.array([1.0]), np.array([7]))
+    fit = stage_fit(np.array([4.0, 9.0]), np.array([OPEN, OPEN]))
+    assert np.isnan(fit.conversion)
+    assert fit.unresolved == 1.0
