@@ -6,20 +6,23 @@ which. The naive conversion, advanced / (advanced + lost), counts only the close
 biased whenever the two outcomes take different times: if losses drag on longer than wins, the
 deals closed so far are mostly the fast wins, and the naive rate is too high.
 
-:func:`competing_risks` is the Aalen-Johansen estimator of the two outcomes' cumulative incidence
-over time in the stage, the standard answer for competing risks with censoring (Aalen and
-Johansen 1978); :func:`stage_fit` reads off the share that eventually advances and the time an
-advancing deal spends in the stage. lifelines has the estimator too (AalenJohansenFitter), but it
-would bring matplotlib and autograd for twenty lines of numpy; the tests hold this one to planted
-answers and to the Kaplan-Meier curve it must reduce to.
+:func:`stage_spells` turns a CRM's stage history into each deal's working days in each stage
+and its outcome; :func:`competing_risks` is the Aalen-Johansen estimator of the two outcomes'
+cumulative incidence over time in the stage, the standard answer for competing risks with
+censoring (Aalen and Johansen 1978); :func:`stage_fit` reads off the share that eventually
+advances and the time an advancing deal spends in the stage. lifelines has the estimator too
+(AalenJohansenFitter), but it would bring matplotlib and autograd for twenty lines of numpy; the
+tests hold this one to planted answers and to the Kaplan-Meier curve it must reduce to.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 OPEN, ADVANCED, LOST = 0, 1, 2
 """Outcome codes: still open at the export (censored), moved to the next stage, lost."""
@@ -105,3 +108,47 @@ def stage_fit(days: np.ndarray, outcome: np.ndarray) -> StageFit:
         mean = float(np.sum(steps * inc.times))
         median = float(inc.times[np.searchsorted(np.cumsum(steps), 0.5 - 1e-12)])
     return StageFit(a / (a + b), 1.0 - a - b, mean, median, len(o), n_adv, n_lost, n_open, naive)
+
+
+def stage_spells(
+    history: pd.DataFrame,
+    closes: pd.DataFrame,
+    stages: Sequence[str],
+    as_of: np.datetime64,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per stage, each deal's working days in it and its outcome, from a CRM's stage history.
+
+    ``history`` has one row per stage change (``deal``, ``stage``, ``date``: when the deal
+    entered ``stage``); ``closes`` one row per closed deal (``deal``, ``won``, ``date``). A
+    deal is in a stage from entering it until it enters a later one (advanced), closes (won
+    after the last stage: advanced; lost: lost) or the export date ``as_of`` (open). A deal
+    that goes back to an earlier stage keeps its first entry of each stage; stages it skipped
+    say nothing about it. Days are working days (Monday to Friday), as the model's weeks are."""
+    order = {s: i for i, s in enumerate(stages)}
+    unknown = sorted(set(history["stage"]) - set(order))
+    if unknown:
+        raise ValueError(f"stages not in the stage order: {', '.join(map(str, unknown[:5]))}")
+    h = history.assign(k=history["stage"].map(order)).sort_values(["deal", "date", "k"])
+    first = h.groupby(["deal", "k"], sort=False)["date"].min().reset_index()
+    first = first.sort_values(["deal", "k"])
+    nxt = first.groupby("deal")["date"].shift(-1)
+    ends = first["deal"].map(closes.set_index("deal")["date"])
+    won = first["deal"].map(closes.set_index("deal")["won"])
+    last = nxt.isna()
+    outcome = np.where(
+        ~last,
+        ADVANCED,
+        np.where(
+            ends.isna(), OPEN, np.where((first["k"] == len(stages) - 1) & won, ADVANCED, LOST)
+        ),
+    )
+    # a deal that closes won before reaching the last stage advanced out of where it was
+    outcome = np.where(last & ends.notna() & won.fillna(False).astype(bool), ADVANCED, outcome)
+    exit_date = nxt.where(~last, ends.where(ends.notna(), as_of))
+    start = first["date"].to_numpy(dtype="datetime64[D]")
+    stop = pd.to_datetime(exit_date).to_numpy(dtype="datetime64[D]")
+    days = np.busday_count(start, np.maximum(stop, start)).astype(float)
+    return {
+        s: (days[first["k"].to_numpy() == i], outcome[first["k"].to_numpy() == i])
+        for s, i in order.items()
+    }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from sim.analysis.stages import ADVANCED, LOST, OPEN, competing_risks, stage_fit
+from sim.analysis.stages import ADVANCED, LOST, OPEN, competing_risks, stage_fit, stage_spells
 
 
 def _deals(n: int, p: float, win_days: float, loss_days: float, seed: int):  # type: ignore[no-untyped-def]
@@ -59,3 +60,56 @@ def test_bad_input_is_refused() -> None:
     fit = stage_fit(np.array([4.0, 9.0]), np.array([OPEN, OPEN]))
     assert np.isnan(fit.conversion)
     assert fit.unresolved == 1.0
+
+
+def test_a_stage_history_becomes_working_days_and_outcomes() -> None:
+    d = pd.Timestamp
+    history = pd.DataFrame(
+        [
+            ("won", "Qualify", d("2026-03-02")),  # Monday
+            ("won", "Propose", d("2026-03-09")),  # 5 working days later
+            ("won", "Close", d("2026-03-16")),
+            ("lost", "Qualify", d("2026-03-02")),
+            ("lost", "Propose", d("2026-03-04")),
+            ("lost", "Qualify", d("2026-03-05")),  # back a stage: its first entry counts
+            ("open", "Qualify", d("2026-03-23")),
+            ("skip", "Qualify", d("2026-03-02")),
+            ("skip", "Close", d("2026-03-03")),  # Propose skipped: it says nothing of Propose
+        ],
+        columns=["deal", "stage", "date"],
+    )
+    closes = pd.DataFrame(
+        [
+            ("won", True, d("2026-03-20")),
+            ("lost", False, d("2026-03-13")),
+            ("skip", False, d("2026-03-10")),
+        ],
+        columns=["deal", "won", "date"],
+    )
+    spells = stage_spells(
+        history, closes, ["Qualify", "Propose", "Close"], np.datetime64("2026-03-27")
+    )
+    q_days, q_out = spells["Qualify"]
+    assert sorted(zip(q_days.tolist(), q_out.tolist(), strict=True)) == [
+        (1.0, ADVANCED),  # skip: Qualify to Close in a day
+        (2.0, ADVANCED),  # lost: to Propose on Wednesday
+        (4.0, OPEN),  # open since Monday 23rd, exported Friday 27th
+        (5.0, ADVANCED),  # won
+    ]
+    p_days, p_out = spells["Propose"]
+    assert sorted(zip(p_days.tolist(), p_out.tolist(), strict=True)) == [
+        (5.0, ADVANCED),
+        (7.0, LOST),  # lost: in Propose from the 4th (its first entry) to the close on the 13th
+    ]
+    c_days, c_out = spells["Close"]
+    assert sorted(zip(c_days.tolist(), c_out.tolist(), strict=True)) == [
+        (4.0, ADVANCED),  # won: Close on the 16th, won on the 20th
+        (5.0, LOST),  # skip: lost on the 10th
+    ]
+    with pytest.raises(ValueError, match="not in the stage order: Nego"):
+        stage_spells(
+            pd.DataFrame([("x", "Nego", d("2026-03-02"))], columns=["deal", "stage", "date"]),
+            closes,
+            ["Qualify"],
+            np.datetime64("2026-03-27"),
+        )
