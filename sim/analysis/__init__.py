@@ -8,5 +8,6 @@
 - :mod:`~sim.analysis.voi`: value of information (EVPI, EVPPI), the split of variance into
   parameters and luck, acceptability, break-evens and Sobol indices.
 - :mod:`~sim.analysis.stages`: a stage's conversion and duration from CRM deals, open deals
-  counted as censored (issue 14, library only so far).
+  counted as censored; :mod:`~sim.analysis.crm`: a team's figures from its deals, with bootstrap
+  intervals (issue 14, library only so far).
 """

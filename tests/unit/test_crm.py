@@ -1,0 +1,49 @@
+"""A team's figures from its CRM deals, with intervals that cover the truth (issue 14)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis.crm import deal_size, lead_rate, stage_estimates
+from tests.unit.test_stages import _deals
+
+
+def test_deal_size_recovers_a_lognormal_mean_and_spread() -> None:
+    rng = np.random.default_rng(3)
+    mean, cv = 45_000.0, 0.8
+    sigma = np.sqrt(np.log1p(cv**2))
+    amounts = rng.lognormal(np.log(mean) - sigma**2 / 2, sigma, 2_000)
+    m, spread = deal_size(np.concatenate([amounts, [np.nan, -5.0, 0.0]]))
+    assert m.n == 2_000  # blank, negative and zero amounts are not deals' sizes
+    assert m.low < mean < m.high
+    assert m.value == pytest.approx(mean, rel=0.05)
+    assert spread.low < cv < spread.high
+    with pytest.raises(ValueError, match="at least two won deals"):
+        deal_size(np.array([np.nan, 3.0]))
+
+
+def test_lead_rate_counts_working_weeks_and_resamples_owners() -> None:
+    rng = np.random.default_rng(4)
+    start, end = np.datetime64("2026-01-05"), np.datetime64("2026-07-06")  # 26 working weeks
+    owners, created = [], []
+    for rep, rate in enumerate([2.0, 3.0, 4.0, 3.0] * 5):
+        k = rng.poisson(rate * 26)
+        owners += [f"rep{rep}"] * k
+        created += list(start + rng.integers(0, 182, k).astype("timedelta64[D]"))
+    owners += ["early"]
+    created += [np.datetime64("2025-12-01")]  # before the window: not counted, not an owner
+    found = lead_rate(np.array(owners), np.array(created, dtype="datetime64[D]"), start, end)
+    assert found.n == 20
+    assert found.value == pytest.approx(3.0, rel=0.06)
+    assert found.low < 3.0 < found.high
+    assert found.high - found.low > 0.2  # four kinds of rep: the owners' spread shows
+
+
+def test_stage_estimates_cover_a_planted_conversion_and_duration() -> None:
+    days, outcome = _deals(3_000, p=0.55, win_days=15, loss_days=60, seed=5)
+    conv, dur = stage_estimates(days, outcome)
+    assert conv.n == 3_000
+    assert conv.low < 0.55 < conv.high
+    assert conv.high - conv.low < 0.06
+    assert dur.low < 15 < dur.high
