@@ -19,9 +19,10 @@ tests/unit/test_layers.py, holds every import to this order):
 6. :mod:`sim.analysis`: pure functions of result tables: intervals, economics, paired metrics.
 7. :mod:`sim.experiment`: many replications: batches, executors (serial, processes, Dask),
    streaming statistics, the store and resume, safe outputs, memory and time estimates.
-8. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
-9. :mod:`sim.job`: what a command asks for (a typed job), run end to end: checked, locked, run,
-   written, moved into place.
+8. :mod:`sim.calibration`: a team's own scenario from its CRM export (issue 14, in progress).
+9. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
+10. :mod:`sim.job`: what a command asks for (a typed job), run end to end: checked, locked,
+    run, written, moved into place.
 
 The public API for notebooks is :func:`run_scenario` (and :func:`load_scenario` to read a YAML
 file), or :func:`sim.job.run_job` for exactly what a command does; the ``coachsim`` command line

@@ -20,6 +20,7 @@ LAYERS = (
     ("sim.model",),
     ("sim.analysis",),
     ("sim.experiment",),
+    ("sim.calibration",),
     ("sim.report",),
     ("sim.job",),
 )
