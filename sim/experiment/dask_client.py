@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import threading
 from typing import Any, ClassVar
@@ -63,6 +64,9 @@ class QuietDistributed:
             cls._depth += 1
             if cls._depth > 1:
                 return
+            asyncio_log = logging.getLogger("asyncio")
+            if not any(isinstance(f, DistributedTaskNoise) for f in asyncio_log.filters):
+                asyncio_log.addFilter(DistributedTaskNoise())
             names = set(cls._roots) | {
                 n for n in list(logging.Logger.manager.loggerDict) if n.split(".")[0] in cls._roots
             }
@@ -81,6 +85,25 @@ class QuietDistributed:
             for name, level in cls._saved.items():
                 logging.getLogger(name).setLevel(level)
             cls._saved.clear()
+
+
+class DistributedTaskNoise(logging.Filter):
+    """Drops asyncio's "Task exception was never retrieved" for distributed's own tasks.
+
+    When a cluster is lost mid-gather, distributed leaves tasks whose exception (``AllExit``)
+    nobody retrieves; asyncio logs each with a traceback when the task is collected, which may
+    be after the executor has closed, even at exit. Nothing a user can act on, and a traceback
+    in what must be one line: records whose traceback runs through distributed are dropped, for
+    the life of the process; every other asyncio record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        exc = record.exc_info
+        tb = exc[2] if exc else None
+        while tb is not None:
+            if f"{os.sep}distributed{os.sep}" in tb.tb_frame.f_code.co_filename:
+                return False
+            tb = tb.tb_next
+        return True
 
 
 def check_address(address: object) -> tuple[str, str, int]:

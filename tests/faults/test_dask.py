@@ -392,3 +392,36 @@ def test_a_run_that_loses_its_cluster_resumes_to_the_serial_files(
     for name in ("weekly.csv", "summary.csv", "comparison.csv"):
         assert (tmp_path / "serial" / name).read_bytes() == (out / name).read_bytes(), name
     assert json.loads((out / "manifest.json").read_text())["replications"] == 30
+
+
+def test_distributed_s_unretrieved_task_errors_are_dropped_and_nothing_else() -> None:
+    """The traceback that once failed the test above (asyncio's "Task exception was never retrieved"
+    for distributed's AllExit, logged when the task is collected) never reaches the user."""
+    from sim.experiment.dask_client import DistributedTaskNoise
+
+    scope: dict[str, object] = {}
+    exec(
+        compile(
+            "def gather():\n    raise RuntimeError('AllExit')\n",
+            f"{os.sep}site{os.sep}distributed{os.sep}client.py",
+            "exec",
+        ),
+        scope,
+    )
+
+    def record_of(fn: Callable[[], None]) -> logging.LogRecord:
+        try:
+            fn()
+        except RuntimeError:
+            info = sys.exc_info()
+        return logging.LogRecord(
+            "asyncio", logging.ERROR, "x", 1, "Task exception was never retrieved", None, info
+        )
+
+    def ours() -> None:
+        raise RuntimeError("ours")
+
+    noise = DistributedTaskNoise()
+    assert noise.filter(record_of(scope["gather"])) is False  # type: ignore[arg-type]
+    assert noise.filter(record_of(ours)) is True
+    assert noise.filter(logging.LogRecord("asyncio", logging.ERROR, "x", 1, "plain", None, None))
