@@ -92,3 +92,64 @@ def stage_estimates(
     conv = _bootstrap(lambda i: stage_fit(d[i], o[i]).conversion, n, seed)
     dur = _bootstrap(lambda i: stage_fit(d[i], o[i]).mean_days_to_advance, n, seed + 1)
     return Estimate(fit.conversion, *conv, n), Estimate(fit.mean_days_to_advance, *dur, n)
+
+
+def top20_share(revenue: np.ndarray) -> float:
+    """The top 20% of reps' share of the team's revenue (at least one rep counts as the top)."""
+    r = np.sort(np.asarray(revenue, dtype=float))[::-1]
+    total = r.sum()
+    if total <= 0:
+        return math.nan
+    top = max(1, round(0.2 * len(r)))
+    return float(r[:top].sum() / total)
+
+
+SIGMAS = np.linspace(0.0, 2.5, 51)
+"""Spreads of log ability over which the observed concentration is inverted."""
+Z80 = 0.8416212335729143
+"""The standard normal's 80th percentile."""
+
+
+def lognormal_top20(sigma: np.ndarray | float) -> np.ndarray:
+    """The top 20%'s share of a lognormal population of log spread ``sigma``: Phi(sigma - z80)."""
+    from scipy.special import ndtr
+
+    return np.asarray(ndtr(np.asarray(sigma, dtype=float) - Z80), dtype=float)
+
+
+def concentration(
+    owners: np.ndarray, amounts: np.ndarray, seed: int = 0, sims: int = 60
+) -> tuple[Estimate, float]:
+    """The top 20% of reps' share of revenue in the long run, and the share in the data.
+
+    With few reps and few deals each, the share in the data mixes ability with luck (and, with
+    few reps, the top 20% is one or two people). So the estimate inverts a simulation of the
+    data: for each spread of (lognormal) ability, deals are dealt to as many reps in proportion
+    to ability, with amounts drawn from the data's, and the mean share is taken; the spread whose
+    mean share is the data's is the estimate, reported as the share a whole population of reps
+    of that spread gives, the figure a scenario's ``team.top20_revenue_share`` means. The interval
+    resamples reps."""
+    names, which = np.unique(np.asarray(owners), return_inverse=True)
+    a = np.asarray(amounts, dtype=float)
+    reps = len(names)
+    if reps < 3:
+        raise ValueError("need won deals of at least three reps")
+    revenue = np.bincount(which, weights=a)
+    raw = top20_share(revenue)
+    rng = np.random.default_rng(seed)
+    expected = []
+    for sigma in SIGMAS:
+        shares = []
+        for _ in range(sims):
+            ability = rng.lognormal(0.0, sigma, reps)
+            dealt = rng.choice(reps, len(a), p=ability / ability.sum())
+            shares.append(top20_share(np.bincount(dealt, rng.choice(a, len(a)), reps)))
+        expected.append(float(np.mean(shares)))
+    curve = np.maximum.accumulate(np.array(expected))  # for the inversion: never falling
+
+    def population(i: np.ndarray) -> float:
+        share = top20_share(revenue[i])
+        return float(lognormal_top20(np.interp(share, curve, SIGMAS)))
+
+    value = population(np.arange(reps))
+    return Estimate(value, *_bootstrap(population, reps, seed), reps), raw

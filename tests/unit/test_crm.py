@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.crm import deal_size, lead_rate, stage_estimates
+from sim.analysis.crm import concentration, deal_size, lead_rate, lognormal_top20, stage_estimates
 from tests.unit.test_stages import _deals
 
 
@@ -47,3 +47,27 @@ def test_stage_estimates_cover_a_planted_conversion_and_duration() -> None:
     assert conv.low < 0.55 < conv.high
     assert conv.high - conv.low < 0.06
     assert dur.low < 15 < dur.high
+
+
+def _team(reps: int, deals_each: int, sigma: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Won deals dealt to reps in proportion to a lognormal ability, amounts lognormal."""
+    rng = np.random.default_rng(seed)
+    ability = rng.lognormal(0, sigma, reps)
+    n = reps * deals_each
+    owners = rng.choice(reps, n, p=ability / ability.sum())
+    return owners, rng.lognormal(np.log(40_000), 0.8, n)
+
+
+def test_concentration_sees_through_the_luck_of_a_small_team() -> None:
+    # every rep equal: luck alone puts the top 20% well above 0.2 in the data
+    owners, amounts = _team(15, 10, sigma=0.0, seed=1)
+    equal, raw = concentration(owners, amounts)
+    assert raw > 0.27
+    assert equal.value < 0.21
+    # a real spread (the top 20% of a whole population earn 40.5%) is found
+    owners, amounts = _team(30, 20, sigma=0.6, seed=2)
+    spread, _ = concentration(owners, amounts)
+    assert spread.n == 30
+    assert spread.value == pytest.approx(float(lognormal_top20(0.6)), abs=0.06)
+    assert spread.low < float(lognormal_top20(0.6)) < spread.high
+    assert float(lognormal_top20(0.0)) == pytest.approx(0.2)
