@@ -1,3 +1,3 @@
-"""A team's own scenario from its CRM (issue 14, in progress): reading the export
-(:mod:`~sim.calibration.exports`); the estimators are in :mod:`sim.analysis.stages` and
-:mod:`sim.analysis.crm`. Not yet a command."""
+"""A team's own scenario from its CRM (issue 14, in progress): reading the deals export
+(:mod:`~sim.calibration.exports`) and the stage history (:mod:`~sim.calibration.history`); the
+estimators are in :mod:`sim.analysis.stages` and :mod:`sim.analysis.crm`. Not yet a command."""
