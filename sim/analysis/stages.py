@@ -84,6 +84,10 @@ class StageFit:
     mean_days_to_advance: float
     """Mean days in the stage of a deal that advances (restricted to the time observed)."""
     median_days_to_advance: float
+    mean_days_in_stage: float
+    """Mean days any deal spends in the stage before it advances or is lost (the area under
+    the share still in the stage, up to the last outcome seen): what the model's
+    ``duration_mean_days`` is, as its deals wait the same for either outcome."""
     deals: int
     advanced: int
     lost: int
@@ -100,14 +104,20 @@ def stage_fit(days: np.ndarray, outcome: np.ndarray) -> StageFit:
     naive = n_adv / closed if closed else math.nan
     inc = competing_risks(days, outcome)
     if not len(inc.times):
-        return StageFit(math.nan, 1.0, math.nan, math.nan, len(o), n_adv, n_lost, n_open, naive)
+        return StageFit(
+            math.nan, 1.0, math.nan, math.nan, math.nan, len(o), n_adv, n_lost, n_open, naive
+        )
     a, b = float(inc.advanced[-1]), float(inc.lost[-1])
     mean = median = math.nan
     if a > 0:
         steps = np.diff(np.concatenate([[0.0], inc.advanced])) / a  # days-to-advance density
         mean = float(np.sum(steps * inc.times))
         median = float(inc.times[np.searchsorted(np.cumsum(steps), 0.5 - 1e-12)])
-    return StageFit(a / (a + b), 1.0 - a - b, mean, median, len(o), n_adv, n_lost, n_open, naive)
+    still = np.concatenate([[1.0], inc.open[:-1]])  # in the stage just before each outcome
+    in_stage = float(np.sum(still * np.diff(np.concatenate([[0.0], inc.times]))))
+    return StageFit(
+        a / (a + b), 1.0 - a - b, mean, median, in_stage, len(o), n_adv, n_lost, n_open, naive
+    )
 
 
 def stage_spells(

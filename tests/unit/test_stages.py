@@ -113,3 +113,15 @@ def test_a_stage_history_becomes_working_days_and_outcomes() -> None:
             ["Qualify"],
             np.datetime64("2026-03-27"),
         )
+
+
+def test_the_mean_time_in_a_stage_counts_both_outcomes() -> None:
+    """Exits after exponential times of rate 1/20 (advance) + 1/60 (loss): a mean of 15 days."""
+    rng = np.random.default_rng(8)
+    n = 20_000
+    advance, loss = rng.exponential(20, n), rng.exponential(60, n)
+    exit_days = np.minimum(advance, loss)
+    outcome = np.where(advance < loss, ADVANCED, LOST)
+    fit = stage_fit(exit_days, outcome)
+    assert fit.mean_days_in_stage == pytest.approx(15, rel=0.03)
+    assert fit.conversion == pytest.approx(0.75, abs=0.01)  # 60 / (20 + 60)
