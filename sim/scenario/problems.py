@@ -103,6 +103,27 @@ class Document:
         file, line, col = self._where(loc, key)
         return Problem(file, line, col, _field_name(loc), message)
 
+    def _keys(self, prefix: Loc, loc: Loc) -> Loc:
+        """``loc`` without the tags pydantic adds for the branch of a union it tried (``block``
+        of ``uncertain:``, ``beta`` of a distribution): only what the document has, and the last
+        part (a missing or unknown key)."""
+        node: Any = self.data
+        for part in prefix:
+            node = node[part]
+        kept: list[str | int] = []
+        for i, part in enumerate(loc):
+            found = (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            )
+            if found:
+                node = node[part]
+            elif isinstance(node, dict) and i < len(loc) - 1:
+                continue  # not in the document: a union's tag
+            else:
+                node = None
+            kept.append(part)
+        return tuple(kept)
+
     def pydantic_problems(
         self, exc: ValidationError, model: type[BaseModel], prefix: Loc = ()
     ) -> list[Problem]:
@@ -110,11 +131,7 @@ class Document:
         where the validated mapping sits in the document."""
         out = []
         for err in exc.errors(include_url=False):
-            inner = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
-            if inner[:2] == ("uncertain", "block"):  # the tag of a union, not a key
-                inner = inner[:1] + inner[2:]
-                if len(inner) > 3 and inner[2] == inner[3]:  # a distribution's tag, then its key
-                    inner = inner[:2] + inner[3:]
+            inner = self._keys(prefix, tuple(p for p in err["loc"] if isinstance(p, (str, int))))
             loc = (*prefix, *inner)
             kind = err["type"]
             if kind == "extra_forbidden":
