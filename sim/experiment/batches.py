@@ -154,11 +154,12 @@ class Engine:
         self.seed = seed
         self.design = design
         self.size = size or batch_size(self.scenarios)
-        if design is not None:  # a batch never spans two draws
+        if design is not None:  # a batch never spans two draws (or points of a sweep)
             k = design.reps_per_draw
-            self.size = max(d for d in range(1, k + 1) if k % d == 0 and d <= max(self.size, 1))
-            if not design.shared_seeds:
-                self.size = k  # uncertainty: one task per draw
+            if design.shared_seeds:  # the largest divisor of a point's replications that fits
+                self.size = max(d for d in range(1, min(k, self.size) + 1) if k % d == 0)
+            else:  # uncertainty: one task per draw
+                self.size = k
         self.keep_weekly = keep_weekly
         self.sink = sink
         base = self.scenarios[0]
@@ -205,14 +206,8 @@ class Engine:
                 order.append((k, reps, stored))
                 if not stored:
                     submitted[next(numbers)] = (k, reps)
-                    yield BatchSpec(
-                        self.batch_scenarios(k),
-                        self.seed,
-                        reps,
-                        self.design.reps_per_draw
-                        if self.design and self.design.shared_seeds
-                        else 0,
-                    )
+                    period = self.design.period if self.design else 0
+                    yield BatchSpec(self.batch_scenarios(k), self.seed, reps, period)
 
         def drain() -> None:
             while order:

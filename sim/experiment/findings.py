@@ -214,13 +214,14 @@ def findings(
     net = np.column_stack([np.zeros_like(mean_npv), mean_npv])
     rows = table[table["scenario"] == name]
     params = rows.groupby("draw")[list(paths)].first()
+    perfect = evpi(net)
     evppis, ranks, evens = {}, {}, []
     for p in paths:
         x = params[p].to_numpy(dtype=float)
         if np.ptp(x) == 0:
             continue
         # EVPPI cannot exceed EVPI; a regression on few draws can overshoot it
-        evppis[p] = min(evppi(net, x), evpi(net))
+        evppis[p] = min(evppi(net, x), perfect)
         ranks[p] = float(pd.Series(x).corr(pd.Series(mean_npv), method="spearman"))
         evens.append(_break_even(mean_npv, x, p, seed))
     finite_roi = roi[np.isfinite(roi)]
@@ -237,7 +238,7 @@ def findings(
         prob_expected=float((mean_npv > 0).mean()),
         prob_one_team=float((npv > 0).mean()),
         variance=variance_split(npv) if npv.shape[1] > 1 else VarianceSplit(np.nan, np.nan),
-        evpi=evpi(net),
+        evpi=perfect,
         evppi=evppis,
         spearman=ranks,
         break_evens=evens,

@@ -237,31 +237,20 @@ def _figures(found: Sequence[Findings], colours: dict[str, str]) -> list[Figure]
     for i, f in enumerate(found):
         order = sorted(f.evppi, key=lambda p: f.evppi[p])
         colour = colours.get(f.name, PALETTE[i % len(PALETTE)])
-        voi.add_trace(
-            go.Bar(
-                y=order,
-                x=[f.evppi[p] for p in order],
-                orientation="h",
-                name=esc(f.name),
-                marker_color=colour,
-                legendgroup=f.name,
-            ),
-            row=1,
-            col=1,
-        )
-        voi.add_trace(
-            go.Bar(
-                y=order,
-                x=[f.spearman[p] for p in order],
-                orientation="h",
-                name=esc(f.name),
-                marker_color=colour,
-                legendgroup=f.name,
-                showlegend=False,
-            ),
-            row=1,
-            col=2,
-        )
+        for col, values in ((1, f.evppi), (2, f.spearman)):
+            voi.add_trace(
+                go.Bar(
+                    y=order,
+                    x=[values[p] for p in order],
+                    orientation="h",
+                    name=esc(f.name),
+                    marker_color=colour,
+                    legendgroup=f.name,
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
     layout(voi, "", "")
     voi.update_layout(barmode="group", hovermode="closest", height=max(360, 60 + 28 * len(order)))
     figures.append(

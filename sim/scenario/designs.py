@@ -57,6 +57,12 @@ class Design:
     0: not one."""
 
     @property
+    def period(self) -> int:
+        """What a batch's replication numbers wrap at for their random numbers: the replications
+        per point of a sweep (every point on the same numbers); 0: no wrapping."""
+        return self.reps_per_draw if self.shared_seeds else 0
+
+    @property
     def draws(self) -> int:
         """Number of draws."""
         return int(self.values.shape[0])
