@@ -484,6 +484,203 @@ def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> No
 
 
 @main.command()
+@click.argument("opportunities", type=click.Path())
+@click.option(
+    "--history",
+    type=click.Path(),
+    help="Salesforce OpportunityHistory export "
+    "(OpportunityId, StageName, CreatedDate); HubSpot exports carry theirs in "
+    'their "Date entered" columns.',
+)
+@click.option(
+    "--format",
+    "shape",
+    type=click.Choice(["salesforce", "hubspot", "generic"]),
+    default=None,
+    help="The export's format [default: told from its header].",
+)
+@click.option(
+    "--columns",
+    type=click.Path(),
+    metavar="MAP.yaml",
+    help="Other column names, one 'field: column' line each (fields: deal, owner, "
+    "stage, amount, created, closed, won, role).",
+)
+@click.option(
+    "--stages",
+    metavar="A,B,...",
+    default=None,
+    help="The open stages in order [default: the order deals enter them].",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The export's date [default: the latest date in it].",
+)
+@click.option(
+    "--base",
+    type=click.Path(),
+    default=None,
+    help="The scenario whose coaching, calendars and skill dynamics the team keeps "
+    "[default: the reference].",
+)
+@click.option("--name", default=None, help="The scenario's name [default: from -o].")
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Seed of the fitting simulations."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    default="my_team.yaml",
+    show_default=True,
+    help="The scenario file to write.",
+)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the file written.")
+def calibrate(opportunities: str, **opts: Any) -> None:
+    """Write a scenario of your own team from its CRM export.
+
+    Reads the opportunities (Salesforce, HubSpot or a generic CSV) and their stage history,
+    estimates each stage's conversion and days (open deals counted as undecided, not lost),
+    new opportunities per rep, the booked deal size and how concentrated revenue is, each with
+    a 95% interval and its records; then fits the model's settings by simulation until the
+    simulated team's CRM shows the same, and writes a complete scenario with each estimate
+    beside its setting and an uncertain: block from the intervals.
+
+    Examples:
+
+        coachsim calibrate examples/crm/opportunities.csv --history examples/crm/history.csv
+
+        coachsim calibrate deals.csv --format hubspot -o acme.yaml
+
+        coachsim calibrate export.csv --history changes.csv --columns map.yaml --as-of 2026-03-31
+    """
+    from sim.calibration.command import calibrate as run_calibration
+    from sim.calibration.command import fit_lines
+    from sim.calibration.exports import ExportError
+    from sim.experiment.output import write_atomic
+
+    out = Path(opts["output"])
+    if out.suffix not in (".yaml", ".yml"):
+        raise ScenarioProblems(f"-o {out}: a scenario file ends in .yaml")
+    if out.exists() and not opts["force"]:
+        raise ScenarioProblems(f"{out} already exists; use --force to replace it")
+    base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
+    stages = [s.strip() for s in opts["stages"].split(",")] if opts["stages"] else None
+    quiet = opts["quiet"]
+    try:
+        result = run_calibration(
+            opportunities,
+            opts["history"],
+            base,
+            opts["name"] or out.stem,
+            opts["shape"],
+            opts["columns"],
+            stages,
+            opts["as_of"].date() if opts["as_of"] else None,
+            opts["seed"],
+            note=(lambda line: None) if quiet else click.echo,
+        )
+    except ExportError as exc:
+        raise ScenarioProblems("\n".join(exc.problems)) from None
+    if not quiet:
+        for line in fit_lines(result):
+            click.echo(line)
+    if not out.parent.exists():
+        raise ScenarioProblems(f"-o {out}: the folder {out.parent} does not exist")
+    write_atomic(out, result.text)
+    click.echo(f"Scenario: {out}")
+    if not quiet:
+        click.echo(f"Next: coachsim compare {out} <a scenario that extends it>")
+
+
+@main.command(name="export-crm")
+@click.argument("scenario", type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    default=None,
+    help="The folder to write [default: outputs/<scenario name>-crm].",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the run.")
+@click.option(
+    "--replication",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Which replication of the run to export (each is another team of the same scenario).",
+)
+@click.option(
+    "--messy",
+    is_flag=True,
+    help="Add what real exports have: blank amounts, skipped stages, late closes.",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The date of the simulation's first day [default: 2024-01-01].",
+)
+@click.option("--force", is_flag=True, help="Replace the folder if coachsim wrote it.")
+def export_crm(scenario: str, **opts: Any) -> None:
+    """Write a simulated team's deals as a Salesforce export.
+
+    Runs one replication of SCENARIO and writes opportunities.csv (Id, OwnerId, OwnerRole,
+    StageName, Amount, CreatedDate, CloseDate, IsClosed, IsWon) and history.csv (OpportunityId,
+    StageName, CreatedDate), open deals at the horizon left open: a team whose every setting is
+    known, to try coachsim calibrate on.
+
+    Examples:
+
+        coachsim export-crm scenarios/reference.yaml -o outputs/reference-crm
+
+        coachsim export-crm scenarios/reference.yaml --messy --seed 7 -o outputs/messy --force
+    """
+    import tempfile
+
+    from sim.calibration.simulated import START, simulated_export, write_export
+    from sim.experiment.output import (
+        MARKER,
+        OutputError,
+        check_replaceable,
+        identity,
+        replace_dir,
+        slug,
+        write_json,
+    )
+
+    s = _load_all([scenario])[0]
+    out = Path(opts["output"] or Path("outputs") / f"{slug(s.name)}-crm")
+    try:
+        check_replaceable(out, opts["force"], "use --force to replace it")
+    except OutputError as exc:
+        raise ScenarioProblems(str(exc)) from None
+    start = opts["start"].date() if opts["start"] else START
+    if start.weekday() >= 5:
+        raise ScenarioProblems(f"--start {start}: a working day (Monday to Friday)")
+    export = simulated_export(s, opts["seed"], opts["replication"], start, opts["messy"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    tmp.chmod(0o755)
+    write_export(export, str(tmp))
+    write_json(tmp / MARKER, identity("export-crm", f"seed-{opts['seed']}", scenario=s.name))
+    try:
+        replace_dir(tmp, out, opts["force"])
+    except OutputError as exc:
+        raise ScenarioProblems(str(exc)) from None
+    o = export.opportunities
+    click.echo(
+        f"{len(o)} opportunities ({int(o['IsWon'].sum())} won, {int((~o['IsClosed']).sum())} "
+        f"open on {export.as_of}) of {o['OwnerId'].nunique()} owners"
+    )
+    click.echo(f"Export: {out / 'opportunities.csv'} and {out / 'history.csv'}")
+
+
+@main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES without running them.

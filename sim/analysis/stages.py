@@ -44,11 +44,14 @@ class Incidence:
         return np.asarray(1.0 - self.advanced - self.lost, dtype=float)
 
 
-def competing_risks(days: np.ndarray, outcome: np.ndarray) -> Incidence:
+def competing_risks(
+    days: np.ndarray, outcome: np.ndarray, weights: np.ndarray | None = None
+) -> Incidence:
     """Aalen-Johansen cumulative incidences of advancing and of being lost, from each deal's days
     in the stage (to its exit, or to the export if open) and its outcome (:data:`OPEN`,
     :data:`ADVANCED`, :data:`LOST`). A deal open at exactly an event time is still at risk then,
-    as Kaplan-Meier counts it."""
+    as Kaplan-Meier counts it. ``weights`` counts each row as that many deals (a bootstrap
+    resample of the distinct (days, outcome) pairs, :func:`sim.analysis.crm.stage_estimates`)."""
     t = np.asarray(days, dtype=float)
     o = np.asarray(outcome, dtype=int)
     if t.shape != o.shape or t.ndim != 1:
@@ -57,12 +60,18 @@ def competing_risks(days: np.ndarray, outcome: np.ndarray) -> Incidence:
         raise ValueError("days in a stage must be finite and not negative")
     if not np.isin(o, (OPEN, ADVANCED, LOST)).all():
         raise ValueError("outcome must be OPEN, ADVANCED or LOST")
+    w = np.ones(len(t)) if weights is None else np.asarray(weights, dtype=float)
+    if weights is not None:
+        t, o, w = t[w > 0], o[w > 0], w[w > 0]
     closed = o != OPEN
     events, which = np.unique(t[closed], return_inverse=True)
     # deals at risk at each event time: those whose time in the stage reaches it
-    at_risk = len(t) - np.searchsorted(np.sort(t), events, side="left")
-    adv = np.bincount(which, weights=o[closed] == ADVANCED, minlength=len(events))
-    lost = np.bincount(which, weights=o[closed] == LOST, minlength=len(events))
+    order = np.argsort(t, kind="stable")
+    beyond = np.concatenate([np.cumsum(w[order][::-1])[::-1], [0.0]])
+    at_risk = beyond[np.searchsorted(t[order], events, side="left")]
+    wc, oc = w[closed], o[closed]
+    adv = np.bincount(which, weights=wc * (oc == ADVANCED), minlength=len(events))
+    lost = np.bincount(which, weights=wc * (oc == LOST), minlength=len(events))
     survival_before = np.concatenate([[1.0], np.cumprod(1.0 - (adv + lost) / at_risk)[:-1]])
     return Incidence(
         events,
@@ -96,16 +105,19 @@ class StageFit:
     """advanced / (advanced + lost), shown beside the estimate, never used for it."""
 
 
-def stage_fit(days: np.ndarray, outcome: np.ndarray) -> StageFit:
-    """:class:`StageFit` of one stage from each deal's days in it and its outcome."""
+def stage_fit(days: np.ndarray, outcome: np.ndarray, weights: np.ndarray | None = None) -> StageFit:
+    """:class:`StageFit` of one stage from each deal's days in it and its outcome (each row
+    counted ``weights`` times, if given)."""
     o = np.asarray(outcome, dtype=int)
-    n_adv, n_lost, n_open = (int(np.count_nonzero(o == k)) for k in (ADVANCED, LOST, OPEN))
+    w = np.ones(len(o)) if weights is None else np.asarray(weights, dtype=float)
+    n_adv, n_lost, n_open = (round(w[o == k].sum()) for k in (ADVANCED, LOST, OPEN))
     closed = n_adv + n_lost
     naive = n_adv / closed if closed else math.nan
-    inc = competing_risks(days, outcome)
+    inc = competing_risks(days, outcome, weights)
+    deals = n_adv + n_lost + n_open
     if not len(inc.times):
         return StageFit(
-            math.nan, 1.0, math.nan, math.nan, math.nan, len(o), n_adv, n_lost, n_open, naive
+            math.nan, 1.0, math.nan, math.nan, math.nan, deals, n_adv, n_lost, n_open, naive
         )
     a, b = float(inc.advanced[-1]), float(inc.lost[-1])
     mean = median = math.nan
@@ -116,7 +128,7 @@ def stage_fit(days: np.ndarray, outcome: np.ndarray) -> StageFit:
     still = np.concatenate([[1.0], inc.open[:-1]])  # in the stage just before each outcome
     in_stage = float(np.sum(still * np.diff(np.concatenate([[0.0], inc.times]))))
     return StageFit(
-        a / (a + b), 1.0 - a - b, mean, median, in_stage, len(o), n_adv, n_lost, n_open, naive
+        a / (a + b), 1.0 - a - b, mean, median, in_stage, deals, n_adv, n_lost, n_open, naive
     )
 
 

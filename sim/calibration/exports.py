@@ -11,7 +11,8 @@ Three shapes are known, told apart by their header unless named:
   blank while open; ``won``: true or false).
 
 Any other names are mapped with ``columns`` ({our name: their column}). The result has one row
-per deal with ``deal, owner, stage, amount, created, closed, won`` (``closed`` NaT while open).
+per deal with ``deal, owner, stage, amount, created, closed, won`` (``closed`` NaT while open),
+and ``role`` when the export has the owner's role (``OwnerRole``).
 Everything wrong is reported at once (:class:`ExportError`), one line each: missing columns with
 the mapping line that would fix them, dates and amounts that do not parse (row numbers, the
 first few), repeated ids, negative amounts, a close before its creation, an empty or binary file.
@@ -51,6 +52,9 @@ SHAPES: dict[str, dict[str, str]] = {
     "generic": {f: f for f in FIELDS},
 }
 """Each known export's column for each field."""
+OPTIONAL = {"role": ("OwnerRole", "Owner Role", "role")}
+"""Fields read when the export has one of their columns: the owner's role (an owner whose role
+names a manager is a manager, not a rep)."""
 SHOWN_ROWS = 5
 """Row numbers named in one problem line."""
 TRUE = {"true", "1", "yes", "y", "t"}
@@ -68,7 +72,7 @@ class ExportError(ValueError):
 def detect(header: list[str]) -> Format | None:
     """The export a header comes from, or None."""
     names = set(header)
-    if {"Id", "StageName", "CloseDate"} <= names:
+    if "StageName" in names and ({"Id", "CloseDate"} & names):
         return "salesforce"
     if "Deal Stage" in names and ({"Deal ID", "Record ID"} & names):
         return "hubspot"
@@ -101,6 +105,17 @@ def read_export(
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ExportError([f"{shown}: not a readable CSV ({str(exc).splitlines()[0]})"]) from None
+    return deals_table(raw, shown, shape, columns)
+
+
+def deals_table(
+    raw: pd.DataFrame,
+    shown: str,
+    shape: Format | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The deals of an export read as text (every cell a string, blanks empty), named ``shown``
+    in problems."""
     if raw.empty:
         raise ExportError([f"{shown}: no deals (only a header, or nothing)"])
     shape = shape or detect(list(raw.columns))
@@ -123,7 +138,12 @@ def read_export(
                 for f in missing
             ]
         )
-    return _deals(raw, names, shown)
+    deals = _deals(raw, names, shown)
+    for field, candidates in OPTIONAL.items():
+        column = (columns or {}).get(field) or next((c for c in candidates if c in raw), None)
+        if column is not None and column in raw:
+            deals[field] = raw[column].str.strip().to_numpy()
+    return deals
 
 
 def _deals(raw: pd.DataFrame, names: Mapping[str, str], shown: str) -> pd.DataFrame:

@@ -44,6 +44,12 @@ def read_history(path: str | os.PathLike[str], deals: pd.DataFrame) -> pd.DataFr
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ExportError([f"{shown}: not a readable CSV ({str(exc).splitlines()[0]})"]) from None
+    return history_table(raw, deals, shown)
+
+
+def history_table(raw: pd.DataFrame, deals: pd.DataFrame, shown: str) -> pd.DataFrame:
+    """An OpportunityHistory export read as text as ``deal, stage, date`` (see
+    :func:`read_history`), named ``shown`` in problems."""
     missing = [c for c in SALESFORCE_HISTORY.values() if c not in raw.columns]
     if missing:
         raise ExportError(

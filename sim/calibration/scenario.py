@@ -1,67 +1,40 @@
-"""A scenario file from a team's CRM estimates: every estimated setting with its estimate, 95%
-interval and number of records beside it, the rest from the reference, and an ``uncertain:``
-block so the next analysis carries the data's own uncertainty.
+"""A calibrated scenario file: the whole scenario written out, each setting with its description,
+every fitted setting with what the CRM shows beside it (figure, 95% interval, records), and an
+``uncertain:`` block so the next analysis carries the data's own uncertainty.
 
-Each estimate's interval becomes a distribution of the same mean and a standard deviation of a
-quarter of the interval's width (a 95% interval of a normal is four of them): a beta for a
-share, a lognormal for a positive amount. An input whose distribution would reach past its
-field's bounds is left at its estimate, and the file says so.
+Each fitted setting's interval becomes a distribution of the same mean and a standard deviation
+of a quarter of the interval's width (a 95% interval of a normal is four of them): a beta for a
+share, a lognormal for a positive amount. A setting whose distribution would reach past its
+field's bounds, or that has no interval, is left at its value, and the file says so.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from sim.analysis.crm import Estimate
+from sim.calibration.fit import TOP20, WINDOW_WEEKS, Fitted, slug
 from sim.scenario.distributions import Beta, Dist, LogNormal, MeanSd
-from sim.scenario.schema import Scenario
+from sim.scenario.template import scenario_yaml
 from sim.scenario.uncertain import check_block
 
-REPS_PER_MANAGER = 6
-"""The reference's span of control: a CRM names reps, not their managers."""
+WHAT = {
+    "leads.per_rep_per_week": ("opportunities a rep creates a working week", 2, "reps"),
+    "deal_value.mean_usd": ("booked deal, USD; the setting is the list value", 0, "won deals"),
+    "deal_value.cv": ("spread of booked deals (sd / mean)", 2, "won deals"),
+    "base_conversion": ("deals that leave the stage forward, open ones as censored", 3, "deals"),
+    "duration_mean_days": ("working days in the stage, whatever the outcome", 1, "deals"),
+    "managers.own_leads_per_week": ("opportunities a manager creates a working week", 2, "deals"),
+}
+"""What the CRM figure beside each fitted setting is, its digits, and what its records are."""
+__all__ = ["notes", "scenario_text", "slug"]
 
 
-@dataclass(frozen=True)
-class StageEstimate:
-    """One stage as the CRM shows it."""
-
-    name: str
-    conversion: Estimate
-    days: Estimate
-    """Mean working days in the stage, whatever the outcome."""
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """What a CRM export says of a team."""
-
-    source: str
-    as_of: date
-    reps: int
-    deals: int
-    leads_per_rep_per_week: Estimate
-    deal_mean_usd: Estimate
-    deal_cv: Estimate
-    top20_share: Estimate
-    stages: list[StageEstimate] = field(default_factory=list)
-
-
-def slug(name: str) -> str:
-    """A CRM stage name as a scenario's stage name (lower case letters, digits and _)."""
-    s = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-    return s if s and s[0].isalpha() else f"stage_{s}"
-
-
-def _note(e: Estimate, digits: int, what: str) -> str:
+def _figure(e: Estimate, digits: int) -> str:
     if not (math.isfinite(e.low) and math.isfinite(e.high)):
-        return f"# estimate from {e.n} {what}; too few to give an interval"
-    return (
-        f"# estimate {e.value:.{digits}f} (95% interval {e.low:.{digits}f} to "
-        f"{e.high:.{digits}f}) from {e.n} {what}"
-    )
+        return f"{e.value:.{digits}f}"
+    return f"{e.value:.{digits}f} (95% {e.low:.{digits}f} to {e.high:.{digits}f})"
 
 
 def _dist(e: Estimate, share: bool) -> Dist | None:
@@ -76,78 +49,65 @@ def _dist(e: Estimate, share: bool) -> Dist | None:
         return None
 
 
-def scenario_text(cal: Calibration, name: str, extends: str = "reference.yaml") -> str:
-    """The scenario file (YAML) of ``cal``."""
-    managers = max(1, math.ceil(cal.reps / REPS_PER_MANAGER))
-    per = max(1, round(cal.reps / managers))
-    lines = [
-        "# yaml-language-server: $schema=scenario.schema.json",
-        f"# Calibrated by coachsim from {cal.source} as of {cal.as_of.isoformat()}: {cal.deals} "
-        f"deals of {cal.reps} reps.",
-        "# Every estimated setting says its estimate, 95% interval and records; coaching, the",
-        "# managers' weeks and skill dynamics are the reference's (a CRM cannot tell them).",
-        f"extends: {extends}",
-        f"name: {name}",
-        "team:",
-        f"  # {cal.reps} reps with deals; {per} a manager as the reference has about "
-        f"{REPS_PER_MANAGER} (set yours)",
-        f"  managers: {managers}",
-        f"  reps_per_manager: {per}",
-        f"  top20_revenue_share: {cal.top20_share.value:.3f}  "
-        + _note(cal.top20_share, 2, "reps, luck of a small team taken out"),
-        "leads:",
-        f"  per_rep_per_week: {cal.leads_per_rep_per_week.value:.3f}  "
-        + _note(cal.leads_per_rep_per_week, 2, "reps: opportunities created a working week"),
-        "deal_value:",
-        f"  mean_usd: {cal.deal_mean_usd.value:.0f}  "
-        + _note(cal.deal_mean_usd, 0, "won deals: booked amount"),
-        f"  cv: {cal.deal_cv.value:.3f}  " + _note(cal.deal_cv, 2, "won deals"),
-    ]
-    inputs: dict[str, Dist | None] = {
-        "team.top20_revenue_share": _dist(cal.top20_share, share=True),
-        "leads.per_rep_per_week": _dist(cal.leads_per_rep_per_week, share=False),
-        "deal_value.mean_usd": _dist(cal.deal_mean_usd, share=False),
-        "deal_value.cv": _dist(cal.deal_cv, share=False),
+def notes(fitted: Fitted) -> dict[str, str]:
+    """The comment at the end of each fitted setting's line."""
+    data = fitted.data
+    out = {
+        "team.managers": (
+            f"{data.managers} owners whose role names a manager"
+            if data.managers
+            else "the export names no managers: about 6 reps each, as the reference (set yours)"
+        ),
+        "team.reps_per_manager": f"{data.reps} reps created deals in the last "
+        f"{WINDOW_WEEKS} working weeks",
     }
-    if cal.stages:
-        lines.append("stages:")
-        for i, st in enumerate(cal.stages):
-            lines += [
-                f"  - name: {slug(st.name)}  # {st.name!r} in the CRM",
-                f"    base_conversion: {st.conversion.value:.3f}  "
-                + _note(st.conversion, 2, "deals, open ones as censored"),
-                f"    duration_mean_days: {st.days.value:.1f}  "
-                + _note(st.days, 1, "deals: working days in the stage"),
-            ]
-            inputs[f"stages[{i}].base_conversion"] = _dist(st.conversion, share=True)
-            inputs[f"stages[{i}].duration_mean_days"] = _dist(st.days, share=False)
-    body = "\n".join(lines) + "\n"
-    block, left = _checked(body, {p: d for p, d in inputs.items() if d is not None})
-    unsure = [p for p, d in inputs.items() if d is None] + left
-    if block:
-        body += (
-            "# What the data leaves uncertain: each estimate's 95% interval as a distribution.\n"
+    top = data.top20_share
+    if math.isfinite(top.value):
+        out["team.top20_revenue_share"] = (
+            f"CRM: the top 20% of reps booked {data.top20_share_seen:.0%} of won revenue; "
+            f"{_figure(top, 2)} with a small team's luck taken out, {top.n} reps; fitted"
         )
-        body += "uncertain:\n"
+    for path, shown in fitted.shown.items():
+        if path == TOP20:
+            continue  # said above
+        what, digits, records = WHAT[path.rsplit(".", 1)[-1] if "[" in path else path]
+        out[path] = f"CRM: {_figure(shown, digits)} {what}, {shown.n} {records}; fitted"
+    for path in fitted.kept:
+        out[path] = "too few records to estimate: the base scenario's value"
+    return out
+
+
+def scenario_text(fitted: Fitted, source: str, as_of: date) -> str:
+    """The scenario file (YAML) of ``fitted``, calibrated from ``source`` as of ``as_of``."""
+    s = fitted.scenario
+    header = (
+        "# yaml-language-server: $schema=scenario.schema.json\n"
+        f"# Calibrated by coachsim from {source} as of {as_of.isoformat()}: "
+        f"{fitted.data.deals} deals of {fitted.data.reps} reps.\n"
+        "# Settings with a 'CRM:' comment are fitted so that the simulated team's CRM shows what\n"
+        "# yours does (see the fit report); coaching, the managers' weeks and skill dynamics are\n"
+        "# the reference's: a CRM cannot tell them. Check them, and the team lines, against what\n"
+        "# you know.\n"
+    )
+    inputs: dict[str, Dist | None] = {}
+    for path, e in fitted.settings.items():
+        inputs[path] = _dist(e, share=path.endswith("base_conversion"))
+    body = scenario_yaml(s, header, notes(fitted), ("uncertain", "correlated", "sweep"))
+    wanted = {p: d for p, d in inputs.items() if d is not None}
+    bad = {path for path, _ in check_block(wanted, s)}
+    block = {p: d for p, d in wanted.items() if p not in bad}
+    unsure = sorted([p for p, d in inputs.items() if d is None] + list(bad))
+    if block:
+        body += "# What the data leave uncertain: each fitted setting's 95% interval as a "
+        body += "distribution.\nuncertain:\n"
         for path, dist in block.items():
             body += f"  {path}: {_flow(dist)}\n"
     if unsure:
         body += (
-            "# Left at their estimates (no interval, or one past the field's bounds): "
+            "# Left at their values (no interval, or one past the field's bounds): "
             f"{', '.join(unsure)}\n"
         )
     return body
-
-
-def _checked(body: str, inputs: dict[str, Dist]) -> tuple[dict[str, Dist], list[str]]:
-    """The inputs whose distributions stay within their fields' bounds, and the rest."""
-    from ruamel.yaml import YAML
-
-    data = YAML(typ="safe").load(body)
-    data.pop("extends"), data.pop("name")
-    scenario = Scenario.model_validate(data)
-    bad = {path for path, _ in check_block(inputs, scenario)}
-    return {p: d for p, d in inputs.items() if p not in bad}, sorted(bad)
 
 
 def _flow(dist: Dist) -> str:

@@ -143,6 +143,9 @@ class LeadTable:
             self._falls_from = np.array([b[1] for b in sure if b is not None])
         self._chunk = -1
         self._prepare_empty()
+        self.log: list[tuple[int, Deal]] | None = None
+        """Set to a list to keep (seller position, deal) of every deal made (a CRM export of
+        the run, :mod:`sim.calibration.simulated`); with settling off, every kept lead."""
 
     def candidates(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
         """(arrival times, thinning uniforms) of seller ``pos``'s candidates, in arrival order."""
@@ -236,7 +239,7 @@ class LeadTable:
         g = (week - self._w0) * n_sellers
         self._shares[g : g + n_sellers] = shares
         sellers, owner, thin = self.sellers, self._q_owner, self._thin
-        horizon, n = self.run.horizon_days, self.n_stages
+        horizon, n, log = self.run.horizon_days, self.n_stages, self.log
         w = week - self._w0
         for i in range(self._q_start[w], self._q_start[w + 1]):
             pos = owner[i]
@@ -250,6 +253,8 @@ class LeadTable:
                     self._q_stage[i],
                 )
                 seller = sellers[pos]
+                if log is not None:
+                    log.append((pos, deal))
                 if seller.open_deals is not None:
                     seller.open_deals.append(deal)
                 t = self._q_time[i]

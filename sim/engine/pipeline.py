@@ -91,7 +91,7 @@ class Deal:
     :meth:`Pipeline.advance_to` decides each stage end.
     """
 
-    __slots__ = ("base", "boost", "durations", "logit_u", "open_days", "stage", "value")
+    __slots__ = ("base", "booked", "boost", "durations", "logit_u", "open_days", "stage", "value")
 
     def __init__(
         self,
@@ -113,7 +113,10 @@ class Deal:
         self.value = value
         """List value, USD."""
         self.stage = stage
-        """Index of the current stage."""
+        """Index of the current stage; one past the last once won (a lost deal keeps the
+        stage it was lost in)."""
+        self.booked = 0.0
+        """What the deal booked, USD, once won."""
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
 
@@ -190,6 +193,7 @@ class Pipeline(SkillLists):
                     w = int(t // DAYS)
                     rec.exits[w] += 1.0
                     run.settled_events += 1
+                    deal.stage = k
                     return
                 if k == last or u >= advance_below[k]:
                     break
@@ -260,13 +264,15 @@ class Pipeline(SkillLists):
             if k == last:
                 if open_deals is not None:
                     open_deals.remove(deal)
-                self.won(deal.value, t)
+                deal.stage = k + 1
+                deal.booked = self.won(deal.value, t)
                 continue
             deal.stage = k + 1
             deal.boost = 0.0
             self.schedule(deal, key, t + deal.durations[i + 1])
         run.lazy_events += n
 
-    def won(self, list_value_usd: float, t: float) -> None:
-        """A deal of list value ``list_value_usd`` won at ``t``."""
+    def won(self, list_value_usd: float, t: float) -> float:
+        """A deal of list value ``list_value_usd`` won at ``t``: book it, return what it
+        booked."""
         raise NotImplementedError

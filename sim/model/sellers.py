@@ -49,7 +49,7 @@ class Seller(Pipeline):
             sure=_sure(run, ability, ceiling, trains),
         )
 
-    def won(self, list_value_usd: float, t: float) -> None:
+    def won(self, list_value_usd: float, t: float) -> float:
         """A deal won at ``t``: its value less the discount the closing skill leaves."""
         dv = self.run.scenario.deal_value
         discount = dyn.discount_share(
@@ -57,7 +57,9 @@ class Seller(Pipeline):
             dv.discount_skill_sensitivity,
             self.learned(len(self.consolidated) - 1, t),
         )
-        self.book(list_value_usd * (1.0 - discount), t)
+        booked = list_value_usd * (1.0 - discount)
+        self.book(booked, t)
+        return booked
 
     def book(self, value_usd: float, t: float) -> None:
         """Record a won deal."""

@@ -49,32 +49,58 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML string
 
 
-def _lines(model: BaseModel, indent: str) -> list[str]:
+def _lines(
+    model: BaseModel,
+    indent: str,
+    notes: dict[str, str] | None = None,
+    skip: tuple[str, ...] = ("extends",),
+    path: str = "",
+) -> list[str]:
+    """Every field of ``model`` with its description, and ``notes[path]`` (a field's path, as
+    an uncertain: block names it) at the end of its line."""
     out: list[str] = []
+    notes = notes or {}
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
-        if name == "extends":
+        if name in skip:
             continue  # the reference extends nothing
+        here = f"{path}.{name}" if path else name
         out += _comment(field.description or "", indent)
         if isinstance(value, BaseModel):
             out.append(f"{indent}{name}:")
-            out += _lines(value, indent + "  ")
+            out += _lines(value, indent + "  ", notes, (), here)
         elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             out.append(f"{indent}{name}:")
-            for item in value:
-                first, *rest = _plain(item)
+            for i, item in enumerate(value):
+                first, *rest = _plain(item, notes, f"{here}[{i}]")
                 out.append(f"{indent}  - {first}")
                 out += [f"{indent}    {line}" for line in rest]
         elif isinstance(value, list):
             out.append(f"{indent}{name}: [{', '.join(_scalar(v) for v in value)}]")
         else:
-            out.append(f"{indent}{name}: {_scalar(value)}")
+            out.append(_noted(f"{indent}{name}: {_scalar(value)}", notes.get(here)))
     return out
 
 
-def _plain(model: BaseModel) -> list[str]:
+def _noted(line: str, note: str | None) -> str:
+    return f"{line}  # {note}" if note else line
+
+
+def _plain(model: BaseModel, notes: dict[str, str] | None = None, path: str = "") -> list[str]:
     """A list item's fields without comments (the list's own description says what they are)."""
-    return [f"{name}: {_scalar(getattr(model, name))}" for name in type(model).model_fields]
+    return [
+        _noted(f"{name}: {_scalar(getattr(model, name))}", (notes or {}).get(f"{path}.{name}"))
+        for name in type(model).model_fields
+    ]
+
+
+def scenario_yaml(
+    scenario: Scenario, header: str, notes: dict[str, str], skip: tuple[str, ...]
+) -> str:
+    """``scenario`` written out whole, each setting with its description, ``notes`` at the end
+    of their settings' lines (a calibrated scenario, :mod:`sim.calibration.scenario`)."""
+    body = _lines(scenario, "", notes, ("extends", *skip))
+    return header + "\n".join(line.rstrip() for line in body) + "\n"
 
 
 def reference_yaml() -> str:

@@ -42,11 +42,12 @@ def test_lead_rate_counts_working_weeks_and_resamples_owners() -> None:
 
 def test_stage_estimates_cover_a_planted_conversion_and_duration() -> None:
     days, outcome = _deals(3_000, p=0.55, win_days=15, loss_days=60, seed=5)
-    conv, dur = stage_estimates(days, outcome)
+    conv, dur, in_stage = stage_estimates(days, outcome)
     assert conv.n == 3_000
     assert conv.low < 0.55 < conv.high
     assert conv.high - conv.low < 0.06
     assert dur.low < 15 < dur.high
+    assert in_stage.low < 0.55 * 15 + 0.45 * 60 < in_stage.high  # either outcome's wait
 
 
 def _team(reps: int, deals_each: int, sigma: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -125,3 +125,14 @@ def test_the_mean_time_in_a_stage_counts_both_outcomes() -> None:
     fit = stage_fit(exit_days, outcome)
     assert fit.mean_days_in_stage == pytest.approx(15, rel=0.03)
     assert fit.conversion == pytest.approx(0.75, abs=0.01)  # 60 / (20 + 60)
+
+
+def test_weights_count_a_row_as_that_many_deals() -> None:
+    days, outcome = _deals(500, p=0.6, win_days=20, loss_days=90, seed=7)
+    days = np.round(days)  # working days: many deals share a (days, outcome) pair
+    w = np.random.default_rng(8).integers(0, 4, len(days))
+    repeated = stage_fit(np.repeat(days, w), np.repeat(outcome, w))
+    weighted = stage_fit(days, outcome, w)
+    assert weighted.deals == repeated.deals == w.sum()
+    for field in ("conversion", "mean_days_to_advance", "mean_days_in_stage", "unresolved"):
+        assert getattr(weighted, field) == pytest.approx(getattr(repeated, field), rel=1e-12)

@@ -1,0 +1,352 @@
+"""What a team's CRM deals show, and the scenario settings that reproduce it.
+
+:func:`figures` reads a deals table and its stage history (:mod:`sim.calibration.exports`,
+:mod:`sim.calibration.history`) into the figures a sales leader knows: reps, opportunities per
+rep per working week, each stage's conversion (open deals as censored) and working days,
+booked deal size, the top 20% of reps' share of revenue, the win rate of qualified deals, the
+sales cycle; each with a 95% bootstrap interval and its number of records.
+
+Those figures are not yet the model's settings. A stage's conversion in the data is the team's,
+over reps of every ability and skill; the model's ``base_conversion`` is an average rep's before
+skill. Opportunities created are the leads kept after coaching and training took selling time;
+the booked deal is the list value less a discount. So :func:`fit` finds the settings by
+simulation: it runs the scenario, exports its deals (:mod:`sim.calibration.simulated`), reads
+them with the very same :func:`figures`, and moves each setting by the gap (conversions on the
+logit scale, the rest in proportion), a few times over. Each setting's interval is the data's
+interval carried through the same move.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.crm import (
+    Estimate,
+    concentration,
+    deal_size,
+    lead_rate,
+    stage_estimates,
+    top20_share,
+)
+from sim.analysis.stages import stage_spells
+from sim.calibration.history import closes
+from sim.model.skill import logit
+from sim.scenario import Scenario
+
+WINDOW_WEEKS = 52
+"""Working weeks before the export counted for the rate of new opportunities."""
+MIN_DEALS = 30
+"""Deals a stage needs for its estimates; with fewer the reference's value is kept, flagged."""
+NONE = Estimate(math.nan, math.nan, math.nan, 0)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a deals table shows of a team."""
+
+    stages: list[str]
+    conversion: list[Estimate]
+    days_in_stage: list[Estimate]
+    days_to_advance: list[Estimate]
+    leads_per_rep_per_week: Estimate
+    deal_mean_usd: Estimate
+    deal_cv: Estimate
+    top20_share: Estimate
+    top20_share_seen: float
+    """The top 20%'s share in the data, luck of a small team and all."""
+    reps: int
+    managers: int
+    manager_leads_per_week: float
+    """Opportunities a manager creates a working week (nan when the export names no managers)."""
+    deals: int
+    win_rate: float
+    """Share of qualified deals (past the first stage) that are won: the later stages'
+    conversions multiplied."""
+    cycle_days: float
+    """Median working days from creation to a won close."""
+
+
+def slug(name: str) -> str:
+    """A CRM stage name as a scenario's stage name (lower case letters, digits and _)."""
+    s = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return s if s and s[0].isalpha() else f"stage_{s}"
+
+
+def is_manager(role: pd.Series) -> pd.Series:
+    """Owners whose role (an ``OwnerRole`` or ``role`` column) names a manager."""
+    return role.fillna("").str.lower().str.contains("manager", regex=False)
+
+
+def figures(
+    deals: pd.DataFrame,
+    history: pd.DataFrame,
+    stages: Sequence[str],
+    as_of: date,
+    intervals: bool = True,
+    seed: int = 0,
+) -> Figures:
+    """The :class:`Figures` of ``deals`` (with ``history``, stages in ``stages``' order) as of
+    ``as_of``. Without ``intervals`` the figures are point values (a simulation's, compared
+    with the data's) and the concentration of revenue is not estimated."""
+    end = np.datetime64(as_of, "D")
+    first = deals["created"].min().to_datetime64().astype("datetime64[D]")
+    start = max(first, np.busday_offset(end, -5 * WINDOW_WEEKS, roll="backward"))
+    manager = is_manager(deals["role"]) if "role" in deals else pd.Series(False, index=deals.index)
+    created = deals["created"].to_numpy(dtype="datetime64[D]")
+    rep_deals = deals[~manager.to_numpy()]
+    leads = _or_none(
+        lambda: lead_rate(
+            rep_deals["owner"].to_numpy(), created[~manager.to_numpy()], start, end, seed
+        )
+    )
+    managers = int(deals.loc[manager, "owner"].nunique())
+    inside = (created >= start) & (created < end)
+    weeks = np.busday_count(start, end) / 5
+    manager_rate = (
+        float((manager.to_numpy() & inside).sum() / (managers * weeks)) if managers else math.nan
+    )
+    spells = stage_spells(history, closes(deals), stages, end)
+    conv, to_adv, in_stage = [], [], []
+    for name in stages:
+        days, outcome = spells[name]
+        if len(days) < MIN_DEALS:
+            c = a = d = replace(NONE, n=len(days))
+        elif intervals:
+            c, a, d = stage_estimates(days, outcome, seed)
+        else:
+            from sim.analysis.stages import stage_fit
+
+            fit = stage_fit(days, outcome)
+            c, a, d = (
+                Estimate(v, math.nan, math.nan, len(days))
+                for v in (fit.conversion, fit.mean_days_to_advance, fit.mean_days_in_stage)
+            )
+        conv.append(c)
+        to_adv.append(a)
+        in_stage.append(d)
+    won = deals[deals["won"] & deals["amount"].notna() & (deals["amount"] > 0)]
+    mean, cv = _or_none(lambda: deal_size(won["amount"].to_numpy(), seed), pair=True)
+    if not intervals:
+        mean, cv = (Estimate(e.value, math.nan, math.nan, e.n) for e in (mean, cv))
+    top, seen = NONE, math.nan
+    won_reps = won[~manager.loc[won.index].to_numpy()]
+    if won_reps["owner"].nunique() >= 3:
+        seen = top20_share(won_reps.groupby("owner")["amount"].sum().to_numpy())
+        if intervals:
+            top, _ = concentration(won_reps["owner"].to_numpy(), won_reps["amount"].to_numpy())
+    later = [c.value for c in conv[1:]]
+    cycle = np.busday_count(
+        won["created"].to_numpy(dtype="datetime64[D]"),
+        won["closed"].to_numpy(dtype="datetime64[D]"),
+    )
+    return Figures(
+        stages=list(stages),
+        conversion=conv,
+        days_in_stage=in_stage,
+        days_to_advance=to_adv,
+        leads_per_rep_per_week=leads,
+        deal_mean_usd=mean,
+        deal_cv=cv,
+        top20_share=top,
+        top20_share_seen=seen,
+        reps=int(rep_deals.loc[inside[~manager.to_numpy()], "owner"].nunique()),
+        managers=managers,
+        manager_leads_per_week=manager_rate,
+        deals=len(deals),
+        win_rate=float(np.prod(later)) if later else math.nan,
+        cycle_days=float(np.median(cycle)) if len(cycle) else math.nan,
+    )
+
+
+def _or_none(make, pair: bool = False):  # type: ignore[no-untyped-def]
+    """The estimate ``make()`` gives, or none if the data are too few for it."""
+    try:
+        return make()
+    except ValueError:
+        return (NONE, NONE) if pair else NONE
+
+
+ITERATIONS = 6
+"""Most rounds of simulate, compare, move. Each round's simulations use the same random
+numbers, so the gaps shrink steadily, about threefold a round from the data's own figures."""
+TOLERANCE = 0.01
+"""Gap left between the simulated and the data's figures: 1% of an amount, or 0.01 in the logit
+of a conversion (about 0.0025 of a share near 0.5), well inside a year of a team's data's
+interval."""
+SIMULATED_REPS = 96
+"""Reps simulated per round at least (replications of the team pooled, at most two): a small
+team's simulated figures are then steadier than its data, a large team's take one run."""
+REPS_PER_MANAGER = 6
+"""The reference's span of control, when the export does not say who manages."""
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A scenario whose simulated CRM shows what the team's does."""
+
+    scenario: Scenario
+    data: Figures
+    simulated: Figures
+    """What the fitted scenario's own simulated export shows (the last round's)."""
+    settings: dict[str, Estimate]
+    """Each fitted setting by path, with the data's interval carried to it and its records."""
+    shown: dict[str, Estimate]
+    """What the data show for each fitted setting (the comment beside it)."""
+    kept: list[str]
+    """Settings left at the base scenario's value: too few records to estimate them."""
+    rounds: int
+    """Rounds of simulation the fit took."""
+    gap: float
+    """The largest gap left (see :data:`TOLERANCE`)."""
+
+
+TOP20 = "team.top20_revenue_share"
+
+
+def _stage_paths(k: int) -> tuple[str, str]:
+    return f"stages[{k}].base_conversion", f"stages[{k}].duration_mean_days"
+
+
+def _targets(fig: Figures) -> dict[str, tuple[Estimate, bool]]:
+    """Setting path: (the data's figure for it, whether it moves on the logit scale)."""
+    out: dict[str, tuple[Estimate, bool]] = {
+        "leads.per_rep_per_week": (fig.leads_per_rep_per_week, False),
+        "deal_value.mean_usd": (fig.deal_mean_usd, False),
+        "deal_value.cv": (fig.deal_cv, False),
+    }
+    for k in range(len(fig.stages)):
+        conv, days = _stage_paths(k)
+        out[conv] = (fig.conversion[k], True)
+        out[days] = (fig.days_in_stage[k], False)
+    if fig.managers:
+        n = 0 if math.isnan(fig.manager_leads_per_week) else fig.deals
+        out["managers.own_leads_per_week"] = (
+            Estimate(fig.manager_leads_per_week, math.nan, math.nan, n),
+            False,
+        )
+    return out
+
+
+def _get(scenario: Scenario, path: str) -> float:
+    section, _, rest = path.partition(".")
+    if section.startswith("stages["):
+        return float(getattr(scenario.stages[int(section[7:-1])], rest))
+    return float(getattr(getattr(scenario, section), rest))
+
+
+def _usable(e: Estimate, logit_scale: bool) -> bool:
+    if not (math.isfinite(e.value) and e.n > 0):
+        return False
+    return 0.0 < e.value < 1.0 if logit_scale else e.value > 0.0
+
+
+def _moved(x: float, to: float, by: float, logit_scale: bool) -> float:
+    """``x`` moved as far as ``by`` is from ``to`` (on the logit scale, or in proportion)."""
+    if logit_scale:
+        z = logit(x) + logit(to) - logit(min(max(by, 1e-4), 1 - 1e-4))
+        return 1.0 / (1.0 + math.exp(-z))
+    return x * to / by
+
+
+def _gap(target: float, seen: float, logit_scale: bool) -> float:
+    """How far a simulated figure is from the data's (inf if the simulation has none)."""
+    if not (math.isfinite(seen) and (0.0 < seen < 1.0 if logit_scale else seen > 0.0)):
+        return math.inf
+    return abs(logit(target) - logit(seen)) if logit_scale else abs(target / seen - 1.0)
+
+
+def start_scenario(fig: Figures, base: Scenario, name: str) -> Scenario:
+    """``base`` with the team, stages and figures of the data as first guesses."""
+    data = base.model_dump()
+    managers = fig.managers or max(1, math.ceil(fig.reps / REPS_PER_MANAGER))
+    data["name"], data["description"] = name, ""
+    data["team"]["managers"] = managers
+    data["team"]["reps_per_manager"] = max(1, round(fig.reps / managers))
+    if math.isfinite(fig.top20_share.value):
+        data["team"]["top20_revenue_share"] = round(fig.top20_share.value, 3)
+    template = data["stages"]
+    data["stages"] = [
+        {**template[min(k, len(template) - 1)], "name": slug(s)} for k, s in enumerate(fig.stages)
+    ]
+    start = Scenario.model_validate(data)
+    values = {path: e.value for path, (e, lg) in _targets(fig).items() if _usable(e, lg)}
+    from sim.scenario.uncertain import apply_draw
+
+    return apply_draw(start, values)
+
+
+def fit(
+    deals: pd.DataFrame,
+    history: pd.DataFrame,
+    stages: Sequence[str],
+    as_of: date,
+    base: Scenario,
+    name: str,
+    seed: int = 1,
+) -> Fitted:
+    """The settings of ``base`` that make its simulated CRM show what ``deals`` show."""
+    from sim.calibration.simulated import simulated_export
+    from sim.scenario.uncertain import apply_draw
+
+    data = figures(deals, history, stages, as_of, intervals=True, seed=seed)
+    scenario = start_scenario(data, base, name)
+    targets = {p: t for p, t in _targets(data).items() if _usable(*t)}
+    first = deals["created"].min().date()
+    weeks = int(np.clip(np.busday_count(first, as_of) // 5, 13, 260))
+    team = scenario.team.managers * scenario.team.reps_per_manager
+    replications = min(2, math.ceil(SIMULATED_REPS / team))
+    sim: Figures | None = None
+    gaps: dict[str, float] = {}
+    rounds = 0
+    for rounds in range(1, ITERATIONS + 1):  # noqa: B007 (the count is reported)
+        trial = scenario.model_copy(update={"weeks": weeks, "warmup_weeks": 0})
+        exports = [simulated_export(trial, seed, r) for r in range(replications)]
+        sim_deals, sim_history = _pooled(exports)
+        sim = figures(sim_deals, sim_history, stages, exports[0].as_of, intervals=False)
+        seen = _targets(sim)
+        gaps = {p: _gap(e.value, seen[p][0].value, lg) for p, (e, lg) in targets.items()}
+        if max(gaps.values(), default=0.0) < TOLERANCE:
+            break
+        moved = {
+            p: _moved(_get(scenario, p), e.value, seen[p][0].value, lg)
+            for p, (e, lg) in targets.items()
+            if _usable(seen[p][0], lg)
+        }
+        scenario = apply_draw(scenario, moved)
+    assert sim is not None
+    # Four significant digits: far finer than any interval, and a file a person can read.
+    scenario = apply_draw(scenario, {p: float(f"{_get(scenario, p):.4g}") for p in targets})
+    settings = {}
+    for p, (e, lg) in targets.items():
+        x = _get(scenario, p)
+        lo, hi = (
+            (_moved(x, b, e.value, lg) if math.isfinite(b) else math.nan) for b in (e.low, e.high)
+        )
+        settings[p] = Estimate(x, lo, hi, e.n)
+    if math.isfinite(data.top20_share.value):  # estimated from the data, luck taken out
+        settings[TOP20] = data.top20_share
+    kept = [p for p, t in _targets(data).items() if not _usable(*t)]
+    shown = {p: t[0] for p, t in targets.items()}
+    return Fitted(
+        scenario, data, sim, settings, shown, kept, rounds, max(gaps.values(), default=0.0)
+    )
+
+
+def _pooled(exports: Sequence[object]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The deals and history of several simulated exports as one team's (ids made distinct)."""
+    from sim.calibration.simulated import Export, as_tables
+
+    deals, history = [], []
+    for r, e in enumerate(exports):
+        assert isinstance(e, Export)
+        d, h = as_tables(e)
+        deals.append(d.assign(deal=f"{r}-" + d["deal"], owner=f"{r}-" + d["owner"]))
+        history.append(h.assign(deal=f"{r}-" + h["deal"]))
+    return pd.concat(deals, ignore_index=True), pd.concat(history, ignore_index=True)

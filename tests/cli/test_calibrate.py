@@ -1,0 +1,129 @@
+"""coachsim export-crm and coachsim calibrate from the command line (issue 14): a scenario from a
+CRM export in one command; bad input gives one line per problem, exit 2, and nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from sim.scenario import load_scenario
+
+SMALL = """\
+name: small
+weeks: 30
+warmup_weeks: 4
+team:
+  managers: 2
+  reps_per_manager: 6
+"""
+
+
+@pytest.fixture(scope="module")
+def crm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small simulated team's export (opportunities.csv, history.csv)."""
+    d = tmp_path_factory.mktemp("crm")
+    (d / "small.yaml").write_text(SMALL)
+    r = CliRunner().invoke(main, ["export-crm", str(d / "small.yaml"), "-o", str(d / "export")])
+    assert r.exit_code == 0, r.output
+    assert "opportunities" in r.output
+    return d / "export"
+
+
+def test_calibrate_writes_a_scenario_that_runs(crm: Path, tmp_path: Path) -> None:
+    out = tmp_path / "team.yaml"
+    args = [str(crm / "opportunities.csv"), "--history", str(crm / "history.csv"), "-o", str(out)]
+    r = CliRunner().invoke(main, ["calibrate", *args])
+    assert r.exit_code == 0, r.output
+    assert "Prospecting conversion" in r.output
+    assert f"Scenario: {out}" in r.output
+    s = load_scenario(str(out))
+    assert s.name == "team"
+    assert isinstance(s.uncertain, dict)
+    assert s.team.managers == 2  # the export's OwnerRole names them
+    again = CliRunner().invoke(main, ["calibrate", *args])
+    assert again.exit_code == 2
+    assert "already exists; use --force" in again.output
+    r = CliRunner().invoke(main, ["run", str(out), "-n", "2", "-o", str(tmp_path / "run"), "-q"])
+    assert r.exit_code == 0, r.output
+
+
+def test_export_crm_never_replaces_what_it_did_not_write(crm: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("mine")
+    small = crm.parent / "small.yaml"
+    r = CliRunner().invoke(main, ["export-crm", str(small), "-o", str(mine), "--force"])
+    assert r.exit_code == 2
+    assert "was not written by coachsim" in r.output
+    assert (mine / "keep.txt").read_text() == "mine"
+    r = CliRunner().invoke(main, ["export-crm", str(small), "-o", str(crm)])
+    assert r.exit_code == 2
+    assert "already exists" in r.output
+
+
+@pytest.mark.parametrize(
+    ("opportunities", "history", "expected"),
+    [
+        (
+            "Id,OwnerId,StageName,Amount,CreatedDate,IsClosed,IsWon\n1,a,Won,5,2026-01-05,true,true\n",
+            None,
+            ["opportunities.csv: no column 'CloseDate' for closed; if it has another name, map it"],
+        ),
+        (
+            "Id,OwnerId,StageName,Amount,CreatedDate,CloseDate,IsClosed,IsWon\n"
+            "1,a,Closed Won,5x,2026-01-05,2026-02-01,true,true\n"
+            "1,a,Closed Won,-5,someday,2026-02-01,true,true\n",
+            None,
+            [
+                "deal ids repeated on rows 2, 3",
+                "amounts that are not numbers on rows 2",
+                "negative amounts on rows 3",
+                "created dates that do not parse on rows 3",
+            ],
+        ),
+        (
+            "Id,OwnerId,StageName,Amount,CreatedDate,CloseDate,IsClosed,IsWon\n"
+            "1,a,Closed Won,5,2026-01-05,2026-02-01,true,true\n",
+            None,
+            ["no stage history: give the stage changes with --history"],
+        ),
+        (
+            "Id,OwnerId,StageName,Amount,CreatedDate,CloseDate,IsClosed,IsWon\n"
+            "1,a,Closed Won,5,2026-01-05,2026-02-01,true,true\n",
+            "OpportunityId,StageName,CreatedDate\n1,Demo,2026-01-05\n9,Demo,2026-01-09\n",
+            ["history.csv: 1 changes of deals the opportunities export does not have (9)"],
+        ),
+        (b"\x00\x01binary", None, ["opportunities.csv: a binary file, not a CSV export"]),
+        ("", None, ["opportunities.csv: not a readable CSV"]),
+    ],
+)
+def test_bad_exports_are_one_line_each_and_nothing_is_written(
+    tmp_path: Path, opportunities: str | bytes, history: str | None, expected: list[str]
+) -> None:
+    opp = tmp_path / "opportunities.csv"
+    if isinstance(opportunities, bytes):
+        opp.write_bytes(opportunities)
+    else:
+        opp.write_text(opportunities)
+    args = ["calibrate", str(opp), "-o", str(tmp_path / "team.yaml")]
+    if history is not None:
+        (tmp_path / "history.csv").write_text(history)
+        args += ["--history", str(tmp_path / "history.csv")]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    for line in expected:
+        assert line in r.output
+    assert not (tmp_path / "team.yaml").exists()
+
+
+def test_a_columns_file_maps_other_names(crm: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "map.yaml"
+    bad.write_text("deal: Opp ID\nsize: Amount\n")
+    args = [str(crm / "opportunities.csv"), "--history", str(crm / "history.csv")]
+    r = CliRunner().invoke(main, ["calibrate", *args, "--columns", str(bad), "-o", "x.yaml"])
+    assert r.exit_code == 2
+    assert "map.yaml: size: not a field" in r.output
