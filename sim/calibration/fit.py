@@ -181,8 +181,10 @@ TOLERANCE = 0.01
 of a conversion (about 0.0025 of a share near 0.5), well inside a year of a team's data's
 interval."""
 SIMULATED_REPS = 96
-"""Reps simulated per round at least (replications of the team pooled, at most two): a small
-team's simulated figures are then steadier than its data, a large team's take one run."""
+"""Reps simulated per round at least (replications of the team pooled, at most
+:data:`MAX_REPLICATIONS`): each replication draws its reps' abilities afresh, so a small team's
+one draw would move the fitted conversions by its own luck; a large team takes one run."""
+MAX_REPLICATIONS = 6
 REPS_PER_MANAGER = 6
 """The reference's span of control, when the export does not say who manages."""
 
@@ -301,7 +303,7 @@ def fit(
     first = deals["created"].min().date()
     weeks = int(np.clip(np.busday_count(first, as_of) // 5, 13, 260))
     team = scenario.team.managers * scenario.team.reps_per_manager
-    replications = min(2, math.ceil(SIMULATED_REPS / team))
+    replications = min(MAX_REPLICATIONS, math.ceil(SIMULATED_REPS / team))
     sim: Figures | None = None
     gaps: dict[str, float] = {}
     rounds = 0

@@ -91,7 +91,7 @@ def scenario_text(fitted: Fitted, source: str, as_of: date) -> str:
     )
     inputs: dict[str, Dist | None] = {}
     for path, e in fitted.settings.items():
-        inputs[path] = _dist(e, share=path.endswith("base_conversion"))
+        inputs[path] = _dist(e, share=path.endswith("base_conversion") or path == TOP20)
     body = scenario_yaml(s, header, notes(fitted), ("uncertain", "correlated", "sweep"))
     wanted = {p: d for p, d in inputs.items() if d is not None}
     bad = {path for path, _ in check_block(wanted, s)}
