@@ -35,17 +35,25 @@ class Estimate:
 def _bootstrap(
     statistic: Callable[[np.ndarray], float], n: int, seed: int, resamples: int = RESAMPLES
 ) -> tuple[float, float]:
-    """95% percentile interval of ``statistic(indices)`` over ``n`` records resampled."""
+    """95% percentile interval of ``statistic(indices)`` over ``n`` records resampled (none
+    with no resamples)."""
     rng = np.random.default_rng(seed)
-    values = np.array([statistic(rng.integers(0, n, n)) for _ in range(resamples)])
-    values = values[np.isfinite(values)]
-    if len(values) < 0.9 * resamples:
+    return _interval([statistic(rng.integers(0, n, n)) for _ in range(resamples)], resamples)
+
+
+def _interval(values: list[float], resamples: int) -> tuple[float, float]:
+    """The 2.5% and 97.5% points of resampled values, or nan if fewer than 90% are finite."""
+    v = np.array(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not resamples or len(v) < 0.9 * resamples:
         return math.nan, math.nan
-    low, high = np.quantile(values, [0.025, 0.975])
+    low, high = np.quantile(v, [0.025, 0.975])
     return float(low), float(high)
 
 
-def deal_size(amounts: np.ndarray, seed: int = 0) -> tuple[Estimate, Estimate]:
+def deal_size(
+    amounts: np.ndarray, seed: int = 0, resamples: int = RESAMPLES
+) -> tuple[Estimate, Estimate]:
     """The mean booked deal and its coefficient of variation, from won deals' amounts."""
     x = np.asarray(amounts, dtype=float)
     x = x[np.isfinite(x) & (x > 0)]
@@ -56,14 +64,21 @@ def deal_size(amounts: np.ndarray, seed: int = 0) -> tuple[Estimate, Estimate]:
         return float(np.std(x[i], ddof=1) / np.mean(x[i]))
 
     mean = Estimate(
-        float(x.mean()), *_bootstrap(lambda i: float(x[i].mean()), len(x), seed), len(x)
+        float(x.mean()),
+        *_bootstrap(lambda i: float(x[i].mean()), len(x), seed, resamples),
+        len(x),
     )
-    spread = Estimate(cv(np.arange(len(x))), *_bootstrap(cv, len(x), seed + 1), len(x))
+    spread = Estimate(cv(np.arange(len(x))), *_bootstrap(cv, len(x), seed + 1, resamples), len(x))
     return mean, spread
 
 
 def lead_rate(
-    owners: np.ndarray, created: np.ndarray, start: np.datetime64, end: np.datetime64, seed: int = 0
+    owners: np.ndarray,
+    created: np.ndarray,
+    start: np.datetime64,
+    end: np.datetime64,
+    seed: int = 0,
+    resamples: int = RESAMPLES,
 ) -> Estimate:
     """Opportunities created per rep per working week between ``start`` and ``end``, over the
     owners who created any; the interval resamples owners. ``n`` is the number of owners."""
@@ -78,11 +93,13 @@ def lead_rate(
     def rate(i: np.ndarray) -> float:
         return float(per[i].mean())
 
-    return Estimate(rate(np.arange(len(per))), *_bootstrap(rate, len(per), seed), len(per))
+    return Estimate(
+        rate(np.arange(len(per))), *_bootstrap(rate, len(per), seed, resamples), len(per)
+    )
 
 
 def stage_estimates(
-    days: np.ndarray, outcome: np.ndarray, seed: int = 0
+    days: np.ndarray, outcome: np.ndarray, seed: int = 0, resamples: int = RESAMPLES
 ) -> tuple[Estimate, Estimate, Estimate]:
     """A stage's conversion, mean working days to advance and mean working days in the stage
     whatever the outcome (:func:`stage_fit`), with intervals from resampled deals; ``n`` is the
@@ -95,21 +112,13 @@ def stage_estimates(
     cd, co = cells[:, 0], cells[:, 1].astype(int)
     fit = stage_fit(cd, co, counts)
     rng = np.random.default_rng(seed)
-    p = counts / n if n else counts
-    fits = [stage_fit(cd, co, rng.multinomial(n, p)) for _ in range(RESAMPLES if n else 0)]
-
-    def interval(values: list[float]) -> tuple[float, float]:
-        v = np.array(values)
-        v = v[np.isfinite(v)]
-        if len(v) < 0.9 * RESAMPLES:
-            return math.nan, math.nan
-        low, high = np.quantile(v, [0.025, 0.975])
-        return float(low), float(high)
-
-    return (
-        Estimate(fit.conversion, *interval([f.conversion for f in fits]), n),
-        Estimate(fit.mean_days_to_advance, *interval([f.mean_days_to_advance for f in fits]), n),
-        Estimate(fit.mean_days_in_stage, *interval([f.mean_days_in_stage for f in fits]), n),
+    fits = [stage_fit(cd, co, rng.multinomial(n, counts / n)) for _ in range(resamples if n else 0)]
+    fields = ("conversion", "mean_days_to_advance", "mean_days_in_stage")
+    return tuple(  # type: ignore[return-value]
+        Estimate(
+            getattr(fit, f), *_interval([getattr(x, f) for x in fits], resamples if n else 0), n
+        )
+        for f in fields
     )
 
 

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.calibration.exports import FIELDS, OPTIONAL, ExportError, Format, read_export
+from sim.calibration.exports import (
+    FIELDS,
+    OPTIONAL,
+    ExportError,
+    Format,
+    deals_table,
+    read_raw,
+)
 from sim.calibration.fit import Fitted, fit
 from sim.calibration.history import hubspot_history, read_history, stage_order
 from sim.calibration.scenario import scenario_text
@@ -76,11 +83,11 @@ def calibrate(
     """Read the export (and its history), fit ``base`` to it, and write nothing: the caller
     writes :attr:`Calibrated.text` once everything has worked."""
     mapping = read_columns(columns) if columns else None
-    deals = read_export(opportunities, shape, mapping)
+    raw = read_raw(opportunities)
+    deals = deals_table(raw, Path(opportunities).name, shape, mapping)
     if history is not None:
         changes = read_history(history, deals)
     else:
-        raw = pd.read_csv(opportunities, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         deal_column = (mapping or {}).get("deal") or (
             "Deal ID" if "Deal ID" in raw else "Record ID"
         )

@@ -93,6 +93,11 @@ def read_export(
     columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The deals of the export at ``path`` (see the module docstring)."""
+    return deals_table(read_raw(path), Path(path).name, shape, columns)
+
+
+def read_raw(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The CSV at ``path`` as text (every cell a string, blanks empty), or why it cannot be."""
     p = Path(path)
     shown = p.name
     try:
@@ -105,7 +110,7 @@ def read_export(
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ExportError([f"{shown}: not a readable CSV ({str(exc).splitlines()[0]})"]) from None
-    return deals_table(raw, shown, shape, columns)
+    return raw
 
 
 def deals_table(

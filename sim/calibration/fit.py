@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.crm import (
+    RESAMPLES,
     Estimate,
     concentration,
     deal_size,
@@ -39,6 +40,7 @@ from sim.analysis.stages import stage_spells
 from sim.calibration.history import closes
 from sim.model.skill import logit
 from sim.scenario import Scenario
+from sim.scenario.uncertain import apply_draw, value_at
 
 WINDOW_WEEKS = 52
 """Working weeks before the export counted for the rate of new opportunities."""
@@ -98,45 +100,37 @@ def figures(
     end = np.datetime64(as_of, "D")
     first = deals["created"].min().to_datetime64().astype("datetime64[D]")
     start = max(first, np.busday_offset(end, -5 * WINDOW_WEEKS, roll="backward"))
-    manager = is_manager(deals["role"]) if "role" in deals else pd.Series(False, index=deals.index)
+    manager = (
+        is_manager(deals["role"]).to_numpy() if "role" in deals else np.zeros(len(deals), bool)
+    )
+    resamples = RESAMPLES if intervals else 0
     created = deals["created"].to_numpy(dtype="datetime64[D]")
-    rep_deals = deals[~manager.to_numpy()]
-    leads = _or_none(
+    rep_deals = deals[~manager]
+    leads = _estimate(
         lambda: lead_rate(
-            rep_deals["owner"].to_numpy(), created[~manager.to_numpy()], start, end, seed
+            rep_deals["owner"].to_numpy(), created[~manager], start, end, seed, resamples
         )
     )
     managers = int(deals.loc[manager, "owner"].nunique())
     inside = (created >= start) & (created < end)
     weeks = np.busday_count(start, end) / 5
-    manager_rate = (
-        float((manager.to_numpy() & inside).sum() / (managers * weeks)) if managers else math.nan
-    )
+    manager_rate = float((manager & inside).sum() / (managers * weeks)) if managers else math.nan
     spells = stage_spells(history, closes(deals), stages, end)
     conv, to_adv, in_stage = [], [], []
     for name in stages:
         days, outcome = spells[name]
         if len(days) < MIN_DEALS:
             c = a = d = replace(NONE, n=len(days))
-        elif intervals:
-            c, a, d = stage_estimates(days, outcome, seed)
         else:
-            from sim.analysis.stages import stage_fit
-
-            fit = stage_fit(days, outcome)
-            c, a, d = (
-                Estimate(v, math.nan, math.nan, len(days))
-                for v in (fit.conversion, fit.mean_days_to_advance, fit.mean_days_in_stage)
-            )
+            c, a, d = stage_estimates(days, outcome, seed, resamples)
         conv.append(c)
         to_adv.append(a)
         in_stage.append(d)
-    won = deals[deals["won"] & deals["amount"].notna() & (deals["amount"] > 0)]
-    mean, cv = _or_none(lambda: deal_size(won["amount"].to_numpy(), seed), pair=True)
-    if not intervals:
-        mean, cv = (Estimate(e.value, math.nan, math.nan, e.n) for e in (mean, cv))
+    won_rows = deals["won"].to_numpy() & (deals["amount"] > 0).to_numpy()  # NaN is not > 0
+    won = deals[won_rows]
+    mean, cv = _estimates(lambda: deal_size(won["amount"].to_numpy(), seed, resamples))
     top, seen = NONE, math.nan
-    won_reps = won[~manager.loc[won.index].to_numpy()]
+    won_reps = deals[won_rows & ~manager]
     if won_reps["owner"].nunique() >= 3:
         seen = top20_share(won_reps.groupby("owner")["amount"].sum().to_numpy())
         if intervals:
@@ -156,7 +150,7 @@ def figures(
         deal_cv=cv,
         top20_share=top,
         top20_share_seen=seen,
-        reps=int(rep_deals.loc[inside[~manager.to_numpy()], "owner"].nunique()),
+        reps=int(rep_deals.loc[inside[~manager], "owner"].nunique()),
         managers=managers,
         manager_leads_per_week=manager_rate,
         deals=len(deals),
@@ -165,12 +159,20 @@ def figures(
     )
 
 
-def _or_none(make, pair: bool = False):  # type: ignore[no-untyped-def]
+def _estimate(make: Callable[[], Estimate]) -> Estimate:
     """The estimate ``make()`` gives, or none if the data are too few for it."""
     try:
         return make()
     except ValueError:
-        return (NONE, NONE) if pair else NONE
+        return NONE
+
+
+def _estimates(make: Callable[[], tuple[Estimate, Estimate]]) -> tuple[Estimate, Estimate]:
+    """The estimates ``make()`` gives, or none if the data are too few for them."""
+    try:
+        return make()
+    except ValueError:
+        return NONE, NONE
 
 
 ITERATIONS = 6
@@ -237,10 +239,9 @@ def _targets(fig: Figures) -> dict[str, tuple[Estimate, bool]]:
 
 
 def _get(scenario: Scenario, path: str) -> float:
-    section, _, rest = path.partition(".")
-    if section.startswith("stages["):
-        return float(getattr(scenario.stages[int(section[7:-1])], rest))
-    return float(getattr(getattr(scenario, section), rest))
+    values = value_at(scenario, path)
+    assert values is not None, path  # every fitted path is a section every scenario has
+    return values[0]
 
 
 def _usable(e: Estimate, logit_scale: bool) -> bool:
@@ -279,8 +280,6 @@ def start_scenario(fig: Figures, base: Scenario, name: str) -> Scenario:
     ]
     start = Scenario.model_validate(data)
     values = {path: e.value for path, (e, lg) in _targets(fig).items() if _usable(e, lg)}
-    from sim.scenario.uncertain import apply_draw
-
     return apply_draw(start, values)
 
 
@@ -295,7 +294,6 @@ def fit(
 ) -> Fitted:
     """The settings of ``base`` that make its simulated CRM show what ``deals`` show."""
     from sim.calibration.simulated import simulated_export
-    from sim.scenario.uncertain import apply_draw
 
     data = figures(deals, history, stages, as_of, intervals=True, seed=seed)
     scenario = start_scenario(data, base, name)

@@ -87,9 +87,14 @@ class SessionCoach(Protocol):
 class Deal:
     """One opportunity: the draws it was made with, and where it is.
 
+    ``booked`` (USD) is set when the deal is won, to what it booked; it is not set before, so
+    making a deal costs nothing for it.
+
     Made by :class:`sim.engine.leads.LeadTable` and queued in its seller's pipeline, whose
     :meth:`Pipeline.advance_to` decides each stage end.
     """
+
+    booked: float
 
     __slots__ = ("base", "booked", "boost", "durations", "logit_u", "open_days", "stage", "value")
 
@@ -115,8 +120,6 @@ class Deal:
         self.stage = stage
         """Index of the current stage; one past the last once won (a lost deal keeps the
         stage it was lost in)."""
-        self.booked = 0.0
-        """What the deal booked, USD, once won."""
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
 

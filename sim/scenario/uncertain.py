@@ -229,7 +229,7 @@ def defaults_block(scenario: Scenario) -> dict[str, Dist]:
     return block
 
 
-def _values(scenario: Scenario, path: str) -> tuple[float, ...] | None:
+def value_at(scenario: Scenario, path: str) -> tuple[float, ...] | None:
     """The scenario's own value(s) at ``path``; None if it has no such section (or item)."""
     m = _PATH.match(path)
     assert m is not None
@@ -295,7 +295,7 @@ def comparison_block(scenarios: Sequence[Scenario]) -> Block:
     notes = []
     levers = []
     for path in sorted(inputs):
-        own = {s.name: v for s in scenarios if (v := _values(s, path)) is not None}
+        own = {s.name: v for s in scenarios if (v := value_at(s, path)) is not None}
         if len(set(own.values())) <= 1:
             continue
         if path in given:
