@@ -538,7 +538,17 @@ def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> No
     show_default=True,
     help="The scenario file to write.",
 )
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option(
+    "--report",
+    type=click.Path(),
+    default=None,
+    metavar="DIR",
+    help="Also write DIR/report.html: your CRM against the simulated team, and a backtest "
+    "(fitted without the last quarter, predicting it); DIR/backtest.csv holds its figures.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace the file (and the report folder) if they exist."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the file written.")
 def calibrate(opportunities: str, **opts: Any) -> None:
     """Write a scenario of your own team from its CRM export.
@@ -554,20 +564,43 @@ def calibrate(opportunities: str, **opts: Any) -> None:
 
         coachsim calibrate examples/crm/opportunities.csv --history examples/crm/history.csv
 
+        coachsim calibrate examples/crm/opportunities.csv --history examples/crm/history.csv
+        --report outputs/my_team-fit
+
         coachsim calibrate deals.csv --format hubspot -o acme.yaml
 
         coachsim calibrate export.csv --history changes.csv --columns map.yaml --as-of 2026-03-31
     """
+    import tempfile
+
+    from sim.calibration.backtest import backtest
     from sim.calibration.command import calibrate as run_calibration
     from sim.calibration.command import fit_lines
     from sim.calibration.exports import ExportError
-    from sim.experiment.output import write_atomic
+    from sim.experiment.output import (
+        MARKER,
+        OutputError,
+        check_replaceable,
+        identity,
+        replace_dir,
+        write_atomic,
+        write_json,
+    )
+    from sim.report.calibration import fit_report
 
     out = Path(opts["output"])
     if out.suffix not in (".yaml", ".yml"):
         raise ScenarioProblems(f"-o {out}: a scenario file ends in .yaml")
     if out.exists() and not opts["force"]:
         raise ScenarioProblems(f"{out} already exists; use --force to replace it")
+    if not out.parent.exists():
+        raise ScenarioProblems(f"-o {out}: the folder {out.parent} does not exist")
+    report = Path(opts["report"]) if opts["report"] else None
+    if report is not None:
+        try:
+            check_replaceable(report, opts["force"], "use --force to replace it")
+        except OutputError as exc:
+            raise ScenarioProblems(f"--report {exc}") from None
     base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
     stages = [s.strip() for s in opts["stages"].split(",")] if opts["stages"] else None
     quiet = opts["quiet"]
@@ -589,10 +622,42 @@ def calibrate(opportunities: str, **opts: Any) -> None:
     if not quiet:
         for line in fit_lines(result):
             click.echo(line)
-    if not out.parent.exists():
-        raise ScenarioProblems(f"-o {out}: the folder {out.parent} does not exist")
+    tmp = None
+    if report is not None:
+        if not quiet:
+            click.echo("Backtest: fitting without the last quarter, then predicting it ...")
+        bt = backtest(
+            result.deals,
+            result.history,
+            result.stages,
+            result.as_of,
+            base,
+            opts["name"] or out.stem,
+            opts["seed"],
+        )
+        html = fit_report(result.deals, result.fitted, bt, Path(opportunities).name, str(out))
+        report.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(
+            tempfile.mkdtemp(prefix=f".{report.name}.", suffix=".partial", dir=report.parent)
+        )
+        tmp.chmod(0o755)
+        write_atomic(tmp / "report.html", html)
+        if bt is not None:
+            write_atomic(tmp / "backtest.csv", bt.table().to_csv(index=False))
+        write_json(tmp / MARKER, identity("calibrate", f"seed-{opts['seed']}", scenario=str(out)))
+        if not quiet and bt is not None:
+            for row in bt.table().itertuples():
+                click.echo(
+                    f"  {row.label:<52} {'within' if row.inside else 'OUTSIDE'} the 95% interval"
+                )
     write_atomic(out, result.text)
     click.echo(f"Scenario: {out}")
+    if tmp is not None and report is not None:
+        try:
+            replace_dir(tmp, report, opts["force"])
+        except OutputError as exc:
+            raise ScenarioProblems(f"--report {exc}") from None
+        click.echo(f"Report: {report / 'report.html'}")
     if not quiet:
         click.echo(f"Next: coachsim compare {out} <a scenario that extends it>")
 

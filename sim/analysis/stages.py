@@ -146,13 +146,7 @@ def stage_spells(
     after the last stage: advanced; lost: lost) or the export date ``as_of`` (open). A deal
     that goes back to an earlier stage keeps its first entry of each stage; stages it skipped
     say nothing about it. Days are working days (Monday to Friday), as the model's weeks are."""
-    order = {s: i for i, s in enumerate(stages)}
-    unknown = sorted(set(history["stage"]) - set(order))
-    if unknown:
-        raise ValueError(f"stages not in the stage order: {', '.join(map(str, unknown[:5]))}")
-    h = history.assign(k=history["stage"].map(order)).sort_values(["deal", "date", "k"])
-    first = h.groupby(["deal", "k"], sort=False)["date"].min().reset_index()
-    first = first.sort_values(["deal", "k"])
+    first = _entries(history, stages)
     nxt = first.groupby("deal")["date"].shift(-1)
     ends = first["deal"].map(closes.set_index("deal")["date"])
     won = first["deal"].map(closes.set_index("deal")["won"])
@@ -170,7 +164,34 @@ def stage_spells(
     start = first["date"].to_numpy(dtype="datetime64[D]")
     stop = pd.to_datetime(exit_date).to_numpy(dtype="datetime64[D]")
     days = np.busday_count(start, np.maximum(stop, start)).astype(float)
-    return {
-        s: (days[first["k"].to_numpy() == i], outcome[first["k"].to_numpy() == i])
-        for s, i in order.items()
-    }
+    k = first["k"].to_numpy()
+    return {s: (days[k == i], outcome[k == i]) for i, s in enumerate(stages)}
+
+
+def _entries(history: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """Each deal's first entry of each stage (``deal, k, date``), by deal and stage: the rows of
+    :func:`stage_spells` and :func:`skipped_spells`, in the same order."""
+    order = {s: i for i, s in enumerate(stages)}
+    unknown = sorted(set(history["stage"]) - set(order))
+    if unknown:
+        raise ValueError(f"stages not in the stage order: {', '.join(map(str, unknown[:5]))}")
+    h = history.assign(k=history["stage"].map(order)).sort_values(["deal", "date", "k"])
+    first = h.groupby(["deal", "k"], sort=False)["date"].min().reset_index()
+    return first.sort_values(["deal", "k"])
+
+
+def skipped_spells(
+    history: pd.DataFrame, closes: pd.DataFrame, stages: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Per stage, in :func:`stage_spells`' order, whether the deal's spell there ran into a
+    stage the history skips: it next entered a stage beyond the following one, or was won from
+    before the last. Such a spell holds the skipped stages' days too (a stage entered late in
+    the CRM, or never), so it tells whether the deal advanced but not when."""
+    first = _entries(history, stages)
+    k = first["k"].to_numpy()
+    nxt = first.groupby("deal")["k"].shift(-1)
+    won = first["deal"].map(closes.set_index("deal")["won"]).fillna(False).astype(bool)
+    beyond = (nxt > first["k"] + 1).to_numpy()
+    won_early = (nxt.isna() & won & (first["k"] < len(stages) - 1)).to_numpy()
+    skipped = beyond | won_early
+    return {s: skipped[k == i] for i, s in enumerate(stages)}

@@ -37,6 +37,8 @@ class Calibrated:
     text: str
     as_of: date
     stages: list[str]
+    deals: pd.DataFrame
+    history: pd.DataFrame
 
 
 def read_columns(path: str) -> dict[str, str]:
@@ -111,7 +113,7 @@ def calibrate(
     for path in fitted.kept:
         note(f"too few records for {path}: kept the base scenario's value")
     text = scenario_text(fitted, Path(opportunities).name, when)
-    return Calibrated(fitted, text, when, order)
+    return Calibrated(fitted, text, when, order, deals, changes)
 
 
 def _latest(deals: pd.DataFrame, changes: pd.DataFrame) -> date:

@@ -36,8 +36,9 @@ from sim.analysis.crm import (
     stage_estimates,
     top20_share,
 )
-from sim.analysis.stages import stage_spells
+from sim.analysis.stages import skipped_spells, stage_spells
 from sim.calibration.history import closes
+from sim.calibration.simulated import Export, as_tables, simulated_export
 from sim.model.skill import logit
 from sim.scenario import Scenario
 from sim.scenario.uncertain import apply_draw, value_at
@@ -115,18 +116,23 @@ def figures(
     inside = (created >= start) & (created < end)
     weeks = np.busday_count(start, end) / 5
     manager_rate = float((manager & inside).sum() / (managers * weeks)) if managers else math.nan
-    spells = stage_spells(history, closes(deals), stages, end)
+    ended = closes(deals)
+    spells = stage_spells(history, ended, stages, end)
+    skips = skipped_spells(history, ended, stages)
     conv, to_adv, in_stage = [], [], []
     for name in stages:
-        days, outcome = spells[name]
+        (days, outcome), skipped = spells[name], skips[name]
         if len(days) < MIN_DEALS:
             c = a = d = replace(NONE, n=len(days))
         else:
             c, a, d = stage_estimates(days, outcome, seed, resamples)
+            if skipped.any() and (~skipped).sum() >= MIN_DEALS:
+                # Days from the spells whose end the history shows; conversion from all.
+                _, a, d = stage_estimates(days[~skipped], outcome[~skipped], seed, resamples)
         conv.append(c)
         to_adv.append(a)
         in_stage.append(d)
-    won_rows = deals["won"].to_numpy() & (deals["amount"] > 0).to_numpy()  # NaN is not > 0
+    won_rows = is_won(deals)
     won = deals[won_rows]
     mean, cv = _estimates(lambda: deal_size(won["amount"].to_numpy(), seed, resamples))
     top, seen = NONE, math.nan
@@ -136,10 +142,6 @@ def figures(
         if intervals:
             top, _ = concentration(won_reps["owner"].to_numpy(), won_reps["amount"].to_numpy())
     later = [c.value for c in conv[1:]]
-    cycle = np.busday_count(
-        won["created"].to_numpy(dtype="datetime64[D]"),
-        won["closed"].to_numpy(dtype="datetime64[D]"),
-    )
     return Figures(
         stages=list(stages),
         conversion=conv,
@@ -155,8 +157,22 @@ def figures(
         manager_leads_per_week=manager_rate,
         deals=len(deals),
         win_rate=float(np.prod(later)) if later else math.nan,
-        cycle_days=float(np.median(cycle)) if len(cycle) else math.nan,
+        cycle_days=median_cycle(won),
     )
+
+
+def is_won(deals: pd.DataFrame) -> np.ndarray:
+    """The won deals with an amount (a blank amount is not a deal's size)."""
+    return np.asarray(deals["won"].to_numpy() & (deals["amount"] > 0).to_numpy())  # NaN > 0: no
+
+
+def median_cycle(won: pd.DataFrame) -> float:
+    """The median working days from creation to close of ``won`` deals (nan for none)."""
+    cycle = np.busday_count(
+        won["created"].to_numpy(dtype="datetime64[D]"),
+        won["closed"].to_numpy(dtype="datetime64[D]"),
+    )
+    return float(np.median(cycle)) if len(cycle) else math.nan
 
 
 def _estimate(make: Callable[[], Estimate]) -> Estimate:
@@ -205,6 +221,9 @@ class Fitted:
     """What the data show for each fitted setting (the comment beside it)."""
     kept: list[str]
     """Settings left at the base scenario's value: too few records to estimate them."""
+    simulated_deals: pd.DataFrame
+    """The deals of the last round's simulated teams (``replications`` of them, pooled)."""
+    replications: int
     rounds: int
     """Rounds of simulation the fit took."""
     gap: float
@@ -293,21 +312,17 @@ def fit(
     seed: int = 1,
 ) -> Fitted:
     """The settings of ``base`` that make its simulated CRM show what ``deals`` show."""
-    from sim.calibration.simulated import simulated_export
-
     data = figures(deals, history, stages, as_of, intervals=True, seed=seed)
     scenario = start_scenario(data, base, name)
     targets = {p: t for p, t in _targets(data).items() if _usable(*t)}
-    first = deals["created"].min().date()
-    weeks = int(np.clip(np.busday_count(first, as_of) // 5, 13, 260))
+    start = first_day(deals)
     team = scenario.team.managers * scenario.team.reps_per_manager
     replications = min(MAX_REPLICATIONS, math.ceil(SIMULATED_REPS / team))
     sim: Figures | None = None
     gaps: dict[str, float] = {}
     rounds = 0
     for rounds in range(1, ITERATIONS + 1):  # noqa: B007 (the count is reported)
-        trial = scenario.model_copy(update={"weeks": weeks, "warmup_weeks": 0})
-        exports = [simulated_export(trial, seed, r) for r in range(replications)]
+        exports = simulate_span(scenario, start, as_of, seed, replications)
         sim_deals, sim_history = _pooled(exports)
         sim = figures(sim_deals, sim_history, stages, exports[0].as_of, intervals=False)
         seen = _targets(sim)
@@ -334,18 +349,31 @@ def fit(
         settings[TOP20] = data.top20_share
     kept = [p for p, t in _targets(data).items() if not _usable(*t)]
     shown = {p: t[0] for p, t in targets.items()}
-    return Fitted(
-        scenario, data, sim, settings, shown, kept, rounds, max(gaps.values(), default=0.0)
-    )
+    gap = max(gaps.values(), default=0.0)
+    return Fitted(scenario, data, sim, settings, shown, kept, sim_deals, replications, rounds, gap)
 
 
-def _pooled(exports: Sequence[object]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def first_day(deals: pd.DataFrame) -> date:
+    """The first working day of the export: the day its first deal was created, or the next
+    working day."""
+    first = deals["created"].min().to_datetime64().astype("datetime64[D]")
+    return pd.Timestamp(np.busday_offset(first, 0, roll="forward")).date()
+
+
+def simulate_span(
+    scenario: Scenario, start: date, end: date, seed: int, replications: int
+) -> list[Export]:
+    """``replications`` simulated exports of ``scenario`` run from ``start`` (empty, as a new
+    CRM is) to ``end``: the same span of working days as the data."""
+    weeks = int(np.clip(math.ceil(np.busday_count(start, end) / 5), 13, 520))
+    trial = scenario.model_copy(update={"weeks": weeks, "warmup_weeks": 0})
+    return [simulated_export(trial, seed, r, start) for r in range(replications)]
+
+
+def _pooled(exports: Sequence[Export]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The deals and history of several simulated exports as one team's (ids made distinct)."""
-    from sim.calibration.simulated import Export, as_tables
-
     deals, history = [], []
     for r, e in enumerate(exports):
-        assert isinstance(e, Export)
         d, h = as_tables(e)
         deals.append(d.assign(deal=f"{r}-" + d["deal"], owner=f"{r}-" + d["owner"]))
         history.append(h.assign(deal=f"{r}-" + h["deal"]))

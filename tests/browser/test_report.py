@@ -170,3 +170,56 @@ def test_how_sure_are_we_reads_in_plain_words(browser: Any, reports: dict[str, P
     assert any(line.startswith("Only 32 draws") for line in items)  # 8 x (2 inputs + 2)
     assert any(line.startswith("Sobol indices: ") for line in items)
     page.close()
+
+
+FIT_FIGS = [
+    "fig-fit-conversion",
+    "fig-fit-days",
+    "fig-fit-deal-size",
+    "fig-fit-rep-win",
+    "fig-fit-weekly",
+    "fig-backtest",
+]
+
+
+def test_the_calibration_report_renders_offline_without_errors(
+    browser: Any, tmp_path: Path
+) -> None:
+    team = tmp_path / "team.yaml"
+    team.write_text(
+        f"extends: {(SCENARIOS / 'reference.yaml').resolve()}\nname: team\nweeks: 30\n"
+        "warmup_weeks: 0\nteam:\n  managers: 2\n  reps_per_manager: 5\n"
+    )
+    r = CliRunner().invoke(main, ["export-crm", str(team), "--messy", "-o", str(tmp_path / "crm")])
+    assert r.exit_code == 0, r.output
+    crm = tmp_path / "crm"
+    r = CliRunner().invoke(
+        main,
+        [
+            "calibrate",
+            str(crm / "opportunities.csv"),
+            "--history",
+            str(crm / "history.csv"),
+            "-o",
+            str(tmp_path / "fitted.yaml"),
+            "--report",
+            str(tmp_path / "fit"),
+            "-q",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((tmp_path / "fit" / "report.html").as_uri())
+    for fig in FIT_FIGS:
+        page.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
+        box = page.locator(f"#{fig}").bounding_box()
+        assert box is not None
+        assert box["height"] > 200
+    text = page.locator("body").inner_text()
+    assert "reproduces your CRM's stage conversions" in text
+    assert "Backtest: fitted on your data up to" in text
+    assert errors == []
+    page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -48,6 +49,32 @@ def test_calibrate_writes_a_scenario_that_runs(crm: Path, tmp_path: Path) -> Non
     assert "already exists; use --force" in again.output
     r = CliRunner().invoke(main, ["run", str(out), "-n", "2", "-o", str(tmp_path / "run"), "-q"])
     assert r.exit_code == 0, r.output
+
+
+def test_a_report_shows_the_fit_and_a_backtest(crm: Path, tmp_path: Path) -> None:
+    out, report = tmp_path / "team.yaml", tmp_path / "fit"
+    args = [str(crm / "opportunities.csv"), "--history", str(crm / "history.csv")]
+    r = CliRunner().invoke(main, ["calibrate", *args, "-o", str(out), "--report", str(report)])
+    assert r.exit_code == 0, r.output
+    assert "Bookings (won deals), USD" in r.output
+    html = (report / "report.html").read_text()
+    for fig in ("fig-fit-conversion", "fig-fit-days", "fig-fit-deal-size", "fig-fit-rep-win"):
+        assert f'id="{fig}"' in html
+    assert 'id="fig-backtest"' in html
+    assert "Backtest: fitted on your data up to" in html
+    table = pd.read_csv(report / "backtest.csv")
+    assert table["metric"].tolist() == ["bookings_usd", "win_rate", "cycle_days", "created"]
+    assert (table["low"] <= table["high"]).all()
+    # a report folder coachsim did not write: refused before anything is written
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    other = tmp_path / "other.yaml"
+    r = CliRunner().invoke(
+        main, ["calibrate", *args, "-o", str(other), "--report", str(mine), "--force"]
+    )
+    assert r.exit_code == 2
+    assert "was not written by coachsim" in r.output
+    assert not other.exists()
 
 
 def test_export_crm_never_replaces_what_it_did_not_write(crm: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import math
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.analysis.crm import Estimate
@@ -56,7 +57,7 @@ def _fitted() -> Fitted:
         "deal_value.mean_usd": figures.deal_mean_usd,
     }
     kept = ["stages[2].base_conversion", "stages[2].duration_mean_days"]
-    return Fitted(scenario, figures, figures, settings, shown, kept, 3, 0.004)
+    return Fitted(scenario, figures, figures, settings, shown, kept, pd.DataFrame(), 1, 3, 0.004)
 
 
 NONE3 = Estimate(NAN, NAN, NAN, 3)

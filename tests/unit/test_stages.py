@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.stages import ADVANCED, LOST, OPEN, competing_risks, stage_fit, stage_spells
+from sim.analysis.stages import (
+    ADVANCED,
+    LOST,
+    OPEN,
+    competing_risks,
+    skipped_spells,
+    stage_fit,
+    stage_spells,
+)
 
 
 def _deals(n: int, p: float, win_days: float, loss_days: float, seed: int):  # type: ignore[no-untyped-def]
@@ -106,6 +114,14 @@ def test_a_stage_history_becomes_working_days_and_outcomes() -> None:
         (4.0, ADVANCED),  # won: Close on the 16th, won on the 20th
         (5.0, LOST),  # skip: lost on the 10th
     ]
+    skips = skipped_spells(history, closes, ["Qualify", "Propose", "Close"])
+    flagged = dict(zip(q_days.tolist(), skips["Qualify"].tolist(), strict=True))
+    assert flagged == {1.0: True, 2.0: False, 4.0: False, 5.0: False}  # only skip's Qualify
+    assert not skips["Propose"].any()
+    assert not skips["Close"].any()
+    early = pd.DataFrame([("w", "Qualify", d("2026-03-02"))], columns=["deal", "stage", "date"])
+    won_early = pd.DataFrame([("w", True, d("2026-03-06"))], columns=["deal", "won", "date"])
+    assert skipped_spells(early, won_early, ["Qualify", "Close"])["Qualify"].tolist() == [True]
     with pytest.raises(ValueError, match="not in the stage order: Nego"):
         stage_spells(
             pd.DataFrame([("x", "Nego", d("2026-03-02"))], columns=["deal", "stage", "date"]),
