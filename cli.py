@@ -483,6 +483,48 @@ def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> No
     _execute("compare", files, opts)
 
 
+def _team_file_options(f: Any) -> Any:
+    """--base, --seed and -o of the commands that write a team's scenario (calibrate, init)."""
+    for option in (
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(),
+            default="my_team.yaml",
+            show_default=True,
+            help="The scenario file to write.",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Seed of the fitting simulations.",
+        ),
+        click.option(
+            "--base",
+            type=click.Path(),
+            default=None,
+            help="The scenario whose stages (init), coaching, calendars and skill dynamics the "
+            "team keeps [default: the reference].",
+        ),
+    ):
+        f = option(f)
+    return f
+
+
+def _team_file(path: str, force: bool) -> Path:
+    """The scenario file a team command writes, refused before any work if it cannot be."""
+    out = Path(path)
+    if out.suffix not in (".yaml", ".yml"):
+        raise ScenarioProblems(f"-o {out}: a scenario file ends in .yaml")
+    if out.exists() and not force:
+        raise ScenarioProblems(f"{out} already exists; use --force to replace it")
+    if not out.parent.exists():
+        raise ScenarioProblems(f"-o {out}: the folder {out.parent} does not exist")
+    return out
+
+
 @main.command()
 @click.argument("opportunities", type=click.Path())
 @click.option(
@@ -519,25 +561,8 @@ def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> No
     default=None,
     help="The export's date [default: the latest date in it].",
 )
-@click.option(
-    "--base",
-    type=click.Path(),
-    default=None,
-    help="The scenario whose coaching, calendars and skill dynamics the team keeps "
-    "[default: the reference].",
-)
 @click.option("--name", default=None, help="The scenario's name [default: from -o].")
-@click.option(
-    "--seed", type=int, default=1, show_default=True, help="Seed of the fitting simulations."
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(),
-    default="my_team.yaml",
-    show_default=True,
-    help="The scenario file to write.",
-)
+@_team_file_options
 @click.option(
     "--report",
     type=click.Path(),
@@ -588,13 +613,7 @@ def calibrate(opportunities: str, **opts: Any) -> None:
     )
     from sim.report.calibration import fit_report
 
-    out = Path(opts["output"])
-    if out.suffix not in (".yaml", ".yml"):
-        raise ScenarioProblems(f"-o {out}: a scenario file ends in .yaml")
-    if out.exists() and not opts["force"]:
-        raise ScenarioProblems(f"{out} already exists; use --force to replace it")
-    if not out.parent.exists():
-        raise ScenarioProblems(f"-o {out}: the folder {out.parent} does not exist")
+    out = _team_file(opts["output"], opts["force"])
     report = Path(opts["report"]) if opts["report"] else None
     if report is not None:
         try:
@@ -660,6 +679,94 @@ def calibrate(opportunities: str, **opts: Any) -> None:
         click.echo(f"Report: {report / 'report.html'}")
     if not quiet:
         click.echo(f"Next: coachsim compare {out} <a scenario that extends it>")
+
+
+def _init_options(f: Any) -> Any:
+    from sim.calibration.init import QUESTIONS
+
+    for name, q in reversed(list(QUESTIONS.items())):
+        f = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            default=None,
+            metavar="N" if not q.share else "SHARE",
+            help=f"{q.prompt} [asked if not given; default {q.default:g}]"
+            + (" (0.25 or 25%)" if q.share else ""),
+        )(f)
+    return f
+
+
+@main.command()
+@_init_options
+@click.option("--ask", is_flag=True, help="Ask for what is not given even without a terminal.")
+@click.option("-y", "--yes", is_flag=True, help="Take the default for anything not given.")
+@_team_file_options
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def init(**opts: Any) -> None:
+    """Write a scenario of your team from a few business figures.
+
+    Asks what a sales leader knows (managers, reps per manager, the average booked deal, the
+    win rate, the sales cycle, new opportunities per rep per month, the share of a manager's
+    week spent coaching, the horizon), or takes them as options, and fits the model's
+    settings by simulation so that the simulated team shows those figures. With a CRM export,
+    coachsim calibrate estimates far more, with intervals.
+
+    Examples:
+
+        coachsim init -o acme.yaml
+
+    \b
+        coachsim init --managers 3 --reps-per-manager 7 --deal-usd 45000 \\
+            --win-rate 20% --cycle-days 90 --opportunities-per-month 10 \\
+            --coaching-share 10% --months 24 -o acme.yaml
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
+    from sim.calibration.init import (
+        QUESTIONS,
+        answer,
+        business,
+        comparison,
+        init_scenario,
+        init_text,
+    )
+    from sim.experiment.output import write_atomic
+
+    out = _team_file(opts["output"], opts["force"])
+    ask = opts["ask"] or (not opts["yes"] and sys.stdin.isatty())
+    values: dict[str, float] = {}
+    problems = []
+    for name, q in QUESTIONS.items():
+        given = opts[name]
+        if given is None and ask:
+            while True:
+                text = click.prompt(q.prompt, default=f"{q.default:g}")
+                try:
+                    values[name] = answer(name, text)
+                    break
+                except ValueError as exc:
+                    click.echo(str(exc), err=True)
+            continue
+        if given is None and not opts["yes"]:
+            what = q.prompt[0].lower() + q.prompt[1:]
+            problems.append(f"--{name.replace('_', '-')}: not given ({what})")
+            continue
+        try:
+            values[name] = answer(name, given) if given is not None else q.default
+        except ValueError as exc:
+            problems.append(f"--{name.replace('_', '-')}: {str(exc).split(': ', 1)[1]}")
+    if problems:
+        problems.append("give them, use -y for the defaults, or run in a terminal to be asked")
+        raise ScenarioProblems("\n".join(problems))
+    base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
+    b = business(values)
+    fitted, warnings = init_scenario(b, base, out.stem, opts["seed"])
+    click.echo(f"{'':<36}{'yours':>12}{'simulated':>12}")
+    for label, yours, simulated in comparison(fitted, b):
+        click.echo(f"{label:<36}{yours:>12}{simulated:>12}")
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    write_atomic(out, init_text(fitted, b))
+    click.echo(f"Scenario: {out}")
+    click.echo(f"Check it: coachsim validate {out}")
 
 
 @main.command(name="export-crm")
@@ -747,25 +854,38 @@ def export_crm(scenario: str, **opts: Any) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-def validate(files: tuple[str, ...]) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Print only ok, problems and warnings.")
+def validate(files: tuple[str, ...], quiet: bool) -> None:
     """Check scenario FILES without running them.
 
-    Prints "FILE: ok" for each valid file, or one line per problem
+    Prints "FILE: ok" for each valid file, with the figures a sales leader would check (the
+    team, win rate, sales cycle and revenue per rep at base rates, a manager's week by
+    activity, the outside coach's week) and warnings of workloads the model will cut (coaching
+    beyond the hours left, an outside coach booked beyond its hours); or one line per problem
     (file:line:column: field: what is wrong). Exits non-zero if any file has a problem.
 
-    Example:
+    Examples:
 
         coachsim validate scenarios/*.yaml
+
+        coachsim validate my_team.yaml -q
     """
+    from sim.analysis.workload import figures, warnings
+
     bad = 0
     for f in files:
         try:
-            load_scenario(f)
+            s = load_scenario(f)
         except ScenarioError as exc:
             bad += 1
             click.echo(str(exc), err=True)
         else:
             click.echo(f"{f}: ok")
+            if not quiet:
+                for line in figures(s):
+                    click.echo(f"  {line}")
+            for line in warnings(s):
+                click.echo(f"{f}: warning: {line}", err=True)
     if bad:
         raise SystemExit(2)
 

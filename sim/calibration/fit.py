@@ -9,7 +9,7 @@ sales cycle; each with a 95% bootstrap interval and its number of records.
 Those figures are not yet the model's settings. A stage's conversion in the data is the team's,
 over reps of every ability and skill; the model's ``base_conversion`` is an average rep's before
 skill. Opportunities created are the leads kept after coaching and training took selling time;
-the booked deal is the list value less a discount. So :func:`fit` finds the settings by
+a won deal books more the better its closer's closing skill. So :func:`fit` finds the settings by
 simulation: it runs the scenario, exports its deals (:mod:`sim.calibration.simulated`), reads
 them with the very same :func:`figures`, and moves each setting by the gap (conversions on the
 logit scale, the rest in proportion), a few times over. Each setting's interval is the data's
@@ -313,9 +313,16 @@ def fit(
 ) -> Fitted:
     """The settings of ``base`` that make its simulated CRM show what ``deals`` show."""
     data = figures(deals, history, stages, as_of, intervals=True, seed=seed)
+    return fit_figures(data, base, name, first_day(deals), as_of, seed)
+
+
+def fit_figures(
+    data: Figures, base: Scenario, name: str, start: date, as_of: date, seed: int = 1
+) -> Fitted:
+    """The settings of ``base`` that make its simulated CRM, run from ``start`` to ``as_of``,
+    show ``data`` (a CRM's figures, or a sales leader's, :mod:`sim.calibration.init`)."""
     scenario = start_scenario(data, base, name)
     targets = {p: t for p, t in _targets(data).items() if _usable(*t)}
-    start = first_day(deals)
     team = scenario.team.managers * scenario.team.reps_per_manager
     replications = min(MAX_REPLICATIONS, math.ceil(SIMULATED_REPS / team))
     sim: Figures | None = None
@@ -324,7 +331,7 @@ def fit(
     for rounds in range(1, ITERATIONS + 1):  # noqa: B007 (the count is reported)
         exports = simulate_span(scenario, start, as_of, seed, replications)
         sim_deals, sim_history = _pooled(exports)
-        sim = figures(sim_deals, sim_history, stages, exports[0].as_of, intervals=False)
+        sim = figures(sim_deals, sim_history, data.stages, exports[0].as_of, intervals=False)
         seen = _targets(sim)
         gaps = {p: _gap(e.value, seen[p][0].value, lg) for p, (e, lg) in targets.items()}
         if max(gaps.values(), default=0.0) < TOLERANCE:

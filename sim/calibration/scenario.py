@@ -21,7 +21,11 @@ from sim.scenario.uncertain import check_block
 
 WHAT = {
     "leads.per_rep_per_week": ("opportunities a rep creates a working week", 2, "reps"),
-    "deal_value.mean_usd": ("booked deal, USD; the setting is the list value", 0, "won deals"),
+    "deal_value.mean_usd": (
+        "booked deal, USD; the setting is a rep with no closing skill's",
+        0,
+        "won deals",
+    ),
     "deal_value.cv": ("spread of booked deals (sd / mean)", 2, "won deals"),
     "base_conversion": ("deals that leave the stage forward, open ones as censored", 3, "deals"),
     "duration_mean_days": ("working days in the stage, whatever the outcome", 1, "deals"),
