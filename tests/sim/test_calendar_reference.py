@@ -37,13 +37,15 @@ Modelling choices, each what the rules or SimPy's own event order give:
   meeting arriving at the exact start of a session takes the calendar first, and one arriving at
   the exact end of a session is a clash and, unprotected, preempts it with all of it held (a
   "shortened" session whose held share is 1 up to rounding).
-* One tie is the rules', not SimPy's: a session the calendar frees for at its very deadline can
+* Two ties are the rules', not SimPy's. A session the calendar frees for at its very deadline can
   still start by it, so it starts (it is cancelled only if it "cannot start by the latest time").
   In plain SimPy the deadline would win or lose by the order the two events were scheduled in; so
   when the deadline fires first, the reference looks whether the calendar is free with the session
   first in line (the release at this instant done, its grant not yet processed) and if so takes
-  it. The session then ends exactly at its week's end, still in its week; the reference runs to
-  the end of its events, so one ending exactly at the horizon is held too.
+  it. The session then ends exactly at its week's end (not ``start + length``, which may miss it
+  by a rounding error), still in its week, before anything of the next: a meeting arriving at
+  that instant waits behind it (one zero-length timeout), as the engine's week turn has it. The
+  reference runs to the end of its events, so one ending exactly at the horizon is held too.
 * Sessions run only from week 1 (``coaching.start_week = 1``): every wait of a session is then
   ``target - now`` with ``now`` and ``target`` in the same week of a clock at least 5, which is
   exact in floating point (Sterbenz), so the reference's times are the engine's to the last bit
@@ -69,7 +71,7 @@ from typing import Any
 
 import pytest
 import simpy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from simpy.events import Event
 
@@ -185,6 +187,10 @@ def reference_calendar(
 
     def meeting(n: int, arrival: float, length: float, u: float) -> Generator[Event, Any, None]:
         yield env.timeout(arrival)
+        if arrival % DAYS == 0 and a_session_holds_the_calendar():
+            # A session holding the calendar at a week's turn ends with its closing week (it
+            # began at its latest start), and ends first: the arrival waits behind it.
+            yield env.timeout(0)
         week = int(env.now // DAYS)
         protected = False
         if a_session_holds_the_calendar():
@@ -221,7 +227,8 @@ def reference_calendar(
                 continue
             start = env.now
             try:
-                yield env.timeout(duration)
+                # begun at the latest start: it ends exactly with its week (the calendar's rule)
+                yield env.timeout((week + 1) * DAYS - start if start == latest else duration)
             except simpy.Interrupt:  # preempted by a meeting
                 add_hours(weekly["mgr_coaching_hours"], start, env.now, case.hours_per_day)
                 held = (env.now - start) / duration
@@ -404,6 +411,23 @@ def check(case: Case) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(case=cases())
+@example(  # found by Hypothesis: a session begun at its latest start, a meeting at the week turn
+    case=Case(
+        weeks=3,
+        reps=1,
+        sessions_per_rep=1.0,
+        minutes=10.0,
+        hours_per_day=8.0,
+        protection=0.0,
+        meetings=(
+            (0.0, 0.5, 0.0),
+            (0.0, 0.5, 0.0),
+            (0.0, 0.5, 0.0),
+            (2.0, 7.979166666666666, 0.0),
+            (10.0, 0.5, 0.0),
+        ),
+    )
+)
 def test_calendar_matches_a_simpy_preemptive_resource(case: Case) -> None:
     check(case)
 
