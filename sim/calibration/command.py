@@ -104,6 +104,15 @@ def calibrate(
             )
         changes = found
     order = stage_order(changes, stages)
+    open_deals = deals[deals["closed"].isna()]
+    unknown = sorted(set(open_deals["stage"]) - set(order))
+    if unknown:
+        raise ExportError(
+            [
+                f"{Path(opportunities).name}: open deals in stages the stage history never "
+                f"shows: {', '.join(unknown[:5])}; give the stages in order with --stages"
+            ]
+        )
     when = as_of or _latest(deals, changes)
     too_late = deals["created"] > pd.Timestamp(when)
     if too_late.any():

@@ -20,6 +20,7 @@ first few), repeated ids, negative amounts, a close before its creation, an empt
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -110,6 +111,17 @@ def read_raw(path: str | os.PathLike[str]) -> pd.DataFrame:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ExportError([f"{shown}: not a readable CSV ({str(exc).splitlines()[0]})"]) from None
+    with open(p, encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f), [])
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise ExportError(
+            [
+                f"{shown}: the column {c!r} appears {header.count(c)} times; export it once, or "
+                "rename one and map it with --columns"
+                for c in twice
+            ]
+        )
     return raw
 
 

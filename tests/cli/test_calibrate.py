@@ -154,3 +154,75 @@ def test_a_columns_file_maps_other_names(crm: Path, tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["calibrate", *args, "--columns", str(bad), "-o", "x.yaml"])
     assert r.exit_code == 2
     assert "map.yaml: size: not a field" in r.output
+
+
+def test_calibrate_reads_a_hubspot_export_with_its_date_entered_columns(
+    crm: Path, tmp_path: Path
+) -> None:
+    """The same simulated team written as HubSpot exports deals: stage history in the
+    'Date entered' columns, closed and won in the stage's name; told apart by its header."""
+    opp = pd.read_csv(crm / "opportunities.csv")
+    hist = pd.read_csv(crm / "history.csv")
+    hub = pd.DataFrame(
+        {
+            "Record ID": opp["Id"],
+            "Deal owner": opp["OwnerId"],
+            "Deal Stage": opp["StageName"],
+            "Amount": opp["Amount"],
+            "Create Date": opp["CreatedDate"],
+            "Close Date": opp["CloseDate"].where(opp["IsClosed"]),
+        }
+    )
+    for stage in hist["StageName"].unique():
+        if stage.startswith("Closed"):
+            continue
+        entered = hist[hist["StageName"] == stage].drop_duplicates("OpportunityId")
+        hub[f'Date entered "{stage}" (Sales Pipeline)'] = hub["Record ID"].map(
+            entered.set_index("OpportunityId")["CreatedDate"]
+        )
+    path = tmp_path / "hubspot-deals.csv"
+    hub.to_csv(path, index=False)
+    out = tmp_path / "team.yaml"
+    r = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "Prospecting conversion" in r.output
+    salesforce = CliRunner().invoke(
+        main,
+        [
+            "calibrate",
+            str(crm / "opportunities.csv"),
+            "--history",
+            str(crm / "history.csv"),
+            "-o",
+            str(tmp_path / "sf.yaml"),
+        ],
+    )
+    assert salesforce.exit_code == 0
+
+    # the same deals in either shape show the same stages (HubSpot's export names no roles,
+    # so the team figures differ; the stages' do not)
+    def stage_rows(output: str) -> list[str]:
+        return [ln.split()[-2] for ln in output.splitlines() if " conversion " in ln]
+
+    assert stage_rows(r.output) == stage_rows(salesforce.output)
+    assert len(stage_rows(r.output)) == 4
+    assert [st.name for st in load_scenario(str(out)).stages] == [
+        st.name for st in load_scenario(str(tmp_path / "sf.yaml")).stages
+    ]
+
+
+def test_ambiguous_columns_and_unknown_stages_are_named(crm: Path, tmp_path: Path) -> None:
+    twice = tmp_path / "opportunities.csv"
+    text = (crm / "opportunities.csv").read_text().splitlines()
+    twice.write_text("\n".join([text[0] + ",Amount", *(line + ",1" for line in text[1:])]))
+    r = CliRunner().invoke(main, ["calibrate", str(twice), "-o", str(tmp_path / "a.yaml")])
+    assert r.exit_code == 2
+    assert "the column 'Amount' appears 2 times" in r.output
+    opp = pd.read_csv(crm / "opportunities.csv")
+    opp.loc[~opp["IsClosed"], "StageName"] = "Legal Review"
+    odd = tmp_path / "odd.csv"
+    opp.to_csv(odd, index=False)
+    args = ["calibrate", str(odd), "--history", str(crm / "history.csv"), "-o", "a.yaml"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2
+    assert "open deals in stages the stage history never shows: Legal Review" in r.output
