@@ -170,8 +170,12 @@ def concentration(
         shares = []
         for _ in range(sims):
             ability = rng.lognormal(0.0, sigma, reps)
-            dealt = rng.choice(reps, len(a), p=ability / ability.sum())
-            shares.append(top20_share(np.bincount(dealt, rng.choice(a, len(a)), reps)))
+            # deals dealt in proportion to ability (how many each rep gets), then amounts
+            # drawn from the data's and added up rep by rep
+            counts = rng.multinomial(len(a), ability / ability.sum())
+            amounts = a[rng.integers(0, len(a), len(a))]
+            owner = np.repeat(np.arange(reps), counts)
+            shares.append(top20_share(np.bincount(owner, amounts, reps)))
         expected.append(float(np.mean(shares)))
     curve = np.maximum.accumulate(np.array(expected))  # for the inversion: never falling
 

@@ -222,7 +222,8 @@ class Fitted:
     kept: list[str]
     """Settings left at the base scenario's value: too few records to estimate them."""
     simulated_deals: pd.DataFrame
-    """The deals of the last round's simulated teams (``replications`` of them, pooled)."""
+    """The deals of the last round's simulated teams (``replications`` of them, pooled; a
+    large team's part, see :func:`fit_figures`)."""
     replications: int
     rounds: int
     """Rounds of simulation the fit took."""
@@ -323,13 +324,16 @@ def fit_figures(
     show ``data`` (a CRM's figures, or a sales leader's, :mod:`sim.calibration.init`)."""
     scenario = start_scenario(data, base, name)
     targets = {p: t for p, t in _targets(data).items() if _usable(*t)}
-    team = scenario.team.managers * scenario.team.reps_per_manager
-    replications = min(MAX_REPLICATIONS, math.ceil(SIMULATED_REPS / team))
+    per = scenario.team.reps_per_manager
+    # The figures are per rep and per deal: a large team is fitted on a part of it of the same
+    # shape (whole managers' teams, at least SIMULATED_REPS reps), a small one on several runs.
+    managers = min(scenario.team.managers, math.ceil(SIMULATED_REPS / per))
+    replications = min(MAX_REPLICATIONS, math.ceil(SIMULATED_REPS / (managers * per)))
     sim: Figures | None = None
     gaps: dict[str, float] = {}
     rounds = 0
     for rounds in range(1, ITERATIONS + 1):  # noqa: B007 (the count is reported)
-        exports = simulate_span(scenario, start, as_of, seed, replications)
+        exports = simulate_span(scenario, start, as_of, seed, replications, managers)
         sim_deals, sim_history = _pooled(exports)
         sim = figures(sim_deals, sim_history, data.stages, exports[0].as_of, intervals=False)
         seen = _targets(sim)
@@ -368,12 +372,20 @@ def first_day(deals: pd.DataFrame) -> date:
 
 
 def simulate_span(
-    scenario: Scenario, start: date, end: date, seed: int, replications: int
+    scenario: Scenario,
+    start: date,
+    end: date,
+    seed: int,
+    replications: int,
+    managers: int | None = None,
 ) -> list[Export]:
-    """``replications`` simulated exports of ``scenario`` run from ``start`` (empty, as a new
-    CRM is) to ``end``: the same span of working days as the data."""
+    """``replications`` simulated exports of ``scenario`` (with ``managers`` and their teams, if
+    given) run from ``start`` (empty, as a new CRM is) to ``end``: the data's working days."""
     weeks = int(np.clip(math.ceil(np.busday_count(start, end) / 5), 13, 520))
     trial = scenario.model_copy(update={"weeks": weeks, "warmup_weeks": 0})
+    if managers is not None:
+        team = trial.team.model_copy(update={"managers": managers})
+        trial = trial.model_copy(update={"team": team})
     return [simulated_export(trial, seed, r, start) for r in range(replications)]
 
 
