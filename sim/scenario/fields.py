@@ -3,15 +3,18 @@
 Each section of the schema derives from :class:`Strict`: unknown keys are errors, numbers are
 never parsed from strings, and every number must be finite (each numeric field also has an upper
 bound, checked by tests/unit/test_scenarios.py, so no input overflows the model). Names are
-:data:`Label` (one line, no control characters), descriptions :data:`Text`.
+:data:`Label` (one line, no control characters), descriptions :data:`Text`. The one text read as a
+number is a percentage given for a share (a field bounded within 0 to 1): ``10%`` is 0.1.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic.fields import FieldInfo
 
 MAX_WEEKS = 2000
 """The longest horizon, weeks (about 38 years); programme weeks are bounded by it too."""
@@ -19,6 +22,23 @@ MIN_CONVERSION = 1e-4
 """Base conversions stay this far from 0 and 1, so logits and the ability calibration are finite."""
 MIN_HOURS = 1.0 / 60.0
 """The shortest meeting and the fewest outside-coach hours: one minute."""
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+"""A stage name: lower case letters, digits and _, starting with a letter."""
+PERCENT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*%\s*$")
+"""A percentage as a file may give a share: ``10%``, ``12.5 %``."""
+
+
+def is_share(info: FieldInfo) -> bool:
+    """Whether a field is a share: a number bounded within 0 to 1 on both sides."""
+    low = high = None
+    for m in info.metadata:
+        for name in ("ge", "gt"):
+            if getattr(m, name, None) is not None:
+                low = getattr(m, name)
+        for name in ("le", "lt"):
+            if getattr(m, name, None) is not None:
+                high = getattr(m, name)
+    return low is not None and high is not None and low >= 0 and high <= 1
 
 
 def _control_characters(value: str, allowed: str = "") -> str:
@@ -42,3 +62,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True, validate_default=True, allow_inf_nan=False
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _percentages(cls, data: Any) -> Any:
+        """A share given as a percentage (``10%``) as the number it means (0.1); a percentage
+        anywhere else is left for validation to refuse (see sim.scenario.problems)."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, value in data.items():
+            info = cls.model_fields.get(name) if isinstance(name, str) else None
+            if info is None or not isinstance(value, str) or not is_share(info):
+                continue
+            match = PERCENT.match(value)
+            if match:
+                out[name] = float(match.group(1)) / 100.0
+        return out

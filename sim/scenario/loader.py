@@ -2,7 +2,9 @@
 
 A file may start from another (``extends:``, a path relative to it, a .yaml file only):
 mappings merge key by key, anything else replaces what it extends, and ``name``,
-``description`` and ``extends`` are never inherited. While files are merged, each value keeps the
+``description`` and ``extends`` are never inherited, and a file that sets one of
+:data:`ALTERNATIVES` (the outside coach's fee per hour or per rep) drops the other from what it
+extends: a new way of charging replaces the old. While files are merged, each value keeps the
 place it came from (:class:`~sim.scenario.problems.Document`), so a validation error in a merged
 scenario still names the file and line that set the bad value. A file that is not a scenario
 (none of its top-level keys is a setting) is refused without echoing what it holds.
@@ -19,14 +21,16 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from sim.scenario.problems import Document, Loc, Pos, fail, quoted
-from sim.scenario.reading import read_yaml, reason
+from sim.scenario.programmes import FEES
+from sim.scenario.reading import SCENARIO_SUFFIXES, nearby, read_yaml, reason
 
 MAX_NODES = 100_000
 """A document that expands to more nodes than this is refused (alias bombs)."""
 NOT_INHERITED = ("name", "description", "extends")
 """Keys a scenario never takes from the file it extends."""
-SCENARIO_SUFFIXES = (".yaml", ".yml")
-"""What ``extends:`` may name: a scenario file, never an arbitrary file of the machine."""
+ALTERNATIVES: dict[str, tuple[str, ...]] = {"outside_coach": FEES}
+"""Keys of a section of which a scenario sets one: a file that sets one (not null) drops the
+others from the file it extends."""
 
 
 def _plain(node: Any, shown: str, loc: Loc, doc: Document, budget: list[int]) -> Any:
@@ -109,7 +113,7 @@ def _extended(path: Path, parent: Any, where: Pos, chain: list[Path]) -> Path:
     """The file that ``extends: parent`` in ``path`` names, checked before it is read."""
     if not isinstance(parent, str) or not parent.strip():
         raise fail(*where, "must be the path of another scenario file", "extends")
-    if not parent.lower().endswith(SCENARIO_SUFFIXES):
+    if not parent.lower().endswith(SCENARIO_SUFFIXES):  # a scenario, never any file
         raise fail(*where, "must name a .yaml or .yml scenario file", "extends")
     try:
         target = (path.parent / parent).resolve()
@@ -124,7 +128,8 @@ def _extended(path: Path, parent: Any, where: Pos, chain: list[Path]) -> Path:
     if not found:
         raise fail(
             *where,
-            f"extended file {quoted(parent)} not found (looked for {_shown(target)})",
+            f"no such file {quoted(parent)} (looked for {_shown(target)})"
+            f"{nearby(path.parent / parent, parent)}",
             "extends",
         )
     return target
@@ -147,6 +152,12 @@ def _load(path: Path, chain: list[Path], budget: list[int], settings: Collection
     target = _extended(path, parent, where, chain)
     base = _load(target, [*chain, path.resolve()], budget, settings)
     inherited = {k: v for k, v in base.data.items() if k not in NOT_INHERITED}
+    for section, keys in ALTERNATIVES.items():
+        mine, theirs = data.get(section), inherited.get(section)
+        if isinstance(mine, dict) and isinstance(theirs, dict):
+            given = [k for k in keys if mine.get(k) is not None]
+            if len(given) == 1:
+                inherited[section] = {k: v for k, v in theirs.items() if k not in keys}
     # Where this file replaces a list or a value whole, the base's positions below it are stale.
     replaced = {loc for loc in doc.value_pos if not isinstance(_get(data, loc), dict)}
 

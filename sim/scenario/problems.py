@@ -5,7 +5,11 @@ A :class:`Problem` names file:line:column, the field and what is wrong; a
 mapping that remembers where each of its keys and values came from, so a problem found after
 merging (by pydantic, or by a check that needs several fields) still points at the file and
 line that set the value. Messages escape control characters and cut long values
-(:func:`clean`, :func:`quoted`), so whatever a file holds, a message is one line.
+(:func:`clean`, :func:`quoted`), so whatever a file holds, a message is one line. Pydantic's
+errors are said in plain words (:func:`plain_message`: "must be a whole number", not "Input should
+be a valid integer"), and an unknown key gets the settings its word means or a close spelling
+(:func:`sim.scenario.concepts.hint`). A problem about a whole file (one that does not exist) has
+line 0 and shows no position.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from sim.scenario.concepts import hint
+from sim.scenario.fields import NAME_PATTERN, PERCENT
 
 MAX_LISTED_KEYS = 20
 """An unknown key's message lists the allowed keys when there are at most this many."""
@@ -55,7 +62,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{clean(self.file, 200)}:{self.line}:{self.column}"
+        where = clean(self.file, 200)
+        if self.line > 0:  # line 0: about the file as a whole (one that does not exist)
+            where += f":{self.line}:{self.column}"
         what = clean(self.message)
         return f"{where}: {clean(self.field, 120)}: {what}" if self.field else f"{where}: {what}"
 
@@ -137,9 +146,9 @@ class Document:
             if kind == "extra_forbidden":
                 allowed = _fields_at(model, inner[:-1])
                 msg = "unknown key"
-                close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-                if close:
-                    msg += f"; did you mean {close[0]!r}?"
+                said = hint(str(loc[-1]), allowed)
+                if said:
+                    msg += f"; {said}"
                 elif len(allowed) <= MAX_LISTED_KEYS:
                     msg += f"; allowed keys: {', '.join(sorted(allowed))}"
                 elif allowed:
@@ -150,14 +159,104 @@ class Document:
                     )
                 out.append(self.problem(loc, msg, key=True))
             elif kind == "missing":
-                out.append(self.problem(loc[:-1], f"required key {loc[-1]!r} is missing"))
+                if isinstance(loc[-1], int):
+                    out.append(self.problem(loc[:-1], f"item {loc[-1] + 1} is missing"))
+                else:
+                    out.append(self.problem(loc[:-1], f"required key {loc[-1]!r} is missing"))
             else:
-                msg = err["msg"].removeprefix("Value error, ")
-                value = err.get("input")
-                if isinstance(value, (int, float, str, bool)) or value is None:
-                    msg += f" (got {quoted(value)})"
-                out.append(self.problem(loc, msg))
+                out.append(self.problem(loc, plain_message(err)))
         return out
+
+
+def _number(value: object) -> str:
+    """A bound as a file would write it: 1 not 1.0, 1000000000 not 1e9, 0.0166667 not more."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float) and len(repr(value)) > 10:
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _given(value: object) -> str:
+    """What a message says was given: a short value, or the kind of a long one."""
+    if value is None:
+        return " (got null)"
+    if isinstance(value, bool):
+        return f" (got {'true' if value else 'false'})"
+    if isinstance(value, (int, float, str)):
+        return f" (got {quoted(value)})"
+    if isinstance(value, dict):
+        return ", not a mapping"
+    if isinstance(value, (list, tuple)):
+        return ", not a list"
+    return ""
+
+
+_EXPECTED = {
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list ([a, b], or one '- item' line each)",
+    "tuple_type": "must be a list ([a, b], or one '- item' line each)",
+    "dict_type": "must be a mapping of settings (name: value lines)",
+    "model_type": "must be a mapping of settings (name: value lines)",
+    "model_attributes_type": "must be a mapping of settings (name: value lines)",
+}
+"""Pydantic's error types that say what a value should have been, in plain words."""
+
+
+def plain_message(err: Any) -> str:
+    """A pydantic error (one of ``ValidationError.errors()``) as a sales leader reads it: what
+    the value must be, and what was given."""
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    if (
+        kind in _EXPECTED
+        and isinstance(value, str)
+        and PERCENT.match(value)
+        and kind not in ("string_type", "bool_type", "bool_parsing")
+    ):
+        return (
+            f"{value.strip()!r} is a percentage, but this setting is not a share from 0 to 1; "
+            "write a plain number"
+        )
+    if kind in _EXPECTED:
+        return _EXPECTED[kind] + _given(value)
+    bounds = {
+        "greater_than_equal": ("must be at least", "ge"),
+        "greater_than": ("must be more than", "gt"),
+        "less_than_equal": ("must be at most", "le"),
+        "less_than": ("must be less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"{words} {_number(ctx.get(key))}{_given(value)}"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected', 'one of the listed words')}{_given(value)}"
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        what = (
+            "characters"
+            if isinstance(value, str)
+            else ("entries" if isinstance(value, dict) else "items")
+        )
+        if kind.endswith("too_short"):
+            least = ctx.get("min_length")
+            if least == 1:
+                return "must not be empty"
+            return f"must have at least {least} {what}"
+        return f"must have at most {ctx.get('max_length')} {what}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
+        return "must be lower case letters, digits and _, starting with a letter" + _given(value)
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    msg = msg.replace("Input should be", "must be")
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        msg += _given(value)
+    return msg
 
 
 def _unwrap(tp: Any) -> Any:

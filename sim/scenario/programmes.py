@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.scenario.evidence import cited
 from sim.scenario.fields import MAX_WEEKS, MIN_HOURS, Label, Strict
@@ -64,7 +64,8 @@ class Programme(Strict):
         default="formal",
         description="micro: each session centres on one open deal in scope, boosts it and "
         'reinforces its stage ("Micro-coaching" (2014)); formal: a one-to-one that reinforces '
-        "every stage in scope and boosts no deal.",
+        "every stage in scope and boosts no deal. The managers default to formal, the outside "
+        "coach to micro.",
     )
     scope: list[str] | None = Field(
         default=None,
@@ -76,7 +77,7 @@ class Programme(Strict):
         default=False,
         description="Tied to this team's sales process (fit 1) or generic (fit = "
         'skill.generic_fit; too generic coaching fails, says "What stops sales managers from '
-        'coaching?").',
+        'coaching?"). The managers default to generic, the outside coach to tailored.',
     )
     deal_boost: float = Field(
         default=0.3,
@@ -153,8 +154,30 @@ def group_counts(shares: list[float], managers: int) -> list[int]:
     return counts
 
 
+FEES = ("fee_per_hour_usd", "fee_per_rep_per_month_usd")
+"""The outside coach's two ways of charging: a scenario sets one (see OutsideCoach)."""
+
+
 class OutsideCoach(Programme):
-    """A professional coach from outside: no manager time, a fee, a quality of its own."""
+    """A professional coach from outside: no manager time, a fee, a quality of its own.
+
+    Its defaults are favourable to it: tailored coaching (fit 1), micro sessions that boost a
+    deal each, quality 0.9; the managers' coaching defaults to generic, formal sessions and a
+    quality of 0.5 to 0.75. A scenario that compares the two on equal terms sets them alike.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_fee(cls, data: Any) -> Any:
+        """A fee given alone replaces the other's default: a coach given only
+        fee_per_rep_per_month_usd charges no hourly fee too."""
+        if isinstance(data, dict):
+            given = [f for f in FEES if data.get(f) is not None]
+            if len(given) == 1:
+                other = FEES[1 - FEES.index(given[0])]
+                if other not in data:
+                    return {**data, other: None}
+        return data
 
     hours_per_week: float = Field(
         default=20.0,
@@ -166,15 +189,23 @@ class OutsideCoach(Programme):
         default=0.9,
         ge=0.0,
         le=1.0,
-        description="Coaching quality of the professional (assumption: above a trained manager; "
-        "internal coaches did better than external ones in Jones, Woods and Guillaume 2016).",
+        description="Coaching quality of the professional. The default 0.9 is an assumption in "
+        "the coach's favour: above a trained manager (0.75) and an untrained one (0.5), though "
+        "internal coaches did better than external ones in Jones, Woods and Guillaume 2016.",
         json_schema_extra=cited("outside_coach.quality"),
     )
     tailored: bool = Field(
-        default=True, description="Tied to this team's sales process (fit 1) or generic."
+        default=True,
+        description="Tied to this team's sales process (fit 1) or generic (fit = "
+        "skill.generic_fit). The default, tailored, favours the coach: the managers' coaching "
+        "defaults to generic; set false for an off-the-shelf programme, or set coaching.tailored "
+        "true to compare like with like.",
     )
     style: Literal["micro", "formal"] = Field(
-        default="micro", description="micro or formal sessions (see coaching.style)."
+        default="micro",
+        description="micro or formal sessions (see coaching.style). The default, micro, favours "
+        "the coach: each session also boosts a deal, while the managers default to formal "
+        "one-to-ones.",
     )
     minutes_per_session: float = Field(
         default=30.0, ge=1.0, le=480.0, description="Length of a session, minutes."

@@ -10,6 +10,7 @@ stands.
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 import stat
@@ -47,7 +48,7 @@ def _read_bytes(path: Path, shown: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise fail(shown, 1, 1, "file not found") from None
+        raise fail(shown, 0, 0, f"no such file{nearby(path, shown)}") from None
     except IsADirectoryError:
         raise fail(shown, 1, 1, "is a directory, not a scenario file") from None
     except OSError as exc:
@@ -72,6 +73,45 @@ def _read_bytes(path: Path, shown: str) -> bytes:
     if len(raw) > MAX_FILE_BYTES:
         raise fail(shown, 1, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes; not a scenario")
     return raw
+
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+"""The names of scenario files."""
+FILE_CUTOFF = 0.8
+"""Least similarity (difflib's ratio, in lower case) of a missing file's name to a scenario file
+offered instead: about one character wrong in eight (``refrence.yaml`` finds ``reference.yaml``)."""
+
+
+def nearby(path: Path, shown: str) -> str:
+    """``; did you mean '...'?`` naming the scenario file whose name is closest to missing
+    ``path`` in its folder (and in scenarios/ when ``path`` names no folder), as ``shown`` would
+    spell it, or nothing."""
+    folders = [path.parent]
+    if str(path.parent) in ("", ".") and not path.is_absolute():
+        folders.append(Path("scenarios"))
+    wanted = path.name.lower()
+    stem = path.stem.lower() if path.suffix.lower() in SCENARIO_SUFFIXES else wanted
+    best: tuple[float, str] | None = None
+    for folder in folders:
+        try:
+            names = sorted(
+                e.name
+                for e in os.scandir(folder)
+                if e.name.lower().endswith(SCENARIO_SUFFIXES) and e.is_file()
+            )
+        except OSError:
+            continue
+        for name in names:
+            low = name.lower()
+            score = max(
+                difflib.SequenceMatcher(None, wanted, low).ratio(),
+                difflib.SequenceMatcher(None, stem, Path(low).stem).ratio(),
+            )
+            if score >= FILE_CUTOFF and (best is None or score > best[0]):
+                prefix = shown[: len(shown) - len(path.name)] if folder == path.parent else ""
+                spelled = prefix + name if folder == path.parent else str(folder / name)
+                best = (score, spelled)
+    return f"; did you mean {best[1]!r}?" if best else ""
 
 
 def reason(exc: OSError) -> str:

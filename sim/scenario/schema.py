@@ -130,7 +130,10 @@ class Scenario(Strict):
         "as coaching says.",
     )
     outside_coach: OutsideCoach | None = Field(
-        default=None, description="An outside professional coach; null = none."
+        default=None,
+        description="An outside professional coach; null = none. Its defaults favour it "
+        "(tailored, micro sessions, quality 0.9) against the managers' coaching (generic, "
+        "formal, quality 0.5 to 0.75): set them alike to compare on equal terms.",
     )
     training: list[Training] = Field(
         default_factory=list, max_length=50, description="Training programmes."

@@ -6,14 +6,14 @@ from pydantic import Field
 
 from sim.clock import DAYS
 from sim.scenario.evidence import cited
-from sim.scenario.fields import MIN_CONVERSION, MIN_HOURS, Strict
+from sim.scenario.fields import MIN_CONVERSION, MIN_HOURS, NAME_PATTERN, Strict
 
 
 class Stage(Strict):
     """One stage of the sales process."""
 
     name: str = Field(
-        pattern=r"^[a-z][a-z0-9_]*$",
+        pattern=NAME_PATTERN,
         description="Stage name, lower case letters, digits and _ (used in column names).",
     )
     base_conversion: float = Field(

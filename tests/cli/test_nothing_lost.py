@@ -280,7 +280,7 @@ def test_an_edited_scenario_in_the_record_is_validated_like_a_file(tmp_path: Pat
     lines = result.output.splitlines()
     assert len(lines) == 2, lines
     assert all(ln.startswith(f"{os.path.relpath(partial)}/run.json:") for ln in lines), lines
-    assert "scenarios[0].weeks: Input should be greater than or equal to 1 (got -3)" in lines[0]
+    assert "scenarios[0].weeks: must be at least 1 (got -3)" in lines[0]
 
 
 @pytest.mark.parametrize("damage", ["zeroed", "deleted", "truncated", "ledger_cut"])

@@ -64,7 +64,7 @@ def _finished(tmp_path: Path, *args: str) -> tuple[Path, str]:
         ),
         (
             "  outside_coach.quality: {beta: {mean: .nan, sd: 0.1}}\n",
-            "alt.yaml:11:40: uncertain.outside_coach.quality.beta.mean: Input should be a finite",
+            "alt.yaml:11:40: uncertain.outside_coach.quality.beta.mean: must be a finite",
         ),
         (
             "  outside_coach.quality: {lognormal: {mean: 1e308, sd: 1e308}}\n",
