@@ -115,6 +115,19 @@ def batch_size(scenarios: Sequence[Scenario]) -> int:
     return max(1, min(50, round(TARGET_BATCH_S / max(cost, 1e-9))))
 
 
+@dataclass(frozen=True)
+class PrecisionOutcome:
+    """How a run to a precision ended: the target met, or the replication limit reached first."""
+
+    target: float
+    """The half-width asked for, as a share of the headline's |mean|."""
+    achieved: float
+    """The widest headline's 95% half-width as a share of its |mean| (inf if the mean is 0)."""
+    replications: int
+    reached: bool
+    """Whether every headline is within the target."""
+
+
 class Sink(Protocol):
     """Where finished batches go besides the in-memory statistics (see sim.experiment.store)."""
 
@@ -289,16 +302,16 @@ class Engine:
         most: int,
         executor: Executor | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> None:
+    ) -> PrecisionOutcome:
         """Add replications until every headline's 95% half-width is within ``precision`` x
-        its |mean|, or ``most`` replications are done. Rounds are whole batches, and their sizes
-        depend only on the results, so a resumed run takes the same steps."""
+        its |mean|, or ``most`` replications are done; say which. Rounds are whole batches, and
+        their sizes depend only on the results, so a resumed run takes the same steps."""
         # Every round ends on a batch boundary, so batches are the same in every round.
         stop = min(most, math.ceil(max(start, 2) / self.size) * self.size)
         while True:
             self.run(stop, executor, progress)
             if stop >= most:
-                return
+                return self.precision_outcome(precision)
             need = stop
             for mean, half in self.headline_halfwidths():
                 target = precision * abs(mean)
@@ -306,8 +319,16 @@ class Engine:
                     grow = (half / target) ** 2 if target > 0 else 4.0
                     need = max(need, math.ceil(stop * min(grow, 4.0)))
             if need <= stop:
-                return
+                return self.precision_outcome(precision)
             stop = min(most, math.ceil(need / self.size) * self.size)
+
+    def precision_outcome(self, precision: float) -> PrecisionOutcome:
+        """Whether the headlines are within ``precision`` x |mean| now, and how wide they are."""
+        shares, reached = [], True
+        for mean, half in self.headline_halfwidths():
+            reached = reached and half <= precision * abs(mean)
+            shares.append(half / abs(mean) if mean != 0 else math.inf)
+        return PrecisionOutcome(precision, max(shares), self.done, reached)
 
     def result(self, i: int) -> RunResult:
         """The run of scenario ``i`` (0 is the baseline)."""

@@ -8,16 +8,21 @@ gives identical results for the same seed.
 
 Local worker processes watch their parent: if it dies, however it dies, they exit within a
 second instead of computing for nobody while holding the terminal and the resource tracker.
+They also never see Ctrl-C: a terminal sends SIGINT to every process of the foreground group,
+and a worker that took it would print its own KeyboardInterrupt traceback. The parent alone
+stops the run and shuts the workers down (see :func:`sigint_blocked`).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any
 
 PARENT_CHECK_S = 0.5
@@ -37,6 +42,12 @@ class Executor:
 
     workers = 1
     """How many tasks run at once."""
+
+    @property
+    def starting(self) -> str | None:
+        """What the executor does before its first task can finish (for a progress display),
+        or None if tasks start at once."""
+        return None
 
     def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         """Yield (number, fn(task)) for every task, numbered in the order taken, as they
@@ -70,9 +81,14 @@ class ProcessExecutor(Executor):
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=mp.get_context("spawn"),
-            initializer=watch_parent,
+            initializer=start_worker,
             initargs=(os.getpid(),),
         )
+
+    @property
+    def starting(self) -> str | None:
+        """Spawned workers import the simulation before their first batch."""
+        return f"starting {self.workers} worker processes"
 
     def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         """Keep two tasks per worker queued, taking more as they finish."""
@@ -87,7 +103,9 @@ class ProcessExecutor(Executor):
                 if task is _END:
                     more = False
                 else:
-                    pending[self._pool.submit(fn, task)] = next(numbers)
+                    with sigint_blocked():  # a submit may start a worker: it inherits the mask
+                        future = self._pool.submit(fn, task)
+                    pending[future] = next(numbers)
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -100,6 +118,33 @@ class ProcessExecutor(Executor):
 
 
 _END = object()
+
+
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Hold SIGINT off in this thread while worker processes may be started.
+
+    A spawned worker spends its first second or so importing the simulation, before any
+    initializer of its own can run; a Ctrl-C then would end it with a traceback. A signal mask
+    is inherited by a child and kept across exec, so a worker started inside this block never
+    receives SIGINT at all (multiprocessing's resource tracker is started the same way). A
+    Ctrl-C that arrives meanwhile is not lost: it waits, and reaches this process at the end of
+    the block."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def start_worker(parent: int) -> None:
+    """Run in each local worker as it starts: ignore Ctrl-C (the parent stops the run and the
+    workers) and exit as soon as ``parent`` is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(parent)
 
 
 def watch_parent(parent: int) -> None:

@@ -103,6 +103,8 @@ class RunRecord(BaseModel):
     max_replications: int = Field(ge=2)
     batch_size: int = Field(ge=1)
     files: list[str]
+    command: str = ""
+    """The command line that started the run, for the finished run's manifest."""
     names: list[str] = Field(min_length=1)
     scenarios: list[dict[str, Any]] = Field(min_length=1)
     uncertainty: UncertaintyRecord | None = None

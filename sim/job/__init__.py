@@ -3,6 +3,8 @@
 - :mod:`~sim.job.spec`: the typed :class:`~sim.job.spec.Job` and how a job can end.
 - :mod:`~sim.job.run`: :func:`~sim.job.run.run_job`: check, lock, run, write, move into place.
 - :mod:`~sim.job.outputs`: the finished job's tables, report and manifest.
+- :mod:`~sim.job.resume`: what a resume may be told (options that differ from the saved run are
+  refused).
 """
 
 from sim.job.run import JobDone, run_job

@@ -4,6 +4,7 @@ partial folder from exactly the batches the job merged."""
 from __future__ import annotations
 
 import io
+import math
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment.batches import Engine
+from sim.experiment.batches import Engine, PrecisionOutcome
 from sim.experiment.comparison import Comparison, from_engine
 from sim.experiment.findings import Findings, draws_wide, findings, findings_table
 from sim.experiment.output import write_atomic, write_json
@@ -47,11 +48,13 @@ def write_outputs(
     store: Store,
     settings: dict[str, Any],
     wall_s: float,
+    outcome: PrecisionOutcome | None = None,
 ) -> Written:
     """weekly.csv, summary.csv, comparison.csv (compare; with uncertain inputs also draws.csv,
     draws.parquet and uncertainty.csv; a sweep writes sweep.csv instead), report.html and
     manifest.json in the store's folder; parts the job did not merge are removed first.
-    ``settings`` are the seed, precision and limits the job ran with (a resumed job's own)."""
+    ``settings`` are the seed, precision and limits the job ran with (a resumed job's own);
+    ``outcome`` how a run to a precision ended."""
     d = store.dir
     meta = {
         "replications": engine.done,
@@ -80,12 +83,14 @@ def write_outputs(
             summaries[0],
             s0.name or "scenario",
             s0.description,
-            s0.stage_names(),
+            s0.stages,
             s0.team.managers,
             meta,
         )
     write_atomic(d / "report.html", html)
-    write_json(d / "manifest.json", manifest(job, scenarios, files, engine, settings, wall_s))
+    write_json(
+        d / "manifest.json", manifest(job, scenarios, files, engine, settings, wall_s, outcome)
+    )
     return Written(comparison, sure, sweep)
 
 
@@ -106,6 +111,10 @@ def _uncertainty(engine: Engine, scenarios: list[Scenario], d: Path) -> list[Fin
     return found
 
 
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
 def manifest(
     job: Job,
     scenarios: list[Scenario],
@@ -113,16 +122,19 @@ def manifest(
     engine: Engine,
     settings: dict[str, Any],
     wall_s: float,
+    outcome: PrecisionOutcome | None = None,
 ) -> dict[str, Any]:
-    """What manifest.json records: versions, the command, seed, replications, the resolved
-    scenarios and their hashes, the settings, the wall time."""
+    """What manifest.json records: versions, the command that started the run (and the one
+    that resumed it), seed, replications, the resolved scenarios and their hashes, the
+    settings, whether a precision was reached, the wall time."""
     import numpy
     import simpy
 
     out: dict[str, Any] = {
         "coachsim_version": VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": job.command,
+        "command": settings.get("command", job.command),
+        "resume_command": job.command if job.resume is not None else None,
         "seed": settings["seed"],
         "replications": engine.done,
         "scenario_files": files,
@@ -137,6 +149,13 @@ def manifest(
         }
     out["precision"] = settings["precision"]
     out["max_replications"] = settings["max_replications"] if settings["precision"] else None
+    if outcome is not None:
+        out["precision_outcome"] = {
+            "target_halfwidth_share_of_mean": outcome.target,
+            "achieved_halfwidth_share_of_mean": _finite(outcome.achieved),
+            "replications": outcome.replications,
+            "reached": outcome.reached,
+        }
     out["batch_size"] = engine.size
     out["uncertainty"] = settings.get("uncertainty")
     out["sweep"] = settings.get("sweep")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.experiment.batches import Engine
+from sim.experiment.batches import Engine, PrecisionOutcome
 from sim.experiment.budget import available_memory, estimate
 from sim.experiment.comparison import Comparison
 from sim.experiment.executors import ClusterLost, Executor, ExecutorError, make_executor
@@ -40,6 +40,7 @@ from sim.experiment.sweeps import sweep_from_record, sweep_record
 from sim.experiment.uncertainty import design_from_record, design_record
 from sim.job.designs import DESIGNS, job_design
 from sim.job.outputs import Written, write_outputs
+from sim.job.resume import check_given
 from sim.job.spec import Job, JobInvalid, JobRefused, JobStopped
 from sim.model.recorder import NonFiniteResult
 from sim.scenario import Problem, Scenario, ScenarioError, validate_scenario
@@ -47,7 +48,8 @@ from sim.scenario.problems import clean
 from sim.version import VERSION
 
 Tick = Callable[..., None]
-"""Progress callback: ``tick(done, new_total=None)``."""
+"""Progress callback: ``tick(done, new_total=None, status=None)``; ``status`` says what happens
+before the first replication can finish (workers starting), ``tick(0, status=...)``."""
 Progress = Callable[[int, str], AbstractContextManager[Tick]]
 """Makes the progress display of a job: ``progress(total, label)`` yields a :data:`Tick`."""
 
@@ -61,7 +63,8 @@ class _Prepared:
     scenarios: list[Scenario]
     files: list[str]
     settings: dict[str, Any]
-    """Seed, replications, precision and max_replications (a resumed job's own)."""
+    """Seed, replications, precision, max_replications, the design and the command that
+    started the run (a resumed job's own)."""
     engine: Engine
 
 
@@ -75,6 +78,9 @@ class JobDone:
     engine: Engine
     written: Written
     """The comparison, findings or sweep the files hold."""
+    warnings: list[str]
+    """What the user must know about the results (one line each): a precision not reached,
+    a single replication that gives no interval."""
 
     @property
     def comparison(self) -> Comparison | None:
@@ -147,6 +153,7 @@ def _resumed(job: Job, target: Path, store: Store) -> tuple[list[Scenario], dict
             f"{store.dir} was started by coachsim {record['coachsim_version']} and this is "
             f"{VERSION}: finish it with that version, or start over with --force"
         )
+    check_given(job, record, target, store.dir)
     problems: list[Problem] = []
     scenarios = []
     for i, data in enumerate(record["scenarios"]):
@@ -197,6 +204,7 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
             k: record[k]
             for k in ("seed", "replications", "precision", "max_replications", *DESIGNS)
         }
+        settings["command"] = record["command"]
         size = record["batch_size"]
         design = None
         if record["uncertainty"] is not None:
@@ -215,6 +223,7 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
             "max_replications": job.max_replications,
             "uncertainty": None,
             "sweep": None,
+            "command": job.command,
         }
         if design is not None:
             settings["replications"] = design.draws * design.reps_per_draw
@@ -300,14 +309,24 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
         return JobStopped(why, code)
 
     label = f"{job.kind} {scenarios[0].name}"
+    outcome: PrecisionOutcome | None = None
     try:
         with executor as ex, progress(n if precision is None else most, label) as tick:
+            if ex.starting is not None:
+                tick(0, status=ex.starting)
             if precision is None:
                 engine.run(n, ex, tick)
             else:
-                engine.run_to_precision(precision, n, most, ex, tick)
+                outcome = engine.run_to_precision(precision, n, most, ex, tick)
         written = write_outputs(
-            job, ready.files, scenarios, engine, store, settings, time.perf_counter() - t0
+            job,
+            ready.files,
+            scenarios,
+            engine,
+            store,
+            settings,
+            time.perf_counter() - t0,
+            outcome,
         )
         with _interrupts_deferred():
             store.finish(job.force)
@@ -328,7 +347,29 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
     except Exception as exc:  # a bug: say so in one line, and keep what was finished
         why = f"coachsim failed ({type(exc).__name__}: {clean(str(exc), 200)}; please report it)"
         raise stopped(why, 1) from None
-    return JobDone(target, scenarios, engine, written)
+    return JobDone(target, scenarios, engine, written, _warnings(engine.done, outcome))
+
+
+def _warnings(done: int, outcome: PrecisionOutcome | None) -> list[str]:
+    """The caveats of a finished job's results, one line each."""
+    out = []
+    if outcome is not None and not outcome.reached:
+        out.append(
+            f"--precision {outcome.target:g} was not reached: after {outcome.replications:,} "
+            f"replications (the --max-replications limit) the 95% CI half-width is "
+            f"{_share(outcome.achieved)} of the mean, not within {_share(outcome.target)}; "
+            "raise --max-replications to go on"
+        )
+    if done == 1:
+        out.append(
+            "one replication gives no interval and no probability: its figures are one possible "
+            "outcome; run -n 2 or more (20 by default) to see how sure they are"
+        )
+    return out
+
+
+def _share(x: float) -> str:
+    return f"{x * 100:.3g}%" if math.isfinite(x) else "undefined (the mean is zero)"
 
 
 @contextmanager

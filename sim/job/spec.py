@@ -77,6 +77,10 @@ class Job:
     executor: Executor = Executor()
     command: str = ""
     """The command line that made the job (the manifest and the output's lock record it)."""
+    given: frozenset[str] = frozenset()
+    """The fields above the user set explicitly (a command line's options as typed). A resume
+    refuses any of them that differs from the interrupted run's own setting, instead of
+    silently running with the saved one."""
 
 
 class JobInvalid(ValueError):

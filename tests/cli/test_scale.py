@@ -48,7 +48,7 @@ def _same(a: Path, b: Path, names: tuple[str, ...] = IDENTICAL) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     ma = json.loads((a / "manifest.json").read_text())
     mb = json.loads((b / "manifest.json").read_text())
-    for volatile in ("created", "wall_time_s", "command"):
+    for volatile in ("created", "wall_time_s", "command", "resume_command"):
         ma.pop(volatile), mb.pop(volatile)
     assert ma == mb
 

@@ -139,7 +139,8 @@ def test_kills_at_random_points_then_resuming_give_identical_files(
             assert proc.returncode == 1, err
             assert "a worker process died" in err
             assert "Traceback" not in err
-            assert f"finish with: coachsim compare --resume {partial} -j 2 -q" in err
+            program = f"{sys.executable} {ROOT / 'cli.py'}"  # the resume runs as it was started
+            assert f"finish with: {program} compare --resume {partial} -j 2 -q" in err
         assert not out.exists()
         proc = _coachsim("compare", "--resume", str(partial), "-j", "2", "-q")
     _, err = proc.communicate(timeout=300)
