@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -35,56 +38,84 @@ class ScenarioProblems(click.ClickException):
         click.echo(self.message, err=True)
 
 
-@contextmanager
-def _progress(total: int, label: str, quiet: bool) -> Iterator[Any]:
-    """A rich progress bar on a terminal, one closing line otherwise, nothing with ``quiet``.
+def _clock(seconds: float) -> str:
+    """h:mm:ss."""
+    s = max(0, round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
-    Yields ``tick(done, total=None)``; a new total (``--precision``) resizes the bar.
+
+def _times(elapsed_s: float | None, remaining_s: float | None, done: int) -> str:
+    """The progress bar's times in words: elapsed, and the time left once there is a rate."""
+    text = f"elapsed {_clock(elapsed_s or 0.0)}"
+    if done and remaining_s is not None:
+        text += f", about {_clock(remaining_s)} left"
+    return text
+
+
+def _bar(console: Any) -> Any:
+    """The rich progress bar: what runs, replications done, rate, elapsed and time left, or
+    what happens before the first replication finishes (workers starting)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+    )
+    from rich.table import Column
+    from rich.text import Text
+
+    class Times(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            if task.fields.get("status"):
+                return Text(f"{task.fields['status']}...")
+            return Text(_times(task.elapsed, task.time_remaining, int(task.completed)))
+
+    return Progress(  # the bar takes what the words leave: they fit in 80 columns
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=None, table_column=Column(ratio=1)),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TextColumn("{task.fields[rate]}"),
+        Times(),
+        console=console,
+        transient=True,
+        expand=True,
+    )
+
+
+@contextmanager
+def _progress(total: int, label: str, quiet: bool, console: Any = None) -> Iterator[Any]:
+    """A rich progress bar on a terminal (or ``console``), one closing line otherwise, nothing
+    with ``quiet``.
+
+    Yields ``tick(done, new_total=None, status=None)``; a new total (``--precision``) resizes
+    the bar, a status shows until the first replication finishes.
     """
     start = time.perf_counter()
     state = {"done": 0}
 
-    def count(done: int, new_total: int | None = None) -> None:
+    def count(done: int, new_total: int | None = None, status: str | None = None) -> None:
         state["done"] = done
 
     if quiet:
         yield count
         return
-    if sys.stderr.isatty():
+    if console is not None or sys.stderr.isatty():
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
 
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("replications"),
-            TextColumn("{task.fields[rate]}"),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(label, total=total, rate="")
+        with _bar(console or Console(stderr=True)) as bar:
+            task = bar.add_task(label, total=total, rate="", status="")
 
-            def tick(done: int, new_total: int | None = None) -> None:
+            def tick(done: int, new_total: int | None = None, status: str | None = None) -> None:
                 count(done)
                 rate = done / max(time.perf_counter() - start, 1e-9)
                 bar.update(
                     task,
                     completed=done,
                     total=new_total or bar.tasks[0].total,
-                    rate=f"{rate:.1f}/s",
+                    rate=f"{rate:.1f}/s" if done else "",
+                    status=status if status and not done else "",
                 )
 
             yield tick
@@ -103,7 +134,10 @@ def _print_run_summary(result: RunResult, out: Path) -> None:
         f"Scenario {result.scenario.name}: {result.replications} replications, "
         f"{result.scenario.weeks} weeks"
     )
-    click.echo(f"  revenue per year   {m:,.0f} USD (95% CI {lo:,.0f} to {hi:,.0f})")
+    if math.isfinite(lo) and math.isfinite(hi):
+        click.echo(f"  revenue per year   {m:,.0f} USD (95% CI {lo:,.0f} to {hi:,.0f})")
+    else:
+        click.echo(f"  revenue per year   {m:,.0f} USD (one run: no interval)")
     click.echo(
         f"  sessions held      {sm['sessions_held'].mean() / result.scenario.weeks:.1f} "
         f"per week; cancelled by meetings {sm['sessions_cancelled'].mean():,.0f}, "
@@ -130,9 +164,38 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _program() -> list[str]:
+    """The words that started this program, to be typed again: ``coachsim`` when that name on
+    the PATH is this program, else the path or the ``python cli.py`` / ``python -m cli`` form
+    it was started with; ``coachsim`` when called from Python (a notebook, a test's runner)."""
+    argv = click.get_current_context().find_root().meta.get("coachsim.argv")
+    if argv is None or argv != sys.argv[1:]:
+        return ["coachsim"]
+    script = sys.argv[0]
+    typed = list(getattr(sys, "orig_argv", [sys.executable, *sys.argv]))
+    words = typed[: len(typed) - len(argv)]  # the interpreter, its options, the script or -m
+    if "-m" in words or script.endswith(".py") or not os.path.isfile(script):
+        return words
+    # An installed script: the shell hands over the path it found on the PATH.
+    name = os.path.basename(script)
+    found = shutil.which(name)
+    if found is not None and os.path.samefile(found, script):
+        return [name]
+    return [script]
+
+
 def _command_line() -> str:
+    """The command line as typed, for the manifest (and the output's lock)."""
     ctx = click.get_current_context()
-    return shlex.join(["coachsim", *ctx.meta.get("coachsim.argv", sys.argv[1:])])
+    return shlex.join([*_program(), *ctx.find_root().meta.get("coachsim.argv", sys.argv[1:])])
+
+
+def _given(ctx: click.Context, names: tuple[str, ...]) -> frozenset[str]:
+    """The options of ``names`` the user typed (not left at their defaults)."""
+    from click.core import ParameterSource
+
+    defaults = (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+    return frozenset(n for n in names if ctx.get_parameter_source(n) not in defaults)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -142,8 +205,9 @@ def main() -> None:
 
     Scenarios are YAML files (see scenarios/reference.yaml). Start with:
 
+    \b
         coachsim run scenarios/reference.yaml
-    """
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
 
 
 def _run_options(f: Any) -> Any:
@@ -233,7 +297,8 @@ def _run_options(f: Any) -> Any:
             type=click.Path(path_type=Path),
             default=None,
             metavar="DIR",
-            help="Complete the interrupted run in DIR (its settings are reused).",
+            help="Complete the interrupted run in DIR with the settings it was started with; an "
+            "option that differs from them is refused.",
         ),
     ]
     for opt in reversed(opts):
@@ -249,7 +314,7 @@ class Invalid(click.ClickException):
 
 def _resume_command(kind: str, where: Path, opts: dict[str, Any]) -> str:
     """The command that finishes an interrupted run, with the executor options it was given."""
-    args = ["coachsim", kind, "--resume", str(where)]
+    args = [*_program(), kind, "--resume", str(where)]
     for flag, key in (("-j", "jobs"), ("--scheduler", "scheduler"), ("--dask-local", "dask_local")):
         if opts.get(key) is not None:
             args += [flag, str(opts[key])]
@@ -286,7 +351,22 @@ def _job(kind: Kind, files: list[str], opts: dict[str, Any]) -> Job:
             cluster_timeout_s=opts["cluster_timeout"],
         ),
         command=_command_line(),
+        given=_given(click.get_current_context(), _SAVED_OPTIONS),
     )
+
+
+_SAVED_OPTIONS = (
+    "replications",
+    "seed",
+    "precision",
+    "max_replications",
+    "batch_size",
+    "output",
+    "uncertainty",
+    "sobol",
+    "sets",
+)
+"""Options an interrupted run saved: a resume refuses one given with another value."""
 
 
 def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
@@ -325,6 +405,8 @@ def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
         raise SystemExit(stop.code) from None
     if quiet:
         return
+    for line in done.warnings:
+        click.echo(f"warning: {line}", err=True)
     if done.written.sweep is not None:
         assert done.engine.design is not None
         click.echo(
@@ -402,14 +484,14 @@ def run(scenario: str | None, **opts: Any) -> None:
 
     Examples:
 
+    \b
         coachsim run scenarios/reference.yaml
-
-        coachsim run scenarios/training_and_coaching.yaml -n 50 --seed 7 -o outputs/tc --force
-
-        coachsim run scenarios/reference.yaml --precision 0.01 --max-replications 2000
-
+        coachsim run scenarios/training_and_coaching.yaml -n 50 --seed 7 \\
+            -o outputs/tc --force
+        coachsim run scenarios/reference.yaml --precision 0.01 \\
+            --max-replications 2000
         coachsim run --resume outputs/reference.partial
-    """
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
     _execute("run", [scenario] if scenario else [], opts)
 
 
@@ -456,20 +538,21 @@ def compare(baseline: str | None, scenarios: tuple[str, ...], **opts: Any) -> No
 
     Examples:
 
+    \b
         coachsim compare scenarios/reference.yaml scenarios/outside_coach.yaml
-
-        coachsim compare scenarios/no_coaching.yaml scenarios/training_only.yaml
-        scenarios/training_and_coaching.yaml -n 40 -o outputs/claims --force
-
-        coachsim compare scenarios/reference.yaml scenarios/outside_coach.yaml --precision 0.05
+        coachsim compare scenarios/no_coaching.yaml scenarios/training_only.yaml \\
+            scenarios/training_and_coaching.yaml -n 40 -o outputs/claims --force
+        coachsim compare scenarios/reference.yaml scenarios/outside_coach.yaml \\
+            --precision 0.05
 
     How sure are we? A file with an uncertain: block (or uncertain: defaults) runs 512 draws of
     its uncertain inputs and adds draws.csv, uncertainty.csv and a "How sure are we?" section:
 
     \b
-        coachsim compare scenarios/reference.yaml scenarios/outside_coach_uncertain.yaml
-        coachsim compare scenarios/reference.yaml scenarios/outside_coach_uncertain.yaml \\
-            --sobol 64
+        coachsim compare scenarios/reference.yaml \\
+            scenarios/outside_coach_uncertain.yaml
+        coachsim compare scenarios/reference.yaml \\
+            scenarios/outside_coach_uncertain.yaml --sobol 64
 
     Sweeps (one comparison per setting, written to sweep.csv):
 
@@ -587,15 +670,15 @@ def calibrate(opportunities: str, **opts: Any) -> None:
 
     Examples:
 
-        coachsim calibrate examples/crm/opportunities.csv --history examples/crm/history.csv
-
-        coachsim calibrate examples/crm/opportunities.csv --history examples/crm/history.csv
-        --report outputs/my_team-fit
-
+    \b
+        coachsim calibrate examples/crm/opportunities.csv \\
+            --history examples/crm/history.csv
+        coachsim calibrate examples/crm/opportunities.csv \\
+            --history examples/crm/history.csv --report outputs/my_team-fit
         coachsim calibrate deals.csv --format hubspot -o acme.yaml
-
-        coachsim calibrate export.csv --history changes.csv --columns map.yaml --as-of 2026-03-31
-    """
+        coachsim calibrate export.csv --history changes.csv --columns map.yaml \\
+            --as-of 2026-03-31
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
     import tempfile
 
     from sim.calibration.backtest import backtest
@@ -713,9 +796,8 @@ def init(**opts: Any) -> None:
 
     Examples:
 
-        coachsim init -o acme.yaml
-
     \b
+        coachsim init -o acme.yaml
         coachsim init --managers 3 --reps-per-manager 7 --deal-usd 45000 \\
             --win-rate 20% --cycle-days 90 --opportunities-per-month 10 \\
             --coaching-share 10% --months 24 -o acme.yaml
@@ -808,10 +890,11 @@ def export_crm(scenario: str, **opts: Any) -> None:
 
     Examples:
 
+    \b
         coachsim export-crm scenarios/reference.yaml -o outputs/reference-crm
-
-        coachsim export-crm scenarios/reference.yaml --messy --seed 7 -o outputs/messy --force
-    """
+        coachsim export-crm scenarios/reference.yaml --messy --seed 7 \\
+            -o outputs/messy --force
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
     import tempfile
 
     from sim.calibration.simulated import START, simulated_export, write_export
@@ -866,10 +949,10 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
 
     Examples:
 
+    \b
         coachsim validate scenarios/*.yaml
-
         coachsim validate my_team.yaml -q
-    """
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
     from sim.analysis.workload import figures, warnings
 
     bad = 0
@@ -899,8 +982,9 @@ def schema() -> None:
 
     Example:
 
+    \b
         coachsim schema > scenarios/scenario.schema.json
-    """
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
     click.echo(json.dumps(scenario_json_schema(), indent=2))
 
 

@@ -33,6 +33,8 @@ def tracked_columns(stage_names: Sequence[str]) -> list[str]:
         "sessions_cancelled",
         "sessions_unscheduled",
         *MANAGER_HOURS,
+        "outside_session_hours",
+        "outside_coach_hours",
         *(f"skill_{s}" for s in stage_names),
     ]
 

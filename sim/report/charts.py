@@ -1,29 +1,86 @@
-"""Charts both reports draw: bands over the weeks, stacked bars per scenario, manager time,
-sessions, and skill per stage.
+"""Charts both reports draw: bands over the weeks, manager time, sessions, and skill per stage.
 
 Each takes the streaming statistics of one or more scenarios (:class:`WeeklyStats`, by scenario
 name) and returns a Plotly figure; a run's report passes one scenario, a comparison's several.
+
+Colours have one meaning each. Scenario colours (:data:`sim.report.page.PALETTE` and the
+comparison's grey baseline) mark scenarios only; what people spend their time on and what became
+of the sessions take :data:`ACTIVITY_COLOURS`, a fixed palette that shares no colour with them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from scipy.special import expit, logit
 
 from sim.experiment.streaming import WeeklyStats
 from sim.report.page import PALETTE, esc, layout, rgba
 
-TIME_COLOURS = {
-    "admin": "#9e9e9e",
-    "meetings": "#d62728",
-    "selling": "#2ca02c",
-    "coaching": "#1f77b4",
-    "other work": "#bcbd22",
+ACTIVITY_COLOURS = {
+    "admin": "#c5b0e6",
+    "meetings": "#e9a53c",
+    "selling": "#8fbde3",
+    "coaching": "#1b9e77",
+    "other work": "#e6ddcc",
+    "travel and training managers": "#8fd4bd",
+    "held": "#1b9e77",
+    "cancelled": "#e9a53c",
+    "unscheduled": "#d98c9a",
 }
-SESSION_COLOURS = {"held": "#2ca02c", "cancelled": "#d62728", "unscheduled": "#ff7f0e"}
+"""Colours of activities and session outcomes, the same in every chart and never a scenario's.
+
+A held session is coaching time and a session cancelled by a meeting is lost to meetings, so
+they share those activities' colours in the manager-time and sessions charts."""
+
+MANAGER_TIME = {
+    "meetings": (
+        "mgr_meeting_hours",
+        "leadership meetings, which come first and may cut into coaching",
+    ),
+    "coaching": ("mgr_coaching_hours", "coaching sessions held"),
+    "admin": ("mgr_admin_hours", "reports and other fixed admin"),
+    "selling": ("mgr_selling_hours", "the manager's own deals"),
+    "other work": (
+        "mgr_other_hours",
+        "forecasting, hiring, deal reviews, email: the hours meetings, coaching, admin and own "
+        "selling leave (no hour is counted as idle)",
+    ),
+}
+"""The parts of a manager's week, bottom up: label, weekly column, and what it is."""
+
+OUTSIDE_TRAVEL = "travel and training managers"
+"""The outside coach's hours other than its sessions with the reps."""
+OUTSIDE_TIME = {
+    "coaching": "the outside coach's sessions with the reps",
+    OUTSIDE_TRAVEL: "travel to in-person sessions and any coach-the-coach hours with the managers",
+}
+"""The parts of the outside coach's week: what it is. It is billed for its sessions and
+coach-the-coach hours and paid its travel; it uses no manager time."""
+
+SESSION_OUTCOMES = {
+    "held": ("sessions_held", "held", "whole, or shortened by a meeting"),
+    "cancelled": ("sessions_cancelled", "cancelled by a meeting", "a meeting took the time"),
+    "unscheduled": (
+        "sessions_unscheduled",
+        "unscheduled: no free time that week",
+        "planned, but the coach's week had no free hours left for them",
+    ),
+}
+"""What became of the planned sessions: weekly column, legend name, and what it means in plain
+words."""
+
+MANAGERS_BAR = "each manager"
+OUTSIDE_BAR = "outside coach"
+"""The bars of the manager-time chart, beside each other under each scenario's name."""
+
+SCENARIO_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+"""Line styles by scenario position, so that lines lying on top of each other stay visible."""
 
 
 def band_traces(
@@ -64,61 +121,118 @@ def band_traces(
     )
 
 
-def stacked_bars(
-    stats: dict[str, WeeklyStats],
-    parts: dict[str, str],
-    colours: dict[str, str],
-    y_title: str,
-    divide_by: dict[str, int] | None = None,
-) -> go.Figure:
-    """One stacked bar per scenario: the mean per week of each part (column), labelled."""
-    fig = go.Figure()
-    names = list(stats)
-    for label, col in parts.items():
-        ys = [stats[n].overall(col) / (divide_by[n] if divide_by else 1) for n in names]
-        fig.add_trace(
-            go.Bar(
-                x=[esc(n) for n in names],
-                y=ys,
-                name=label,
-                marker_color=colours[label],
-                text=[f"{y:.1f}" for y in ys],
-                textposition="inside",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    layout(fig, y_title, "Scenario")
-    fig.update_layout(hovermode="closest")
-    return fig
+def axis_label(text: str, width: int = 28) -> str:
+    """A scenario's name for a category axis: escaped, broken into lines of about ``width``
+    characters (Plotly's <br>) so long names stay level under their bars."""
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    return "<br>".join(esc(line) for line in lines) or esc(text)
+
+
+def _legend_on_top(fig: go.Figure) -> None:
+    """Keep scenario names level under the bars and the legend above the plot, clear of names
+    that run over several lines."""
+    fig.update_xaxes(tickangle=0)
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"t": 50},
+    )
+
+
+def _overall(st: WeeklyStats, column: str) -> float:
+    """Mean per week of ``column``, 0 for a column the statistics do not track."""
+    return st.overall(column) if column in st.index else 0.0
+
+
+def has_outside_coach(st: WeeklyStats) -> bool:
+    """Whether the run's outside coach worked at all (a scenario without one records none)."""
+    return _overall(st, "outside_coach_hours") > 0.0
 
 
 def time_split_figure(stats: dict[str, WeeklyStats], managers: dict[str, int]) -> go.Figure:
-    """Mean hours per manager per week by activity, one bar per scenario."""
-    parts = {
-        "admin": "mgr_admin_hours",
-        "meetings": "mgr_meeting_hours",
-        "selling": "mgr_selling_hours",
-        "coaching": "mgr_coaching_hours",
-        "other work": "mgr_other_hours",
-    }
-    return stacked_bars(stats, parts, TIME_COLOURS, "Hours per manager per week", managers)
+    """Mean hours per week by activity: under each scenario, a bar for each manager and, where
+    the scenario has one, a bar for the outside coach beside it.
+
+    The x axis has two levels (scenario, then whose hours), so an outside coach's hours stand
+    beside the managers' instead of vanishing from a chart of manager time."""
+    bars: list[tuple[str, str, dict[str, tuple[float, str]]]] = []
+    """(scenario, whose hours, {activity: (hours per week, what it is)}), one per bar."""
+    for n, st in stats.items():
+        week = {
+            label: (_overall(st, col) / managers[n], what)
+            for label, (col, what) in MANAGER_TIME.items()
+        }
+        bars.append((axis_label(n), MANAGERS_BAR, week))
+        if has_outside_coach(st):
+            sessions = _overall(st, "outside_session_hours")
+            rest = max(0.0, _overall(st, "outside_coach_hours") - sessions)
+            outside = {
+                "coaching": (sessions, OUTSIDE_TIME["coaching"]),
+                OUTSIDE_TRAVEL: (rest, OUTSIDE_TIME[OUTSIDE_TRAVEL]),
+            }
+            bars.append((axis_label(n), OUTSIDE_BAR, outside))
+    fig = go.Figure()
+    for label in [*MANAGER_TIME, OUTSIDE_TRAVEL]:
+        parts = [activities.get(label, (0.0, "")) for _, _, activities in bars]
+        if not any(hours for hours, _ in parts):
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=[[scenario for scenario, _, _ in bars], [whose for _, whose, _ in bars]],
+                y=[hours for hours, _ in parts],
+                customdata=[what for _, what in parts],
+                name=label,
+                marker_color=ACTIVITY_COLOURS[label],
+                hovertemplate=f"<b>{label}</b>: %{{y:.1f}} hours a week<br>%{{customdata}}"
+                "<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    layout(fig, "Hours per week", "")
+    fig.update_layout(hovermode="closest")
+    _legend_on_top(fig)
+    return fig
 
 
 def sessions_figure(stats: dict[str, WeeklyStats]) -> go.Figure:
-    """Coaching sessions per week: held, cancelled by meetings, unscheduled for lack of time."""
-    parts = {
-        "held": "sessions_held",
-        "cancelled": "sessions_cancelled",
-        "unscheduled": "sessions_unscheduled",
-    }
-    return stacked_bars(stats, parts, SESSION_COLOURS, "Sessions per week (team)")
+    """Coaching sessions per week across the team: held, cancelled by meetings, and planned but
+    never scheduled for lack of time. Numbers are in the hover, not printed on thin slices."""
+    names = list(stats)
+    fig = go.Figure()
+    for label, (col, legend, what) in SESSION_OUTCOMES.items():
+        fig.add_trace(
+            go.Bar(
+                x=[axis_label(n) for n in names],
+                y=[_overall(stats[n], col) for n in names],
+                name=legend,
+                marker_color=ACTIVITY_COLOURS[label],
+                hovertemplate=f"<b>{label}</b>: %{{y:.1f}} sessions a week<br>{what}"
+                "<extra>%{x}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    layout(fig, "Sessions per week (team)", "Scenario")
+    fig.update_layout(hovermode="closest")
+    _legend_on_top(fig)
+    return fig
+
+
+def win_chance_points(skill: np.ndarray, base_conversion: float) -> np.ndarray:
+    """The change, in percentage points, that learned skill makes to the chance that an average
+    rep's deal passes a stage: ``100 * (sigmoid(logit(base) + skill) - base)``.
+
+    Skill adds to the stage's log-odds (see :mod:`sim.model.sellers`); an average rep (ability
+    0) without skill passes with the stage's base conversion."""
+    out: np.ndarray = 100.0 * (expit(logit(base_conversion) + np.asarray(skill)) - base_conversion)
+    return out
 
 
 def skill_figure(
-    stats: dict[str, WeeklyStats], stages: Sequence[str], colours: dict[str, str]
+    stats: dict[str, WeeklyStats], stages: Mapping[str, float], colours: dict[str, str]
 ) -> go.Figure:
-    """Mean learned skill over time: one small chart per stage, one line per scenario, so lines
-    that coincide on one stage stay apart on the others."""
+    """What the reps' mean learned skill adds to an average deal's chance of passing each stage,
+    in percentage points, over time: one small chart per stage (``stages``: name to base
+    conversion), one line per scenario, each scenario with its own line style so lines that
+    coincide stay visible."""
     fig = make_subplots(
         rows=1,
         cols=len(stages),
@@ -126,9 +240,9 @@ def skill_figure(
         subplot_titles=[esc(s) for s in stages],
         horizontal_spacing=0.03,
     )
-    for name, st in stats.items():
-        for j, stage in enumerate(stages):
-            y = st.weekly_mean(f"skill_{stage}")
+    for i, (name, st) in enumerate(stats.items()):
+        for j, (stage, base) in enumerate(stages.items()):
+            y = win_chance_points(st.weekly_mean(f"skill_{stage}"), base)
             fig.add_trace(
                 go.Scatter(
                     x=list(range(len(y))),
@@ -136,13 +250,19 @@ def skill_figure(
                     name=esc(name),
                     legendgroup=esc(name),
                     showlegend=j == 0,
-                    line={"color": colours.get(name, PALETTE[0]), "width": 2},
+                    line={
+                        "color": colours.get(name, PALETTE[0]),
+                        "width": 2.5 if i == 0 else 2,
+                        "dash": SCENARIO_DASHES[i % len(SCENARIO_DASHES)],
+                    },
+                    hovertemplate="%{fullData.name}: %{y:+.1f} points"
+                    f"<extra>{esc(stage)}, base {base:.0%}</extra>",
                 ),
                 row=1,
                 col=j + 1,
             )
     layout(fig, "")
-    fig.update_yaxes(title_text="Mean learned skill (logit units)", row=1, col=1)
+    fig.update_yaxes(title_text="Win chance added (points)", row=1, col=1)
     fig.update_layout(margin={"t": 60})
     for j in range(len(stages)):
         fig.update_xaxes(title_text="Week", row=1, col=j + 1)

@@ -1,11 +1,18 @@
-"""The comparison report: an executive summary in plain words, then the charts of the case.
+"""The comparison report: the verdict first, in a sales leader's words, then one sentence per
+option, the assumptions, the table of key measures, the baseline to check against the real team,
+the charts of the case, and at the end how to read it all.
 
-Built from the comparison's DataFrames only (see :mod:`sim.compare`); page furniture and the
-shared charts come from :mod:`sim.report.run`.
+Built from the comparison's DataFrames and scenarios only (see :mod:`sim.experiment.comparison`);
+the verdict and end note come from :mod:`sim.report.verdict`, the assumptions and baseline
+check from :mod:`sim.report.assumptions`, the key measures and payback chart from
+:mod:`sim.report.measures`, page furniture from :mod:`sim.report.page` and the shared charts
+from :mod:`sim.report.charts`.
+Scenarios are labelled by their description (:func:`sim.report.verdict.scenario_label`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -17,11 +24,21 @@ from sim.experiment.comparison import Comparison
 from sim.experiment.findings import Findings
 from sim.experiment.streaming import ROLL_WEEKS
 from sim.model.recorder import TIERS
+from sim.report.assumptions import assumptions, baseline_panel
 from sim.report.charts import band_traces, sessions_figure, skill_figure, time_split_figure
-from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
+from sim.report.measures import key_measures, payback_figure, payback_mark, table_metric
+from sim.report.page import BASELINE_COLOUR, PALETTE, Figure, esc, layout, page, table_html
 from sim.report.uncertainty import section
+from sim.report.verdict import (
+    how_to_read,
+    option,
+    scenario_labels,
+    still_rising,
+    verdict_html,
+    weekly_se,
+)
 
-BASELINE_COLOUR = "#7f7f7f"
+__all__ = ["BASELINE_COLOUR", "compare_report", "headline", "scenario_colours"]
 
 
 def scenario_colours(baseline: str, others: Sequence[str]) -> dict[str, str]:
@@ -32,22 +49,20 @@ def scenario_colours(baseline: str, others: Sequence[str]) -> dict[str, str]:
     return colours
 
 
-def _metric(table: pd.DataFrame, scenario: str, metric: str) -> tuple[float, float, float, int]:
-    row = table[(table.scenario == scenario) & (table.metric == metric)].iloc[0]
-    return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"])
-
-
 def _pct(x: float, digits: int = 1) -> str:
     return f"{x:+.{digits}f}%" if math.isfinite(x) else "n/a"
 
 
 def headline(table: pd.DataFrame, scenario: str, weeks: int) -> str:
-    """One plain sentence of the business case of ``scenario``."""
-    up, lo, hi, _ = _metric(table, scenario, "revenue_uplift_pct")
+    """One plain sentence of the business case of ``scenario``; from a single replication, its
+    figures without an interval or a share of runs (one run gives neither)."""
+    up, lo, hi, runs = table_metric(table, scenario, "revenue_uplift_pct")
+    if runs < 2:
+        return one_run(table, scenario)
     parts = [f"revenue {_pct(up)} (95% CI {_pct(lo)} to {_pct(hi)})"]
-    cost, _, _, _ = _metric(table, scenario, "incremental_cost")
-    share, _, _, n_share = _metric(table, scenario, "cost_share_of_gain")
-    roi, _, _, n_roi = _metric(table, scenario, "roi_pct")
+    cost, _, _, _ = table_metric(table, scenario, "incremental_cost")
+    share, _, _, n_share = table_metric(table, scenario, "cost_share_of_gain")
+    roi, _, _, n_roi = table_metric(table, scenario, "roi_pct")
     if cost <= 0:
         parts.append("no extra cost, so ROI is not defined")
     else:
@@ -57,64 +72,64 @@ def headline(table: pd.DataFrame, scenario: str, weeks: int) -> str:
             parts.append("no revenue gain to set the cost against")
         if n_roi and math.isfinite(roi):
             parts.append(f"ROI {roi:,.0f}%")
-        pay, _, _, n_pay = _metric(table, scenario, "payback_week")
-        prob_pay, _, _, _ = _metric(table, scenario, "prob_payback")
+        pay, _, _, n_pay = table_metric(table, scenario, "payback_week")
+        prob_pay, _, _, _ = table_metric(table, scenario, "prob_payback")
         if math.isfinite(prob_pay) and prob_pay >= 0.5 and n_pay:
-            parts.append(f"pays back in week {pay:.0f}")
-        else:
-            parts.append(f"does not pay back within {weeks} weeks in most runs")
-        pos, _, _, n_pos = _metric(table, scenario, "prob_roi_positive")
-        if n_pos:
-            parts.append(f"ROI > 0 in {pos:.0%} of runs")
+            parts.append(f"pays back in week {pay:.0f} on average")
+        if math.isfinite(prob_pay):
+            parts.append(f"{prob_pay:.0%} of runs pay back within {weeks} weeks")
     return ", ".join(parts) + "."
+
+
+def one_run(table: pd.DataFrame, scenario: str) -> str:
+    """An alternative's figures from a single replication: no interval, no probability."""
+    up, _, _, _ = table_metric(table, scenario, "revenue_uplift_pct")
+    roi, _, _, _ = table_metric(table, scenario, "roi_pct")
+    cost, _, _, _ = table_metric(table, scenario, "incremental_cost")
+    parts = [f"revenue {_pct(up)}" if math.isfinite(up) else "revenue change n/a"]
+    if math.isfinite(roi) and cost > 0:
+        parts.append(f"ROI {roi:,.0f}%")
+    return ", ".join(parts) + " in this one run (one run gives no interval and no probability)."
 
 
 def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Findings] = ()) -> str:
     """The whole comparison page; with ``sure`` (findings over uncertain inputs), its "How sure
-    are we?" section."""
-    base_name = cmp.baseline.scenario.name or "baseline"
-    alts = [a.scenario.name or "scenario" for a in cmp.alternatives]
-    colours = scenario_colours(base_name, alts)
+    are we?" section.
+
+    Tables are looked up by scenario name; the page shows each scenario's label (its
+    description), and colours stay keyed by position: grey for the baseline, then the palette."""
+    everyone = [cmp.baseline, *cmp.alternatives]
+    labels = scenario_labels([r.scenario for r in everyone])
+    base_label, alts = labels[0], labels[1:]
+    alt_names = [a.scenario.name or "scenario" for a in cmp.alternatives]
+    colours = scenario_colours(base_label, alts)
     weeks = cmp.baseline.scenario.weeks
     table = cmp.table
 
     uplift = go.Figure()
-    for alt, name in zip(cmp.alternatives, alts, strict=True):
-        band_traces(uplift, alt.stats.band("uplift_roll_pct"), esc(name), colours[name])
+    rising = {}
+    for alt, label in zip(cmp.alternatives, alts, strict=True):
+        band_traces(uplift, alt.stats.band("uplift_roll_pct"), esc(label), colours[label])
+        rising[label] = still_rising(
+            alt.stats.weekly_mean("uplift_roll_pct"), weekly_se(alt.stats, "uplift_roll_pct")
+        )
     uplift.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
     layout(uplift, "Revenue uplift (%)")
 
-    payback = go.Figure()
-    for alt, name in zip(cmp.alternatives, alts, strict=True):
-        gp = alt.stats.weekly_mean("cum_gain_usd")
-        cost = alt.stats.weekly_mean("cum_cost_usd")
-        x = list(range(len(gp)))
-        payback.add_trace(
-            go.Scatter(
-                x=x,
-                y=gp / 1e3,
-                name=f"{esc(name)}: gross profit gained",
-                line={"color": colours[name], "width": 2},
-            )
-        )
-        payback.add_trace(
-            go.Scatter(
-                x=x,
-                y=cost / 1e3,
-                name=f"{esc(name)}: cost",
-                line={"color": colours[name], "width": 2, "dash": "dash"},
-            )
-        )
-    layout(payback, "Cumulative, thousand USD")
+    lines = []
+    for alt, name, label in zip(cmp.alternatives, alt_names, alts, strict=True):
+        net = alt.stats.weekly_mean("cum_gain_usd") - alt.stats.weekly_mean("cum_cost_usd")
+        lines.append((label, colours[label], net, payback_mark(table, name)))
+    payback, shown_weeks = payback_figure(lines, weeks)
 
     roi = go.Figure()
-    for name in alts:
+    for name, label in zip(alt_names, alts, strict=True):
         vals = cmp.per_replication.loc[cmp.per_replication.scenario == name, "roi_pct"].dropna()
         roi.add_trace(
             go.Box(
                 y=vals,
-                name=esc(name),
-                marker_color=colours[name],
+                name=_wrap(esc(label)),
+                marker_color=colours[label],
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0,
@@ -122,14 +137,14 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
             )
         )
     roi.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
-    layout(roi, "ROI (%) per replication", "Scenario")
+    layout(roi, "ROI (%) of each run", "")
     roi.update_layout(showlegend=False, hovermode="closest")
 
     tiers = go.Figure()
-    for name in alts:
+    for name, label in zip(alt_names, alts, strict=True):
         ys, lo, hi = [], [], []
         for tier in TIERS:
-            m, a, b, _ = _metric(table, name, f"revenue_uplift_pct_{tier}")
+            m, a, b, _ = table_metric(table, name, f"revenue_uplift_pct_{tier}")
             ys.append(m)
             lo.append(m - a if math.isfinite(a) else 0.0)
             hi.append(b - m if math.isfinite(b) else 0.0)
@@ -137,122 +152,180 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
             go.Bar(
                 x=["A-players (top 20%)", "B-players (middle 60%)", "C-players (bottom 20%)"],
                 y=ys,
-                name=esc(name),
-                marker_color=colours[name],
+                name=esc(label),
+                marker_color=colours[label],
                 error_y={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
             )
         )
     tiers.update_layout(barmode="group")
-    layout(tiers, f"Revenue vs {esc(base_name)} (%)", "Tier")
+    layout(tiers, "Revenue against the baseline (%)", "Tier")
     tiers.update_layout(hovermode="closest")
 
-    everyone = [cmp.baseline, *cmp.alternatives]
-    names = [base_name, *alts]
-    stats = {r.scenario.name or "": r.stats for r in everyone}
+    stats = {label: r.stats for label, r in zip(labels, everyone, strict=True)}
     time_fig = time_split_figure(
-        stats, {r.scenario.name or "": r.scenario.team.managers for r in everyone}
+        stats, {label: r.scenario.team.managers for label, r in zip(labels, everyone, strict=True)}
     )
     sessions = sessions_figure(stats)
 
-    skill = skill_figure(stats, cmp.baseline.scenario.stage_names(), colours)
+    skill = skill_figure(
+        stats, {st.name: st.base_conversion for st in cmp.baseline.scenario.stages}, colours
+    )
 
     figures = [
         Figure(
             "fig-uplift",
             "Revenue uplift week by week",
-            f"Each line is a scenario's revenue against {base_name}, replication by "
-            f"replication on the same random numbers, as a {ROLL_WEEKS}-week rolling "
-            "percentage; the band is the 95% confidence interval of the mean.",
+            f"Each line is an option's revenue against {base_label}, as a {ROLL_WEEKS}-week "
+            "rolling percentage; the shaded band shows how precisely the runs pin down the "
+            "average. A line still climbing at the right-hand end means the programme has not "
+            "reached its full effect by the horizon.",
             uplift,
         ),
         Figure(
             "fig-payback",
             "Payback",
-            "Solid lines are the cumulative extra gross profit and dashed lines the cumulative "
-            "extra cost (cash plus salaried time); payback is where a solid line rises above "
-            "its dashed line for good.",
+            "Cumulative net gain of each option: the extra gross profit so far less the extra "
+            "cost so far (cash plus salaried time). It starts below zero while the costs come "
+            "first; payback is where it crosses zero for good. The dotted vertical lines mark "
+            "each option's average payback week over the runs that pay back."
+            + (
+                f" The chart shows the first {shown_weeks} of {weeks} weeks, around the "
+                "crossing; zoom out to see them all."
+                if shown_weeks < weeks
+                else ""
+            ),
             payback,
         ),
         Figure(
             "fig-roi",
-            "ROI across replications",
-            "Each dot is one replication's ROI (Phillips: extra gross profit less extra cost, "
-            "over extra cost); the box spans the middle half, the dashed line is the mean.",
+            "ROI across runs",
+            "Each dot is one run's ROI: extra gross profit less extra cost, over extra cost. "
+            "The box spans the middle half of the runs and the dashed line is the average: one "
+            "team's result can land anywhere in this spread.",
             roi,
         ),
         Figure(
             "fig-tiers",
             "Uplift by tier",
-            "Revenue change of A-, B- and C-players against the baseline, with 95% intervals; "
-            "it shows who the programme helps.",
+            "Revenue change of A-, B- and C-players against the baseline; the whiskers show "
+            "how precisely the runs pin down each average. It shows who the programme helps.",
             tiers,
         ),
         Figure(
             "fig-time",
             "Manager time",
-            "Average hours per manager per week by activity; each bar is the whole working week.",
+            "Average hours per week by activity: under each scenario, one manager's week and, "
+            "beside it, the outside coach's (its sessions, travel and any hours training the "
+            "managers). A manager's bar is the whole working week: other work is forecasting, "
+            "hiring, deal reviews and email, the hours meetings, coaching, admin and own "
+            "selling leave; no hour is counted as idle.",
             time_fig,
         ),
         Figure(
             "fig-sessions",
             "Coaching sessions",
-            "Sessions per week across the team: held (including shortened), cancelled by "
-            "meetings, and planned but never scheduled for lack of time.",
+            "Sessions per week across the team: held (whole, or shortened by a meeting), "
+            "cancelled because a meeting took the time, and unscheduled: planned, but the "
+            "coach's week had no free hours left for them (a manager's free hours are what "
+            "admin, own selling and the expected meetings leave). Hover over a bar for its "
+            "numbers.",
             sessions,
         ),
         Figure(
             "fig-skill",
             "Skill per stage",
-            "Mean learned skill of the reps per sales stage over time, one line per scenario.",
+            "How much the reps' learned skill adds to the chance that an average rep's deal "
+            "passes each stage, in percentage points, one line per scenario (own colour and "
+            "line style). Skill adds to the odds of passing on a log scale, so it is converted "
+            "at the stage's base conversion p: points = 100 x (sigmoid(logit(p) + mean skill) "
+            "- p); the same skill is worth fewer points on a stage most deals pass anyway.",
             skill,
         ),
     ]
-    lines = "".join(
-        f"<li><b>{esc(name)}</b>: {esc(headline(table, name, weeks))}</li>" for name in alts
+    found = {f.name: f for f in sure}
+    reps = [a.scenario.team.managers * a.scenario.team.reps_per_manager for a in cmp.alternatives]
+    options = [
+        option(
+            table,
+            cmp.per_replication,
+            name,
+            label,
+            n_reps,
+            rising[label],
+            found[name].prob_expected if name in found else None,
+        )
+        for name, label, n_reps in zip(alt_names, alts, reps, strict=True)
+    ]
+    items = "".join(
+        f"<li><b>{esc(label)}</b>: {esc(headline(table, name, weeks))}"
+        + (
+            esc(f" The programme has not reached its full effect by week {weeks}.")
+            if rising[label]
+            else ""
+        )
+        + "</li>"
+        for name, label in zip(alt_names, alts, strict=True)
     )
     years = weeks / WEEKS_PER_YEAR
     base_rev = cmp.baseline.summary["revenue"].mean() / years
+    told = assumptions(
+        cmp.baseline.scenario,
+        [(lab, a.scenario) for lab, a in zip(alts, cmp.alternatives, strict=True)],
+    )
     intro = (
-        f"<p>Each scenario against <b>{esc(base_name)}</b> (revenue {base_rev:,.0f} USD a "
-        f"year), paired replication by replication over {weeks} weeks.</p>"
-        f'<ul class="summary">{lines}</ul>'
+        verdict_html(options, weeks, base_label)
+        + f"<p>Each option against <b>{esc(base_label)}</b> (revenue {base_rev:,.0f} USD a "
+        f"year), run by run on the same simulated leads, meetings and deals, over {weeks} "
+        "weeks.</p>"
+        f'<ul class="summary">{items}</ul>'
+        '<h2 id="assumptions">Assumptions</h2>'
+        f'<ul class="assumptions">{"".join(f"<li>{esc(x)}</li>" for x in told)}</ul>'
         f'<p class="meta">{esc(meta.get("replications"))} replications, seed '
-        f"{esc(meta.get('seed'))}; coachsim {esc(meta.get('version'))}. Intervals are 95% "
-        "t-intervals of the paired differences (Wilson for shares of runs). Costs are cash "
-        "(fees, travel, training) plus salaried hours not already missing from revenue.</p>"
+        f"{esc(meta.get('seed'))}; coachsim {esc(meta.get('version'))}. Costs are cash "
+        "(fees, travel, training) plus salaried hours not already missing from revenue. How "
+        'the numbers are computed: <a href="#how-to-read">How to read this</a>.</p>'
     )
     if sure:
-        sure_html, sure_figures = section(sure, colours)
+        renamed = [dataclasses.replace(f, name=_label_of(f.name, alt_names, alts)) for f in sure]
+        sure_html, sure_figures = section(renamed, colours)
         intro += sure_html
         figures = sure_figures + figures
-    rows = []
-    for metric, (label, digits) in KEY_METRICS.items():
-        row = {"measure (mean and 95% CI)": label}
-        for name in alts:
-            row[name] = _fmt(*_metric(table, name, metric)[:3], digits)
-        rows.append(row)
-    return page(f"coachsim: {' vs '.join(names)}", intro, figures, table_html(pd.DataFrame(rows)))
+    panel = baseline_panel(
+        [(lab, r.scenario, r.summary) for lab, r in zip(labels, everyone, strict=True)]
+    )
+    tables = (
+        '<h2 id="key-measures">Key measures</h2>'
+        + table_html(key_measures(table, cmp.per_replication, alt_names, alts, weeks))
+        + '<p class="note">The range in brackets is how precisely these runs pin down the '
+        "average, given the model's assumptions; it is not the range of results a team could "
+        "see. Single runs spread much wider: the rows marked \u201cmiddle 80% of single "
+        "runs\u201d show where 8 runs in 10 landed.</p>"
+        '<h2 id="baseline-check">Check the baseline against your team</h2>'
+        "<p>If these figures are far from your team's, adjust the scenario (or fit it to your "
+        "CRM data with coachsim calibrate) before trusting the case.</p>" + table_html(panel)
+    )
+    title = f"coachsim: {len(alts)} option{'s' if len(alts) != 1 else ''} against {base_label}"
+    return page(
+        title,
+        intro,
+        figures,
+        tables,
+        how_to_read(base_label, ROLL_WEEKS, bool(sure)),
+    )
 
 
-KEY_METRICS = {
-    "revenue_uplift_pct": ("Revenue uplift (%)", 1),
-    "revenue_uplift": ("Revenue uplift (USD)", 0),
-    "incremental_gross_profit": ("Extra gross profit (USD)", 0),
-    "incremental_cash_cost": ("Extra cash cost (USD)", 0),
-    "incremental_time_cost": ("Extra salaried time (USD)", 0),
-    "cost_share_of_gain": ("Cost as a share of the revenue gain (%)", 1),
-    "roi_pct": ("ROI (%)", 0),
-    "bcr": ("Benefit-cost ratio", 2),
-    "payback_week": ("Payback week (runs that pay back)", 0),
-    "prob_payback": ("Share of runs that pay back", 2),
-    "npv": ("NPV (USD)", 0),
-}
-"""The rows of the summary table: label and decimals."""
+def _label_of(name: str, names: Sequence[str], labels: Sequence[str]) -> str:
+    return dict(zip(names, labels, strict=True)).get(name, name)
 
 
-def _fmt(m: float, lo: float, hi: float, digits: int) -> str:
-    if not math.isfinite(m):
-        return "n/a"
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo == hi:
-        return f"{m:,.{digits}f}"
-    return f"{m:,.{digits}f} ({lo:,.{digits}f} to {hi:,.{digits}f})"
+def _wrap(text: str, width: int = 28) -> str:
+    """Break a long axis label into lines of about ``width`` characters (Plotly's <br>)."""
+    words, rows, row = text.split(" "), [], ""
+    for w in words:
+        if row and len(row) + 1 + len(w) > width:
+            rows.append(row)
+            row = w
+        else:
+            row = f"{row} {w}" if row else w
+    rows.append(row)
+    return "<br>".join(rows)

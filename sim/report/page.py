@@ -16,6 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+BASELINE_COLOUR = "#7f7f7f"
+"""The baseline's colour in every chart: a scenario colour, never an activity's."""
+
 PALETTE = (
     "#1f77b4",
     "#d62728",
@@ -73,8 +76,15 @@ def layout(fig: go.Figure, y_title: str, x_title: str = "Week") -> go.Figure:
     return fig
 
 
-def page(title: str, intro_html: str, figures: Sequence[Figure], tables_html: str = "") -> str:
-    """The whole self-contained HTML page."""
+def page(
+    title: str,
+    intro_html: str,
+    figures: Sequence[Figure],
+    tables_html: str = "",
+    end_html: str = "",
+) -> str:
+    """The whole self-contained HTML page: title, intro, tables, figures, then ``end_html`` (an
+    end note such as how to read the numbers)."""
     blocks = []
     for f in figures:
         div = f.fig.to_html(
@@ -103,6 +113,9 @@ th, td {{ border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: right; }
 th:first-child, td:first-child {{ text-align: left; }}
 .summary li {{ margin: 0.3em 0; }}
 .meta {{ color: #666; font-size: 0.85em; }}
+.verdict {{ background: #f4f7fb; border-left: 4px solid #1f77b4; padding: 2px 14px;
+  margin: 0.8em 0; font-size: 1.05em; }}
+.note {{ color: #444; font-size: 0.92em; }}
 </style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head><body>
@@ -110,6 +123,7 @@ th:first-child, td:first-child {{ text-align: left; }}
 {intro_html}
 {tables_html}
 {"".join(blocks)}
+{end_html}
 </body></html>
 """
 

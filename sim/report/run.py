@@ -12,6 +12,27 @@ from sim.clock import WEEKS_PER_YEAR
 from sim.experiment.streaming import WeeklyStats
 from sim.report.charts import band_traces, sessions_figure, skill_figure, time_split_figure
 from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
+from sim.scenario.team import Stage
+
+SKILL_CAPTION = (
+    "How much the reps' learned skill adds to the chance that an average rep's deal passes each "
+    "stage, in percentage points: it rises with training and coaching and fades without. Skill "
+    "adds to the odds of passing on a log scale, so it is converted at the stage's base "
+    "conversion p: points = 100 x (sigmoid(logit(p) + mean skill) - p); the same skill is worth "
+    "fewer points on a stage most deals pass anyway."
+)
+TIME_CAPTION = (
+    "Average hours per week by activity of each manager and, if there is one, of the outside "
+    "coach (its sessions, travel and any hours training the managers). A manager's bar is the "
+    "whole working week: other work is forecasting, hiring, deal reviews and email, the hours "
+    "meetings, coaching, admin and own selling leave; no hour is counted as idle."
+)
+SESSIONS_CAPTION = (
+    "Average coaching sessions per week across the team: held (whole, or shortened by a "
+    "meeting), cancelled because a meeting took the time, and unscheduled: planned, but the "
+    "coach's week had no free hours left for them (a manager's free hours are what admin, own "
+    "selling and the expected meetings leave). Hover over a bar for its numbers."
+)
 
 
 def run_report(
@@ -19,11 +40,11 @@ def run_report(
     summary: pd.DataFrame,
     scenario_name: str,
     description: str,
-    stages: Sequence[str],
+    stages: Sequence[Stage],
     managers: int,
     meta: dict[str, object],
 ) -> str:
-    """The report of one scenario's run."""
+    """The report of one scenario's run; ``stages`` are the scenario's sales stages."""
     colour = PALETTE[0]
     weeks = stats.mean.shape[1]
     rev = go.Figure()
@@ -62,23 +83,23 @@ def run_report(
         Figure(
             "fig-skill",
             "Skill per stage",
-            "Mean learned skill of the reps on each sales stage (logit units added to the "
-            "stage's win chance); it rises with training and coaching and fades without.",
-            skill_figure({scenario_name: stats}, stages, {scenario_name: colour}),
+            SKILL_CAPTION,
+            skill_figure(
+                {scenario_name: stats},
+                {s.name: s.base_conversion for s in stages},
+                {scenario_name: colour},
+            ),
         ),
         Figure(
             "fig-time",
             "Manager time",
-            "Average hours per manager per week; every hour is admin, meetings, own selling, "
-            "coaching or other management work (forecasting, hiring, deal reviews, email), so "
-            "the bar is the whole working week.",
+            TIME_CAPTION,
             time_split_figure({scenario_name: stats}, {scenario_name: managers}),
         ),
         Figure(
             "fig-sessions",
             "Coaching sessions",
-            "Average sessions per week across the team: held (including shortened), "
-            "cancelled by meetings, and planned but never scheduled for lack of time.",
+            SESSIONS_CAPTION,
             sessions_figure({scenario_name: stats}),
         ),
         Figure(

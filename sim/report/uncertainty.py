@@ -257,10 +257,9 @@ def _figures(found: Sequence[Findings], colours: dict[str, str]) -> list[Figure]
         Figure(
             "fig-voi",
             "What is worth finding out first",
-            "Left: what knowing each input exactly before deciding would be worth (expected "
-            "value of partial perfect information, by regression on the draws; Strong, Oakley "
-            "and Brennan 2014). Right: how strongly each input moves the NPV. An input can move "
-            "the NPV a lot and still not be worth learning, if the decision stays the same.",
+            "Left: what knowing each input exactly before deciding would be worth. Right: how "
+            "strongly each input moves the NPV. An input can move the NPV a lot and still not "
+            "be worth learning, if the decision stays the same.",
             voi,
         )
     )
@@ -301,7 +300,6 @@ def _sobol_figure(found: Sequence[Findings], colours: dict[str, str]) -> Figure:
         "fig-sobol",
         "What drives the NPV (Sobol indices)",
         "The share of the NPV's variance across the draws each input explains on its own "
-        "(first order) and with its interactions (total order), with 95% bootstrap intervals "
-        "(scipy's estimators on a Saltelli design).",
+        "and with its interactions with the others, with 95% intervals.",
         fig,
     )
