@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema docs validate-model calibrate fuzz clean
+.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema docs screenshots validate-model calibrate fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,10 +66,14 @@ validate-model: install
 calibrate: install
 	$(BIN)/python validation/calibrate.py
 
-# The generated files: docs/evidence.md, scenarios/reference.yaml, the JSON schema (tests check
-# each is current).
+# The generated files: docs/evidence.md, docs/cli.md (every command's --help),
+# scenarios/reference.yaml, the JSON schema (tests check each is current).
 docs: install
 	$(BIN)/python docs/generate.py
+
+# The README's screenshots of the make demo report, in headless Chromium (look at them).
+screenshots: install-test
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,4 +1,4 @@
-"""Print every figure of the README's claims table (30 paired replications, seed 0).
+"""Print every figure of the claims table in docs/claims.md (30 paired replications, seed 0).
 
     python docs/claims.py
 

@@ -28,7 +28,7 @@ from sim.report.assumptions import assumptions, baseline_panel
 from sim.report.charts import band_traces, sessions_figure, skill_figure, time_split_figure
 from sim.report.measures import key_measures, payback_figure, payback_mark, table_metric
 from sim.report.page import BASELINE_COLOUR, PALETTE, Figure, esc, layout, page, table_html
-from sim.report.uncertainty import section
+from sim.report.uncertainty import section, usd
 from sim.report.verdict import (
     how_to_read,
     option,
@@ -274,8 +274,8 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
     )
     intro = (
         verdict_html(options, weeks, base_label)
-        + f"<p>Each option against <b>{esc(base_label)}</b> (revenue {base_rev:,.0f} USD a "
-        f"year), run by run on the same simulated leads, meetings and deals, over {weeks} "
+        + f"<p>Each option against <b>{esc(base_label)}</b> (revenue {usd(base_rev)} a year)"
+        f", run by run on the same simulated leads, meetings and deals, over {weeks} "
         "weeks.</p>"
         f'<ul class="summary">{items}</ul>'
         '<h2 id="assumptions">Assumptions</h2>'

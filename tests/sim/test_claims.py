@@ -75,7 +75,7 @@ def test_training_only_dips_boosts_then_returns_to_baseline(
     boost, boost_low, _ = progress_diff(weekly, "training_only", T + 2, T + 5)
     assert boost_low > 0, "a one-time boost"
     six_months, _, _ = progress_diff(weekly, "training_only", T + 26, T + 38)
-    # Mostly back: to under a quarter of the boost in months 6-9 (the README's row says why not
+    # Mostly back: to under a quarter of the boost in months 6-9 (docs/claims.md's row says why not
     # all the way: forgetting is slower than the article's under the evidence-based default).
     assert abs(six_months) < 0.25 * boost, "behaviour mostly back to baseline within 6-9 months"
     _, rev_low, _ = revenue_uplift(weekly, "training_only", T + 14, T + 25)

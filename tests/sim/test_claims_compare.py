@@ -1,7 +1,7 @@
-"""The direction of each seed claim the README says holds, with its interval excluding zero.
+"""The direction of each seed claim docs/claims.md says holds, with its interval excluding zero.
 
 Every scenario runs on the same seed, so each contrast below is paired replication by
-replication. Figures for the README come from ``coachsim compare`` with 30 replications; here
+replication. Figures for docs/claims.md come from ``coachsim compare`` with 30 replications; here
 fewer replications keep the suite quick, and each assertion needs its 95% interval on the right
 side of zero.
 """
