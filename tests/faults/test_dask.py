@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -382,12 +383,16 @@ def test_a_run_that_loses_its_cluster_resumes_to_the_serial_files(
     assert "lost its last worker" in last, err
     assert "finished batches kept in" in last, err
     hint = last.split("finish with: ")[1]
-    assert hint.startswith("coachsim compare --resume ")
+    # The program as it was started (python cli.py here), so the line runs as typed.
+    program = shlex.join([sys.executable, str(ROOT / "cli.py")])
+    assert hint.startswith(f"{program} compare --resume "), hint
     assert f"--scheduler {address}" in hint
 
     cluster.start_worker()
     cluster.wait_workers(1)
-    done = _coachsim(*hint.split()[1:])
+    done = subprocess.run(
+        shlex.split(hint), cwd=ROOT, capture_output=True, text=True, timeout=300, env=ENV
+    )
     assert done.returncode == 0, done.stderr
     for name in ("weekly.csv", "summary.csv", "comparison.csv"):
         assert (tmp_path / "serial" / name).read_bytes() == (out / name).read_bytes(), name
