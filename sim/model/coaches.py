@@ -140,13 +140,9 @@ class Coach:
                 self.fit,
                 held_share * p.minutes_per_session / p.full_effect_minutes,
             )
-            scope = self.scope_set
-            assert rep.open_deals is not None  # kept whenever a coach micro-coaches
-            open_now = [d for d in rep.open_deals if d.stage in scope and d.open_days <= t]
+            open_now = rep.open_at(t, None if self._every_stage else self.scope_set)
             if open_now:
-                deal = open_now[int(u * len(open_now))]
-                k = deal.stage
-                deal.boost += p.deal_boost * e
+                k = rep.boost(open_now[int(u * len(open_now))], t, p.deal_boost * e)
             else:
                 k = self.scope[int(u * len(self.scope))]
             if e > 0.0:

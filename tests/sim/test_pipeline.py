@@ -80,6 +80,42 @@ SETTLE_CASES = {
         },
         "coaching": {"sessions_per_rep_per_week": 3, "minutes_per_session": 45},
     },
+    # Micro-sessions boost deals: sure falls are only doomed, and a boost can rescue them.
+    "micro by managers and an outside coach, hard boosts, training": {
+        "weeks": 40,
+        "training": [{"start_week": 2, "gain": 0.3, "dip_depth": 1.0, "dip_recovery_days": 40}],
+        "coaching": {
+            "style": "micro",
+            "sessions_per_rep_per_week": 3,
+            "minutes_per_session": 30,
+            "deal_boost": 5.0,
+        },
+        "outside_coach": {
+            "style": "micro",
+            "hours_per_week": 10,
+            "fee_per_hour_usd": 200,
+            "sessions_per_rep_per_week": 2,
+            "minutes_per_session": 30,
+            "deal_boost": 5.0,
+        },
+    },
+    "micro on part of the stages": {
+        "weeks": 40,
+        "coaching": {
+            "style": "micro",
+            "sessions_per_rep_per_week": 3,
+            "minutes_per_session": 30,
+            "deal_boost": 5.0,
+            "scope": ["discovery", "proposal"],
+        },
+        "outside_coach": {
+            "style": "micro",
+            "hours_per_week": 10,
+            "fee_per_hour_usd": 200,
+            "deal_boost": 2.0,
+            "scope": ["closing"],
+        },
+    },
 }
 
 
