@@ -157,7 +157,7 @@ class Pipeline(SkillLists):
     """
 
     __slots__ = (
-        "_next_doom",
+        "_doomed",
         "_sessions",
         "ability",
         "dip_depth",
@@ -190,8 +190,8 @@ class Pipeline(SkillLists):
         time has passed since, see :meth:`open_at`); kept only when asked (micro-coaching
         centres sessions on open deals, and may boost any of them: sure falls are then only
         doomed)."""
-        self._next_doom = math.inf
-        """Earliest :attr:`Deal.doomed_at` of the open deals (or later)."""
+        self._doomed: list[Deal] = []
+        """The doomed deals among the open deals, in the order they were doomed."""
         self.pending: list[tuple[float, int, Any]] = []
         """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0), or a
         session's effect (key: -1, -2, ... in the order they were planned; item: (coach, rep
@@ -252,8 +252,7 @@ class Pipeline(SkillLists):
         it waits among the open deals, not in the heap (:meth:`boost` queues it)."""
         deal.doomed_at = t
         deal.key = key
-        if t < self._next_doom:
-            self._next_doom = t
+        self._doomed.append(deal)
 
     def open_at(self, t: float, scope: frozenset[int] | None) -> list[Deal]:
         """The open deals a session at ``t`` sees (in a stage of ``scope``; None: any), in the
@@ -294,27 +293,26 @@ class Pipeline(SkillLists):
             if deal.doomed_at != math.inf:
                 heappush(self.pending, (deal.doomed_at, deal.key, deal))
                 deal.doomed_at = math.inf
+                self._doomed.remove(deal)
         return k
 
     def _drop_doomed(self, until: float) -> None:
         """Take the doomed deals whose time is before ``until`` out of the open deals, their
         stage exits tallied."""
-        assert self.open_deals is not None
+        open_deals = self.open_deals
+        assert open_deals is not None
         run = self.run
         exits = run.recorder.exits
-        kept: list[Deal] = []
-        first = math.inf
-        for d in self.open_deals:
+        still: list[Deal] = []
+        for d in self._doomed:
             at = d.doomed_at
             if at < until:
                 exits[int(at // DAYS)] += 1.0
                 run.settled_events += 1
-                continue
-            if at < first:
-                first = at
-            kept.append(d)
-        self.open_deals[:] = kept
-        self._next_doom = first
+                open_deals.remove(d)
+            else:
+                still.append(d)
+        self._doomed = still
 
     def later(self, t: float, coach: SessionCoach, pos: int, held_share: float) -> None:
         """Queue the effect of a session ending at ``t``: ``coach.effect(pos, t, held_share)``."""
@@ -326,11 +324,10 @@ class Pipeline(SkillLists):
         ends decided by the written-out rule (see the module's docstring); then the doomed
         deals whose time has passed leave the open deals."""
         pending = self.pending
-        if self._next_doom < until:
+        if pending and pending[0][0] < until:
             self._advance(until)
+        if self._doomed:
             self._drop_doomed(until)
-        elif pending and pending[0][0] < until:
-            self._advance(until)
 
     def _advance(self, until: float) -> None:
         pending = self.pending
