@@ -32,7 +32,7 @@ from sim.experiment.streaming import (
     tracked_columns,
 )
 from sim.model.recorder import check_finite
-from sim.model.replication import Replication
+from sim.model.replication import Calendars, Replication, calendar_key
 from sim.scenario import Scenario
 from sim.scenario.designs import Design
 
@@ -63,10 +63,11 @@ class RunResult:
 
 
 def run_replication(
-    scenario: Scenario, seed: int, replication: int
+    scenario: Scenario, seed: int, replication: int, calendars: Calendars | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One replication's weekly table and summary row, every number checked to be finite."""
-    weekly, row = Replication(scenario, seed, replication).run()
+    """One replication's weekly table and summary row, every number checked to be finite
+    (``calendars``: see :class:`~sim.model.replication.Replication`)."""
+    weekly, row = Replication(scenario, seed, replication, calendars=calendars).run()
     check_finite(weekly, row)
     return weekly, row
 
@@ -88,12 +89,21 @@ BatchResult = list[tuple[pd.DataFrame, pd.DataFrame]]
 
 
 def run_batch(spec: BatchSpec) -> BatchResult:
-    """Run a batch (the function executors call; importable, so picklable)."""
+    """Run a batch (the function executors call; importable, so picklable).
+
+    The scenarios of a comparison often share their managers' calendars (an outside coach, say,
+    changes none): each calendar is then run once per replication and replayed for the others,
+    with the same tables to the bit."""
     out = []
-    for s in spec.scenarios:
+    keys = [calendar_key(s) for s in spec.scenarios]
+    shelves: dict[str, Calendars] = {k: {} for k in keys if keys.count(k) > 1}
+    for i, s in enumerate(spec.scenarios):
+        calendars = shelves.get(keys[i])
+        if keys[i] not in keys[i + 1 :]:  # the last to use these calendars
+            shelves.pop(keys[i], None)
         weeklies, rows = [], []
         for r in spec.reps:
-            w, row = run_replication(s, spec.seed, r % spec.period if spec.period else r)
+            w, row = run_replication(s, spec.seed, r % spec.period if spec.period else r, calendars)
             if spec.period:
                 w["replication"] = r
                 row["replication"] = r

@@ -14,10 +14,16 @@ processed, in time order, when the week turns.
   is visited once (pipeline advanced, skill sampled, training given); then the week's leads open,
   each kept with the share of its seller's selling hours that coaching and training left
   (thinning).
+* **Twin replications** (``calendars``): the same replication of two scenarios whose managers'
+  calendars are the same (:func:`calendar_key`) runs the calendars once: the first records
+  them (:class:`sim.model.calendar.CalendarTape`) and the second replays what they did to the
+  reps, the selling hours and the tallies, in the same order, so its tables are the same to the
+  bit as if it had run them (tests/sim/test_pipeline.py, ``test_twin_replays_calendars``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Sequence
 from typing import Any
 
@@ -30,9 +36,9 @@ from sim.engine.collector import gc_paused
 from sim.engine.leads import LeadTable
 from sim.engine.pipeline import Pipeline
 from sim.model import skill as dyn
-from sim.model.calendar import Manager
+from sim.model.calendar import CalendarTape, Manager
 from sim.model.coaches import OutsideCoach
-from sim.model.recorder import Recorder, summary_row, weekly_frame
+from sim.model.recorder import MANAGER_TALLIES, REP_HOURS, Recorder, summary_row, weekly_frame
 from sim.model.rules import (
     correlated_readiness,
     lead_rates_per_day,
@@ -46,16 +52,47 @@ from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario, Training
 from sim.scenario.calibration import ability_sigma
 
+Calendars = dict[tuple[int, int, bool], list[CalendarTape]]
+"""Recorded calendars of scenarios with one :func:`calendar_key`, by (seed, replication,
+settle)."""
+
+_OTHER_TALLIES = tuple(c for c in MANAGER_TALLIES if c not in REP_HOURS)
+
+
+def calendar_key(scenario: Scenario) -> str:
+    """What a scenario's managers' calendars depend on besides the random numbers: the horizon,
+    the team, the managers, their coaching and the stages (the scope of their sessions); not the
+    reps' skills, an outside coach, training or money. Scenarios with the same key have the same
+    calendars in the same replication."""
+    fields = {"weeks", "warmup_weeks", "team", "managers", "coaching", "manager_groups", "stages"}
+    return json.dumps(scenario.model_dump(mode="json", include=fields), sort_keys=True)
+
 
 class Replication:
     """One replication of a scenario: build the team, run the weeks, hand back the tables."""
 
     def __init__(
-        self, scenario: Scenario, seed: int, replication: int, settle: bool = True
+        self,
+        scenario: Scenario,
+        seed: int,
+        replication: int,
+        settle: bool = True,
+        calendars: Calendars | None = None,
     ) -> None:
+        """``calendars``: replay the managers' calendars recorded there by the same replication
+        of a scenario with the same :func:`calendar_key`, or record them there."""
         # A stage uniform of exactly 0 has logit -inf (it always advances): not an error.
         with gc_paused(), np.errstate(divide="ignore"):
             self._build(scenario, seed, replication, settle)
+        self.replay: list[CalendarTape] | None = None
+        """The recorded calendars this replication replays instead of running its own."""
+        self._calendars = calendars
+        self._calendar_key = (seed, replication, settle)
+        if calendars is not None:
+            self.replay = calendars.get(self._calendar_key)
+            if self.replay is None:
+                for m in self.managers:
+                    m.tape = CalendarTape(m.tallies)
 
     def _build(self, scenario: Scenario, seed: int, replication: int, settle: bool) -> None:
         self.scenario = s = scenario
@@ -195,6 +232,14 @@ class Replication:
         self._turn_week(self.sim_weeks)
         self.rep_leads.flush()
         self.manager_leads.flush()
+        for tallies in self._calendar_tallies():
+            self.recorder.merge(tallies, _OTHER_TALLIES)
+
+    def _calendar_tallies(self) -> list[Any]:
+        """The managers' calendars' tallies, in manager order (replayed or their own)."""
+        if self.replay is not None:
+            return [tape.tallies for tape in self.replay]
+        return [m.tallies for m in self.managers]
 
     def _turn_week(self, week: int) -> None:
         """Close week ``week - 1`` (if any) and open week ``week`` (if any), at its start.
@@ -210,10 +255,18 @@ class Replication:
         closing = week - 1
         opening = week < self.sim_weeks
         selling_shares = []
-        for m in self.managers:
-            m.run_until(t)
-            if closing >= 0:
-                selling_shares.append(m.end_week(closing))
+        replay = self.replay
+        for i, m in enumerate(self.managers):
+            if replay is None:
+                m.run_until(t)
+                if closing >= 0:
+                    selling_shares.append(m.end_week(closing))
+                if m.tape is not None:
+                    m.tape.mark()
+            else:
+                replay[i].replay(m, 2 * week)
+                if closing >= 0:
+                    selling_shares.append(replay[i].shares[closing])
             m.seller.advance_to(t)
         if selling_shares and opening:
             # The closed week's own leads of the managers open now, kept with the share of
@@ -221,8 +274,18 @@ class Replication:
             self.manager_leads.open_week(closing, selling_shares)
         booked = [self.training_hours[week] if opening else 0.0] * len(self.reps)
         if opening:
-            for m in self.managers:
-                m.start_week(week, booked)
+            for i, m in enumerate(self.managers):
+                if replay is None:
+                    m.start_week(week, booked)
+                    if m.tape is not None:
+                        m.tape.mark()
+                else:
+                    order = replay[i].orders.get(week)
+                    if order is not None:
+                        m.take_selling_hours(order, booked)
+                    replay[i].replay(m, 2 * week + 1)
+            for tallies in self._calendar_tallies():
+                self.recorder.merge(tallies, REP_HOURS, week)
             if self.outside is not None:
                 self.outside.start_week(week, booked)
         sample = closing >= self.warmup
@@ -263,13 +326,23 @@ class Replication:
 
     def run(self) -> tuple[Any, dict[str, Any]]:
         """Run to the horizon; return (weekly DataFrame, summary row)."""
+        if self.trace is not None and self.replay is not None:
+            raise ValueError("a replayed calendar has no trace: run without calendars")
         with gc_paused():
             self.env.run(until=self._weeks_done)
+        if self._calendars is not None and self.replay is None:
+            for m in self.managers:
+                assert m.tape is not None
+                m.tape.processed = m.processed
+            self._calendars[self._calendar_key] = [m.tape for m in self.managers if m.tape]
         return self.tables()
 
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
-        self.calendar_events = sum(m.processed for m in self.managers)
+        if self.replay is not None:
+            self.calendar_events = sum(tape.processed for tape in self.replay)
+        else:
+            self.calendar_events = sum(m.processed for m in self.managers)
         self.events = (
             self.simpy_events + self.calendar_events + self.lazy_events + self.settled_events
         )
