@@ -71,7 +71,10 @@ def run_replication(
     # The collector stays paused until the replication is garbage: it then frees its cycles in
     # one pass instead of first walking them, alive, as it comes back (sim.engine.collector).
     with gc_paused():
-        weekly, row = Replication(scenario, seed, replication, calendars=calendars).run()
+        run = Replication(scenario, seed, replication, calendars=calendars)
+        weekly, row = run.run()
+        run.release()
+        del run
     check_finite(weekly, row)
     return weekly, row
 

@@ -337,6 +337,14 @@ class Replication:
             self._calendars[self._calendar_key] = [m.tape for m in self.managers if m.tape]
         return self.tables()
 
+    def release(self) -> None:
+        """Drop what the replication holds, its tables made, so reference counting frees it
+        (the managers' calendars and the run itself would otherwise be cycles for the cyclic
+        collector to walk). The replication is unusable afterwards."""
+        for m in self.managers:
+            m.release()
+        self.__dict__.clear()
+
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
         if self.replay is not None:
