@@ -33,7 +33,8 @@ from sim.experiment.streaming import (
     tracked_columns,
 )
 from sim.model.recorder import check_finite
-from sim.model.replication import Calendars, Replication, calendar_key
+from sim.model.replication import Replication
+from sim.model.twins import Calendars, calendar_key
 from sim.scenario import Scenario
 from sim.scenario.designs import Design
 

@@ -13,8 +13,7 @@ whatever the week leaves, so no hour is idle.
 A calendar depends on nothing but the managers' settings, their programme, the team and the
 random numbers: not on the reps' skills or deals, nor on an outside coach. So two scenarios of a
 comparison that differ only in those have the same calendars, replication by replication: the
-first to run one records what it did (:class:`CalendarTape`) and the other replays it (see
-:class:`sim.model.replication.Replication`).
+first to run one records what it did and the other replays it (:mod:`sim.model.twins`).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from sim.model.recorder import MANAGER_TALLIES, Tallies
 from sim.model.rules import coaching_sessions_that_fit, ramp_progress, ramped_quality
 from sim.model.run import Run
 from sim.model.sellers import ManagerSeller, Rep
+from sim.model.twins import CalendarTape
 from sim.random.streams import Purpose, stream
 from sim.scenario import ManagerGroup
 
@@ -38,39 +38,6 @@ Holder = Literal["meeting", "coaching"]
 """What holds a manager's calendar: a leadership meeting or a coaching session."""
 MEETING: Holder = "meeting"
 COACHING: Holder = "coaching"
-
-
-class CalendarTape:
-    """What one manager's calendar did in a replication, as its twin replication needs it.
-
-    Per week turn, the sessions whose effect it queued in its reps' pipelines (in order, while
-    the week closed and then as the next one opened), the share of selling hours the closed
-    week left, the order of the next week's sessions (they take selling hours); and the
-    calendar's tallies of the whole run."""
-
-    def __init__(self, tallies: Tallies) -> None:
-        self.sessions: list[tuple[int, float, float]] = []
-        """(rep position, end, share held) of every session queued, in order."""
-        self.marks: list[int] = []
-        """How many sessions were queued by the end of each closing and each opening."""
-        self.shares: list[float] = []
-        """Share of selling hours of each closed week."""
-        self.orders: dict[int, list[int]] = {}
-        """Each week's sessions (rep positions) as planned, by the week they open."""
-        self.tallies = tallies
-        """The calendar's tallies (see :meth:`sim.model.recorder.Recorder.merge`)."""
-        self.processed = 0
-        """Calendar events processed (for benchmarks)."""
-
-    def mark(self) -> None:
-        """A closing or an opening is done."""
-        self.marks.append(len(self.sessions))
-
-    def replay(self, manager: Manager, block: int) -> None:
-        """Queue the sessions of closing or opening number ``block`` again, as ``manager``'s."""
-        start = self.marks[block - 1] if block else 0
-        for pos, t, held in self.sessions[start : self.marks[block]]:
-            manager.apply_later(pos, t, held)
 
 
 class Manager(Coach, Agenda):

@@ -14,16 +14,14 @@ processed, in time order, when the week turns.
   is visited once (pipeline advanced, skill sampled, training given); then the week's leads open,
   each kept with the share of its seller's selling hours that coaching and training left
   (thinning).
-* **Twin replications** (``calendars``): the same replication of two scenarios whose managers'
-  calendars are the same (:func:`calendar_key`) runs the calendars once: the first records
-  them (:class:`sim.model.calendar.CalendarTape`) and the second replays what they did to the
-  reps, the selling hours and the tallies, in the same order, so its tables are the same to the
-  bit as if it had run them (tests/sim/test_pipeline.py, ``test_twin_replays_calendars``).
+* **Twin replications** (``calendars``, :mod:`sim.model.twins`): the same replication of two
+  scenarios whose managers' calendars are the same runs the calendars once: the first records
+  them and the second replays what they did to the reps, the selling hours and the tallies, in
+  the same order, so its tables are the same to the bit as if it had run them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator, Sequence
 from typing import Any
 
@@ -36,7 +34,7 @@ from sim.engine.collector import gc_paused
 from sim.engine.leads import LeadTable
 from sim.engine.pipeline import Pipeline
 from sim.model import skill as dyn
-from sim.model.calendar import CalendarTape, Manager
+from sim.model.calendar import Manager
 from sim.model.coaches import OutsideCoach
 from sim.model.recorder import MANAGER_TALLIES, REP_HOURS, Recorder, summary_row, weekly_frame
 from sim.model.rules import (
@@ -48,24 +46,12 @@ from sim.model.rules import (
     training_hours_lost,
 )
 from sim.model.sellers import Rep
+from sim.model.twins import Calendars, CalendarTape
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario, Training
 from sim.scenario.calibration import ability_sigma
 
-Calendars = dict[tuple[int, int, bool], list[CalendarTape]]
-"""Recorded calendars of scenarios with one :func:`calendar_key`, by (seed, replication,
-settle)."""
-
 _OTHER_TALLIES = tuple(c for c in MANAGER_TALLIES if c not in REP_HOURS)
-
-
-def calendar_key(scenario: Scenario) -> str:
-    """What a scenario's managers' calendars depend on besides the random numbers: the horizon,
-    the team, the managers, their coaching and the stages (the scope of their sessions); not the
-    reps' skills, an outside coach, training or money. Scenarios with the same key have the same
-    calendars in the same replication."""
-    fields = {"weeks", "warmup_weeks", "team", "managers", "coaching", "manager_groups", "stages"}
-    return json.dumps(scenario.model_dump(mode="json", include=fields), sort_keys=True)
 
 
 class Replication:
@@ -80,7 +66,8 @@ class Replication:
         calendars: Calendars | None = None,
     ) -> None:
         """``calendars``: replay the managers' calendars recorded there by the same replication
-        of a scenario with the same :func:`calendar_key`, or record them there."""
+        of a scenario with the same :func:`~sim.model.twins.calendar_key`, or record them
+        there."""
         # A stage uniform of exactly 0 has logit -inf (it always advances): not an error.
         with gc_paused(), np.errstate(divide="ignore"):
             self._build(scenario, seed, replication, settle)

@@ -14,7 +14,8 @@ from typing import Any
 import pandas.testing as pdt
 import pytest
 
-from sim.model.replication import Calendars, Replication, calendar_key
+from sim.model.replication import Replication
+from sim.model.twins import Calendars, calendar_key
 from tests.sim.helpers import small
 
 
