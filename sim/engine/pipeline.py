@@ -324,13 +324,10 @@ class Pipeline(SkillLists):
         ends decided by the written-out rule (see the module's docstring); then the doomed
         deals whose time has passed leave the open deals."""
         pending = self.pending
-        if pending and pending[0][0] < until:
-            self._advance(until)
-        if self._doomed:
-            self._drop_doomed(until)
-
-    def _advance(self, until: float) -> None:
-        pending = self.pending
+        if not pending or pending[0][0] >= until:
+            if self._doomed:
+                self._drop_doomed(until)
+            return
         run = self.run
         rec = run.recorder
         exits, advances, qualified = rec.exits, rec.advances, rec.qualified
@@ -381,6 +378,8 @@ class Pipeline(SkillLists):
             deal.boost = 0.0
             self.schedule(deal, key, t + deal.durations[i + 1])
         run.lazy_events += n
+        if self._doomed:
+            self._drop_doomed(until)
 
     def won(self, list_value_usd: float, t: float) -> float:
         """A deal of list value ``list_value_usd`` won at ``t``: book it, return what it

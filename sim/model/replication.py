@@ -219,8 +219,10 @@ class Replication:
         self._turn_week(self.sim_weeks)
         self.rep_leads.flush()
         self.manager_leads.flush()
+        # The reps' session hours went in week by week if an outside coach adds to them too.
+        names = _OTHER_TALLIES if self.outside is not None else MANAGER_TALLIES
         for tallies in self._calendar_tallies():
-            self.recorder.merge(tallies, _OTHER_TALLIES)
+            self.recorder.merge(tallies, names)
 
     def _calendar_tallies(self) -> list[Any]:
         """The managers' calendars' tallies, in manager order (replayed or their own)."""
@@ -271,9 +273,10 @@ class Replication:
                     if order is not None:
                         m.take_selling_hours(order, booked)
                     replay[i].replay(m, 2 * week + 1)
-            for tallies in self._calendar_tallies():
-                self.recorder.merge(tallies, REP_HOURS, week)
             if self.outside is not None:
+                # The managers' share of the reps' session hours first, as they were added.
+                for tallies in self._calendar_tallies():
+                    self.recorder.merge(tallies, REP_HOURS, week)
                 self.outside.start_week(week, booked)
         sample = closing >= self.warmup
         n_stages = len(s.stages)
