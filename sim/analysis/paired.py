@@ -49,9 +49,31 @@ HURDLE_RATES_PCT = (0, 4, 8, 12, 16, 20, 25, 30, 40, 50)
 ``npv_at_<rate>pct``: the acceptability curve against a hurdle rate."""
 
 
-def _by_rep(weekly: pd.DataFrame, column: str) -> np.ndarray:
-    """(replications, weeks) array of one weekly column."""
-    return weekly.pivot(index="replication", columns="week", values=column).to_numpy()
+class _ByRep:
+    """(replications, weeks) arrays of a weekly table's columns: ``weekly.pivot(index=
+    "replication", columns="week", values=column).to_numpy()``, the rows' layout worked out once
+    for every column (pivot is most of a comparison's bookkeeping per replication). A table that
+    is not one row per replication and week falls back to pivot."""
+
+    def __init__(self, weekly: pd.DataFrame) -> None:
+        self.weekly = weekly
+        reps, weeks = weekly["replication"].to_numpy(), weekly["week"].to_numpy()
+        rep_ids, week_ids = np.unique(reps), np.unique(weeks)
+        self.shape = (len(rep_ids), len(week_ids))
+        self.order: np.ndarray | None = None
+        if len(weekly) == len(rep_ids) * len(week_ids):
+            order = np.lexsort((weeks, reps))
+            if np.array_equal(reps[order], np.repeat(rep_ids, len(week_ids))) and np.array_equal(
+                weeks[order], np.tile(week_ids, len(rep_ids))
+            ):
+                self.order = order
+
+    def __call__(self, column: str) -> np.ndarray:
+        if self.order is None:
+            w = self.weekly
+            return w.pivot(index="replication", columns="week", values=column).to_numpy()
+        values: np.ndarray = self.weekly[column].to_numpy()[self.order]
+        return values.reshape(self.shape)
 
 
 def replication_metrics(
@@ -69,11 +91,12 @@ def replication_metrics(
     at each of the :data:`HURDLE_RATES_PCT`."""
     (bw, base_summary), (aw, alt_summary) = base, alt
     reps = np.sort(bw["replication"].unique())
-    rev_b, rev_a = _by_rep(bw, "revenue"), _by_rep(aw, "revenue")
-    fees = _by_rep(aw, "outside_fees_usd") - _by_rep(bw, "outside_fees_usd")
-    gp = _by_rep(aw, "gross_profit") - _by_rep(bw, "gross_profit")
-    cash = _by_rep(aw, "cash_cost_usd") - _by_rep(bw, "cash_cost_usd")
-    time = _by_rep(aw, "time_cost_usd") - _by_rep(bw, "time_cost_usd")
+    by_b, by_a = _ByRep(bw), _ByRep(aw)
+    rev_b, rev_a = by_b("revenue"), by_a("revenue")
+    fees = by_a("outside_fees_usd") - by_b("outside_fees_usd")
+    gp = by_a("gross_profit") - by_b("gross_profit")
+    cash = by_a("cash_cost_usd") - by_b("cash_cost_usd")
+    time = by_a("time_cost_usd") - by_b("time_cost_usd")
     cost = cash + time
     rate = annual_discount_rate
     rows = []

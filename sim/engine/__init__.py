@@ -12,8 +12,9 @@ something plainer, says so in its docstring, and a test pins it against that:
 - :mod:`~sim.engine.pipeline`: **a seller's pipeline** of lazy stage ends in its own heap, the
   stage-end **decision written out** in logits, and **sure stage ends settled** when a deal
   reaches them, stand in for a process per deal on the global clock deciding each stage end with
-  ``sim.model.skill.conversion_probability``. Pinned by tests/sim/test_pipeline.py and
-  tests/unit/test_hot_path.py.
+  ``sim.model.skill.conversion_probability``; under micro-coaching, whose boosts can rescue a
+  deal, sure falls are only **doomed** and wait among the open deals. Pinned by
+  tests/sim/test_pipeline.py and tests/unit/test_hot_path.py.
 - :mod:`~sim.engine.skill_lists`: **written-out skill maths** over one list per field stands in
   for :mod:`sim.model.skill`'s functions on state tuples. Pinned by tests/unit/test_hot_path.py.
 - :mod:`~sim.engine.leads`: **the quarterly lead table** (numpy, all sellers at once) stands in

@@ -64,6 +64,10 @@ class Agenda:
         self.pending_at = math.inf
         """Time of that event (infinity if none)."""
 
+    def release(self) -> None:
+        """Drop the events still queued (they hold the owner's callbacks: a cycle)."""
+        self._heap.clear()
+
     def arrive(self) -> None:
         """Handle ``arrivals[arrived]`` (and count it handled), at :attr:`now`."""
         raise NotImplementedError

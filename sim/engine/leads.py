@@ -141,6 +141,9 @@ class LeadTable:
         if self.settles:
             self._advance_below = np.array([b[0] for b in sure if b is not None])
             self._falls_from = np.array([b[1] for b in sure if b is not None])
+        self.boosted = any(seller.open_deals is not None for seller in self.sellers)
+        """Whether sessions may boost the sellers' open deals (micro-coaching): every kept
+        candidate is then a deal among them, and a sure fall is only doomed (Pipeline.doom)."""
         self._chunk = -1
         self._prepare_empty()
         self.log: list[tuple[int, Deal]] | None = None
@@ -165,6 +168,7 @@ class LeadTable:
         self._q_owner: list[int] = []
         self._q_stage: list[int] = []
         self._q_time: list[float] = []
+        self._q_doomed: list[bool] | None = None
 
     def _load(self, chunk: int) -> None:
         """Prepare the candidates of weeks ``[13 chunk, 13 (chunk + 1))``."""
@@ -204,7 +208,7 @@ class LeadTable:
             stop = np.argmax(~(advances & before), axis=1)
             at_stop = before[rows, stop]
             falls = at_stop & (logit_u[rows, stop] >= self._falls_from[owner, stop])
-            queue = at_stop & ~falls
+            queue = np.ones(hi - lo, dtype=bool) if self.boosted else at_stop & ~falls
             self._walk = (
                 np.arange(n) < stop[:, None],  # settled advances
                 np.floor_divide(ends, DAYS).astype(np.intp),  # their weeks
@@ -229,6 +233,7 @@ class LeadTable:
         self._ident = self.ident[rows_drawn[q]].tolist()
         self._q_stage = stop[q].tolist()
         self._q_time = ends[q, stop[q]].tolist()
+        self._q_doomed = falls[q].tolist() if self.settles and self.boosted else None
 
     def open_week(self, week: int, shares: Sequence[float]) -> None:
         """Open the week-``week`` candidates, each kept with its seller's share in ``shares``."""
@@ -239,7 +244,7 @@ class LeadTable:
         g = (week - self._w0) * n_sellers
         self._shares[g : g + n_sellers] = shares
         sellers, owner, thin = self.sellers, self._q_owner, self._thin
-        horizon, n, log = self.run.horizon_days, self.n_stages, self.log
+        horizon, n, log, doomed = self.run.horizon_days, self.n_stages, self.log, self._q_doomed
         w = week - self._w0
         for i in range(self._q_start[w], self._q_start[w + 1]):
             pos = owner[i]
@@ -258,7 +263,9 @@ class LeadTable:
                 if seller.open_deals is not None:
                     seller.open_deals.append(deal)
                 t = self._q_time[i]
-                if t < horizon:
+                if doomed is not None and doomed[i]:
+                    seller.doom(deal, self._ident[i], t)
+                elif t < horizon:
                     heappush(seller.pending, (t, self._ident[i], deal))
 
     def flush(self) -> None:
@@ -279,6 +286,8 @@ class LeadTable:
             _add(rec.advances, at)
             _add(rec.qualified, weeks_kept[:, 0][advanced[:, 0]])
             fell = kept & falls
+            if self.boosted:  # doomed: tallied when they leave the open deals
+                fell[:] = False
             _add(rec.exits, weeks[fell, stop[fell]])
             run.settled_events += len(at) + int(np.count_nonzero(fell))
             del self._walk

@@ -20,6 +20,13 @@ Three shortcuts live here, each pinned by a test:
   of the seller's can change (the uniform is beyond :func:`sure_bounds`) is tallied when the deal
   reaches the stage; ``test_settling_events_early_changes_nothing`` runs replications with
   ``settle=False`` too.
+- **Settling under micro-coaching**: a micro-session boosts one open deal, by a logit >= 0 that
+  nothing bounds, so a sure advance stays sure but a sure fall becomes one *unless boosted*: the
+  deal is **doomed** (:attr:`Deal.doomed_at`), waits in the open deals instead of the heap, is
+  queued if a session boosts it, and leaves the open deals (its exit tallied) once its time has
+  passed. The deal's ``stage`` may then be ahead of the clock: a session at ``t`` finds the
+  stage it is in with :meth:`Pipeline.stage_at` (and a boost to a stage that surely advances is
+  lost, as the advance would reset it). The same test runs micro-coached scenarios both ways.
 
 A :class:`Deal` is therefore not a process but a small record of the draws it was made with.
 """
@@ -96,7 +103,18 @@ class Deal:
 
     booked: float
 
-    __slots__ = ("base", "booked", "boost", "durations", "logit_u", "open_days", "stage", "value")
+    __slots__ = (
+        "base",
+        "booked",
+        "boost",
+        "doomed_at",
+        "durations",
+        "key",
+        "logit_u",
+        "open_days",
+        "stage",
+        "value",
+    )
 
     def __init__(
         self,
@@ -122,6 +140,12 @@ class Deal:
         stage it was lost in)."""
         self.boost = 0.0
         """Logit added to the current stage by micro-coaching."""
+        self.doomed_at = math.inf
+        """When the current stage ends, if it surely falls unless a session boosts the deal
+        (see :meth:`Pipeline.doom`); infinity otherwise."""
+
+    key: int
+    """The deal's key in its seller's heap, set while it is doomed."""
 
 
 class Pipeline(SkillLists):
@@ -133,6 +157,7 @@ class Pipeline(SkillLists):
     """
 
     __slots__ = (
+        "_doomed",
         "_sessions",
         "ability",
         "dip_depth",
@@ -161,8 +186,12 @@ class Pipeline(SkillLists):
         self.dip_depth = 0.0
         self.dip_recovery_days = 1.0
         self.open_deals: list[Deal] | None = [] if keep_open_deals else None
-        """Deals not yet won or lost, as of the last :meth:`advance_to`; kept only when asked
-        (micro-coaching centres sessions on open deals)."""
+        """Deals not yet won or lost, as of the last :meth:`advance_to` (and doomed ones whose
+        time has passed since, see :meth:`open_at`); kept only when asked (micro-coaching
+        centres sessions on open deals, and may boost any of them: sure falls are then only
+        doomed)."""
+        self._doomed: list[Deal] = []
+        """The doomed deals among the open deals, in the order they were doomed."""
         self.pending: list[tuple[float, int, Any]] = []
         """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0), or a
         session's effect (key: -1, -2, ... in the order they were planned; item: (coach, rep
@@ -178,7 +207,8 @@ class Pipeline(SkillLists):
         Stage ends whose outcome no skill of the seller's can change are settled here and now
         (tallied in the weeks they fall in), so only a stage end that skill may decide, and
         the close of a won deal (what it books depends on the closing skill), wait in the
-        pipeline. Nothing after the horizon is kept.
+        pipeline; a sure fall of a seller whose deals may be boosted is doomed instead
+        (:meth:`doom`). Nothing after the horizon is kept.
         """
         run = self.run
         horizon = run.horizon_days
@@ -193,6 +223,10 @@ class Pipeline(SkillLists):
             while t < horizon:
                 u = logit_u[j]
                 if u >= fall_from[k]:
+                    if self.open_deals is not None:
+                        deal.stage = k
+                        self.doom(deal, key, t)
+                        return
                     w = int(t // DAYS)
                     rec.exits[w] += 1.0
                     run.settled_events += 1
@@ -213,6 +247,73 @@ class Pipeline(SkillLists):
         if t < horizon:
             heappush(self.pending, (t, key, deal))
 
+    def doom(self, deal: Deal, key: int, t: float) -> None:
+        """The deal's stage, ending at ``t``, surely falls unless a session boosts the deal:
+        it waits among the open deals, not in the heap (:meth:`boost` queues it)."""
+        deal.doomed_at = t
+        deal.key = key
+        self._doomed.append(deal)
+
+    def open_at(self, t: float, scope: frozenset[int] | None) -> list[Deal]:
+        """The open deals a session at ``t`` sees (in a stage of ``scope``; None: any), in the
+        order they opened: opened by ``t``, and not lost at a doomed stage end before ``t``."""
+        assert self.open_deals is not None
+        if self.sure is None:  # nothing settled: the plain way
+            if scope is None:
+                return [d for d in self.open_deals if d.open_days <= t]
+            return [d for d in self.open_deals if d.stage in scope and d.open_days <= t]
+        deals = [d for d in self.open_deals if d.open_days <= t and d.doomed_at >= t]
+        if scope is not None:
+            deals = [d for d in deals if self.stage_at(d, t) in scope]
+        return deals
+
+    @staticmethod
+    def stage_at(deal: Deal, t: float) -> int:
+        """The stage an open deal is in for a session at ``t``: its ``stage``, unless sure
+        advances settled ahead of the clock moved it on from an earlier one (a session at the
+        very time of a stage end comes before it)."""
+        k = deal.stage
+        if k == 0:
+            return 0
+        end, durations, base = deal.open_days, deal.durations, deal.base
+        for j in range(k):  # stage ends added up as the pipeline and the lead table do
+            end += durations[base + j]
+            if t <= end:
+                return j
+        return k
+
+    def boost(self, deal: Deal, t: float, logit: float) -> int:
+        """A session at ``t`` boosts an open deal by ``logit``; return the stage it is in.
+
+        A boost to a stage that surely advances is lost (the advance resets it); a doomed
+        deal may now advance, so its stage end is queued."""
+        k = deal.stage if self.sure is None else self.stage_at(deal, t)
+        if k == deal.stage:
+            deal.boost += logit
+            if deal.doomed_at != math.inf:
+                heappush(self.pending, (deal.doomed_at, deal.key, deal))
+                deal.doomed_at = math.inf
+                self._doomed.remove(deal)
+        return k
+
+    def _drop_doomed(self, until: float) -> None:
+        """Take the doomed deals whose time is before ``until`` out of the open deals, their
+        stage exits tallied."""
+        open_deals = self.open_deals
+        assert open_deals is not None
+        run = self.run
+        exits = run.recorder.exits
+        still: list[Deal] = []
+        for d in self._doomed:
+            at = d.doomed_at
+            if at < until:
+                exits[int(at // DAYS)] += 1.0
+                run.settled_events += 1
+                open_deals.remove(d)
+            else:
+                still.append(d)
+        self._doomed = still
+
     def later(self, t: float, coach: SessionCoach, pos: int, held_share: float) -> None:
         """Queue the effect of a session ending at ``t``: ``coach.effect(pos, t, held_share)``."""
         self._sessions -= 1
@@ -220,9 +321,12 @@ class Pipeline(SkillLists):
 
     def advance_to(self, until: float) -> None:
         """Process everything due before ``until``, in time order: session effects, and stage
-        ends decided by the written-out rule (see the module's docstring)."""
+        ends decided by the written-out rule (see the module's docstring); then the doomed
+        deals whose time has passed leave the open deals."""
         pending = self.pending
         if not pending or pending[0][0] >= until:
+            if self._doomed:
+                self._drop_doomed(until)
             return
         run = self.run
         rec = run.recorder
@@ -274,6 +378,8 @@ class Pipeline(SkillLists):
             deal.boost = 0.0
             self.schedule(deal, key, t + deal.durations[i + 1])
         run.lazy_events += n
+        if self._doomed:
+            self._drop_doomed(until)
 
     def won(self, list_value_usd: float, t: float) -> float:
         """A deal of list value ``list_value_usd`` won at ``t``: book it, return what it

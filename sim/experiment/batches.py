@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.analysis.intervals import t_halfwidth
 from sim.analysis.paired import replication_metrics
+from sim.engine.collector import gc_paused
 from sim.experiment.executors import Executor, SerialExecutor
 from sim.experiment.streaming import (
     COMPARISON_SERIES,
@@ -33,6 +34,7 @@ from sim.experiment.streaming import (
 )
 from sim.model.recorder import check_finite
 from sim.model.replication import Replication
+from sim.model.twins import Calendars, calendar_key
 from sim.scenario import Scenario
 from sim.scenario.designs import Design
 
@@ -63,10 +65,17 @@ class RunResult:
 
 
 def run_replication(
-    scenario: Scenario, seed: int, replication: int
+    scenario: Scenario, seed: int, replication: int, calendars: Calendars | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One replication's weekly table and summary row, every number checked to be finite."""
-    weekly, row = Replication(scenario, seed, replication).run()
+    """One replication's weekly table and summary row, every number checked to be finite
+    (``calendars``: see :class:`~sim.model.replication.Replication`)."""
+    # The collector stays paused until the replication is garbage: it then frees its cycles in
+    # one pass instead of first walking them, alive, as it comes back (sim.engine.collector).
+    with gc_paused():
+        run = Replication(scenario, seed, replication, calendars=calendars)
+        weekly, row = run.run()
+        run.release()
+        del run
     check_finite(weekly, row)
     return weekly, row
 
@@ -88,12 +97,21 @@ BatchResult = list[tuple[pd.DataFrame, pd.DataFrame]]
 
 
 def run_batch(spec: BatchSpec) -> BatchResult:
-    """Run a batch (the function executors call; importable, so picklable)."""
+    """Run a batch (the function executors call; importable, so picklable).
+
+    The scenarios of a comparison often share their managers' calendars (an outside coach, say,
+    changes none): each calendar is then run once per replication and replayed for the others,
+    with the same tables to the bit."""
     out = []
-    for s in spec.scenarios:
+    keys = [calendar_key(s) for s in spec.scenarios]
+    shelves: dict[str, Calendars] = {k: {} for k in keys if keys.count(k) > 1}
+    for i, s in enumerate(spec.scenarios):
+        calendars = shelves.get(keys[i])
+        if keys[i] not in keys[i + 1 :]:  # the last to use these calendars
+            shelves.pop(keys[i], None)
         weeklies, rows = [], []
         for r in spec.reps:
-            w, row = run_replication(s, spec.seed, r % spec.period if spec.period else r)
+            w, row = run_replication(s, spec.seed, r % spec.period if spec.period else r, calendars)
             if spec.period:
                 w["replication"] = r
                 row["replication"] = r

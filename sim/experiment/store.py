@@ -24,6 +24,7 @@ disk, and parts it did not merge are removed before the folder is renamed into p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -343,23 +344,35 @@ class Store:
 
     def write_weekly_csv(self, path: Path) -> None:
         """weekly.csv from the batches this run merged, scenario by scenario, one part in memory
-        at a time, written atomically."""
+        at a time, written atomically.
+
+        Each part is read once: the first scenario's rows go to the file, each other scenario's
+        to a file of its own, appended in scenario order at the end."""
         order = [self.used[k] for k in sorted(self.used)]
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmps = [
+            path.with_name(f".{path.name}.{os.getpid()}.{i}.tmp") for i in range(len(self.names))
+        ]
         header = True
         try:
-            with tmp.open("w", encoding="utf-8", newline="") as out:
-                for name in self.names:
-                    for first, last in order:
-                        part = self._read(first, last, "weekly")
+            with contextlib.ExitStack() as stack:
+                outs = [
+                    stack.enter_context(t.open("w+", encoding="utf-8", newline="")) for t in tmps
+                ]
+                for first, last in order:
+                    part = self._read(first, last, "weekly")
+                    for name, out in zip(self.names, outs, strict=True):
                         part[part.scenario == name].to_csv(out, index=False, header=header)
                         header = False
+                out = outs[0]
+                for rest in outs[1:]:
+                    rest.seek(0)
+                    shutil.copyfileobj(rest, out)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            os.replace(tmps[0], path)
+        finally:
+            for t in tmps:
+                t.unlink(missing_ok=True)
 
     def prune(self) -> None:
         """Remove parts and ledger lines of batches this run did not merge, so the finished

@@ -14,5 +14,7 @@
 - :mod:`~sim.model.sellers`: reps and managers as sellers: their pipeline of deals through the
   stages, their skill, what they book.
 - :mod:`~sim.model.recorder`: the weekly tallies of a replication and the tables made of them.
+- :mod:`~sim.model.twins`: the calendars two scenarios of a comparison share, recorded by one
+  replication and replayed by its twin.
 - :mod:`~sim.model.run`: what these pieces need from the replication they belong to.
 """

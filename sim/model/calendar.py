@@ -9,6 +9,11 @@ start in its week is cancelled. Admin, the manager's own selling and other manag
 (forecasting, hiring, deal reviews, email) fill the time meetings and coaching leave, in that
 order, so every hour is admin, meetings, selling, coaching or other work; other work also takes
 whatever the week leaves, so no hour is idle.
+
+A calendar depends on nothing but the managers' settings, their programme, the team and the
+random numbers: not on the reps' skills or deals, nor on an outside coach. So two scenarios of a
+comparison that differ only in those have the same calendars, replication by replication: the
+first to run one records what it did and the other replays it (:mod:`sim.model.twins`).
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from sim.clock import DAYS
 from sim.engine.agenda import Agenda, Callback
 from sim.model.coaches import Coach
 from sim.model.meetings import draw_meetings
+from sim.model.recorder import MANAGER_TALLIES, Tallies
 from sim.model.rules import coaching_sessions_that_fit, ramp_progress, ramped_quality
 from sim.model.run import Run
 from sim.model.sellers import ManagerSeller, Rep
+from sim.model.twins import CalendarTape
 from sim.random.streams import Purpose, stream
 from sim.scenario import ManagerGroup
 
@@ -86,7 +93,12 @@ class Manager(Coach, Agenda):
         self.hours = {MEETING: [0.0] * run.sim_weeks, COACHING: [0.0] * run.sim_weeks}
         self._coaching_hours = self.hours[COACHING]
         self._hours_per_day = m.hours_per_day
-        self._sessions_held = run.recorder.cols["sessions_held"]
+        self.tallies = Tallies(MANAGER_TALLIES, run.sim_weeks)
+        """The calendar's weekly tallies, added to the replication's in manager order."""
+        self.rec = self.tallies
+        self._sessions_held = self.tallies.cols["sessions_held"]
+        self.tape: CalendarTape | None = None
+        """Set to record what the calendar does for a twin replication."""
         self.session_days = self.session_hours / m.hours_per_day
         self.fit_per_week = coaching_sessions_that_fit(m, self.session_hours)
 
@@ -149,10 +161,10 @@ class Manager(Coach, Agenda):
         preempt = True
         if self.busy == COACHING:
             w = int(self.now // DAYS)
-            run.recorder.add("meeting_clashes", w, 1.0)
+            self.rec.add("meeting_clashes", w, 1.0)
             if u < run.scenario.managers.coaching_protection:
                 preempt = False
-                run.recorder.add("clashes_protected", w, 1.0)
+                self.rec.add("clashes_protected", w, 1.0)
         if self._holder is None and not self._meetings_waiting:
             self._holder = MEETING
             self._meeting_starts(length_days)
@@ -207,9 +219,11 @@ class Manager(Coach, Agenda):
         """Plan this week's coaching and start running its sessions."""
         if not self.active(week):
             return
-        rec = self.run.recorder
+        rec = self.rec
         planned, counts = self.plan(week, self.fit_per_week)
         order = self.interleave(counts)
+        if self.tape is not None:
+            self.tape.orders[week] = order
         rec.add("sessions_planned", week, planned)
         rec.add("sessions_unscheduled", week, planned - len(order))
         self.book_reps(week, order, booked_hours)
@@ -296,7 +310,7 @@ class Manager(Coach, Agenda):
         self._session_cancelled("session_not_started")
 
     def _session_cancelled(self, log: str | None) -> None:
-        self.run.recorder.add("sessions_cancelled", self._week, 1.0)
+        self.rec.add("sessions_cancelled", self._week, 1.0)
         if log is not None:
             self._log(log)
         self._i += 1
@@ -327,7 +341,7 @@ class Manager(Coach, Agenda):
         self.account(COACHING, self.busy_since, self.now)
         self.busy = None
         if held >= 0.5:
-            self.run.recorder.add("sessions_shortened", self._week, 1.0)
+            self.rec.add("sessions_shortened", self._week, 1.0)
             self._session_held(held)
         else:
             self._session_cancelled(None)
@@ -335,7 +349,7 @@ class Manager(Coach, Agenda):
     def _session_held(self, held: float) -> None:
         """Count session ``_i`` as held (``held`` of it), apply it, go on with the next."""
         now = self.now
-        self.run.recorder.add("sessions_held", self._week, 1.0)
+        self.rec.add("sessions_held", self._week, 1.0)
         self.apply_later(self._order[self._i], now, held)
         self._i += 1
         self._next_session()
@@ -355,13 +369,22 @@ class Manager(Coach, Agenda):
         rest = max(0.0, capacity - meeting - coaching)
         admin = min(m.admin_hours_per_week, rest)
         selling = min(m.selling_hours_per_week, rest - admin)
-        rec = run.recorder
+        rec = self.rec
         rec.add("mgr_meeting_hours", week, meeting)
         rec.add("mgr_coaching_hours", week, coaching)
         rec.add("mgr_admin_hours", week, admin)
         rec.add("mgr_selling_hours", week, selling)
         rec.add("mgr_other_hours", week, capacity - meeting - coaching - admin - selling)
-        return selling / m.selling_hours_per_week if m.selling_hours_per_week > 0 else 0.0
+        share = selling / m.selling_hours_per_week if m.selling_hours_per_week > 0 else 0.0
+        if self.tape is not None:
+            self.tape.shares.append(share)
+        return share
+
+    def apply_later(self, pos: int, t: float, held_share: float = 1.0) -> None:
+        """:meth:`Coach.apply_later`, recorded on the tape if there is one."""
+        if self.tape is not None:
+            self.tape.sessions.append((pos, t, held_share))
+        self.reps[pos].later(t, self, pos, held_share)
 
 
 _SESSION_ENDS = (Manager._whole_session_ends, Manager._held_session_ends)

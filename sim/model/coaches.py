@@ -19,6 +19,7 @@ from sim.clock import DAYS
 from sim.engine.skill_lists import SessionSteps, session_steps
 from sim.model import skill as dyn
 from sim.model.focus import FocusParams, RepView, allocate, capped_shares, focus_weights
+from sim.model.recorder import Recorder, Tallies
 from sim.model.rules import coach_the_coach_hours, outside_fee_usd
 from sim.model.run import Run
 from sim.model.sellers import Rep
@@ -32,6 +33,8 @@ class Coach:
     def __init__(self, run: Run, programme: Programme, reps: Sequence[Rep], picks: Purpose) -> None:
         s = run.scenario
         self.run = run
+        self.rec: Recorder | Tallies = run.recorder
+        """Where the coach's weekly tallies go."""
         self.programme = programme
         self.reps = list(reps)
         names = s.stage_names()
@@ -94,13 +97,17 @@ class Coach:
 
     def book_reps(self, week: int, order: list[int], lost_selling_hours: list[float]) -> None:
         """Take this week's sessions out of the reps' selling hours and record their time."""
+        self.take_selling_hours(order, lost_selling_hours)
         share = self.programme.rep_time_share
-        lost = self.session_hours * share
+        hours = self.session_hours * len(order)
+        self.rec.add("rep_coaching_hours", week, hours)
+        self.rec.add("rep_offselling_hours", week, hours * (1.0 - share))
+
+    def take_selling_hours(self, order: list[int], lost_selling_hours: list[float]) -> None:
+        """Take the sessions in ``order`` out of their reps' selling hours."""
+        lost = self.session_hours * self.programme.rep_time_share
         for pos in order:
             lost_selling_hours[self.reps[pos].index] += lost
-        hours = self.session_hours * len(order)
-        self.run.recorder.add("rep_coaching_hours", week, hours)
-        self.run.recorder.add("rep_offselling_hours", week, hours * (1.0 - share))
 
     @staticmethod
     def interleave(counts: list[tuple[int, int]]) -> list[int]:
@@ -140,13 +147,9 @@ class Coach:
                 self.fit,
                 held_share * p.minutes_per_session / p.full_effect_minutes,
             )
-            scope = self.scope_set
-            assert rep.open_deals is not None  # kept whenever a coach micro-coaches
-            open_now = [d for d in rep.open_deals if d.stage in scope and d.open_days <= t]
+            open_now = rep.open_at(t, None if self._every_stage else self.scope_set)
             if open_now:
-                deal = open_now[int(u * len(open_now))]
-                k = deal.stage
-                deal.boost += p.deal_boost * e
+                k = rep.boost(open_now[int(u * len(open_now))], t, p.deal_boost * e)
             else:
                 k = self.scope[int(u * len(self.scope))]
             if e > 0.0:

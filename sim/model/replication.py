@@ -14,6 +14,10 @@ processed, in time order, when the week turns.
   is visited once (pipeline advanced, skill sampled, training given); then the week's leads open,
   each kept with the share of its seller's selling hours that coaching and training left
   (thinning).
+* **Twin replications** (``calendars``, :mod:`sim.model.twins`): the same replication of two
+  scenarios whose managers' calendars are the same runs the calendars once: the first records
+  them and the second replays what they did to the reps, the selling hours and the tallies, in
+  the same order, so its tables are the same to the bit as if it had run them.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from sim.engine.pipeline import Pipeline
 from sim.model import skill as dyn
 from sim.model.calendar import Manager
 from sim.model.coaches import OutsideCoach
-from sim.model.recorder import Recorder, summary_row, weekly_frame
+from sim.model.recorder import MANAGER_TALLIES, REP_HOURS, Recorder, summary_row, weekly_frame
 from sim.model.rules import (
     correlated_readiness,
     lead_rates_per_day,
@@ -42,20 +46,40 @@ from sim.model.rules import (
     training_hours_lost,
 )
 from sim.model.sellers import Rep
+from sim.model.twins import Calendars, CalendarTape
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario, Training
 from sim.scenario.calibration import ability_sigma
+
+_OTHER_TALLIES = tuple(c for c in MANAGER_TALLIES if c not in REP_HOURS)
 
 
 class Replication:
     """One replication of a scenario: build the team, run the weeks, hand back the tables."""
 
     def __init__(
-        self, scenario: Scenario, seed: int, replication: int, settle: bool = True
+        self,
+        scenario: Scenario,
+        seed: int,
+        replication: int,
+        settle: bool = True,
+        calendars: Calendars | None = None,
     ) -> None:
+        """``calendars``: replay the managers' calendars recorded there by the same replication
+        of a scenario with the same :func:`~sim.model.twins.calendar_key`, or record them
+        there."""
         # A stage uniform of exactly 0 has logit -inf (it always advances): not an error.
         with gc_paused(), np.errstate(divide="ignore"):
             self._build(scenario, seed, replication, settle)
+        self.replay: list[CalendarTape] | None = None
+        """The recorded calendars this replication replays instead of running its own."""
+        self._calendars = calendars
+        self._calendar_key = (seed, replication, settle)
+        if calendars is not None:
+            self.replay = calendars.get(self._calendar_key)
+            if self.replay is None:
+                for m in self.managers:
+                    m.tape = CalendarTape(m.tallies)
 
     def _build(self, scenario: Scenario, seed: int, replication: int, settle: bool) -> None:
         self.scenario = s = scenario
@@ -195,6 +219,16 @@ class Replication:
         self._turn_week(self.sim_weeks)
         self.rep_leads.flush()
         self.manager_leads.flush()
+        # The reps' session hours went in week by week if an outside coach adds to them too.
+        names = _OTHER_TALLIES if self.outside is not None else MANAGER_TALLIES
+        for tallies in self._calendar_tallies():
+            self.recorder.merge(tallies, names)
+
+    def _calendar_tallies(self) -> list[Any]:
+        """The managers' calendars' tallies, in manager order (replayed or their own)."""
+        if self.replay is not None:
+            return [tape.tallies for tape in self.replay]
+        return [m.tallies for m in self.managers]
 
     def _turn_week(self, week: int) -> None:
         """Close week ``week - 1`` (if any) and open week ``week`` (if any), at its start.
@@ -210,10 +244,18 @@ class Replication:
         closing = week - 1
         opening = week < self.sim_weeks
         selling_shares = []
-        for m in self.managers:
-            m.run_until(t)
-            if closing >= 0:
-                selling_shares.append(m.end_week(closing))
+        replay = self.replay
+        for i, m in enumerate(self.managers):
+            if replay is None:
+                m.run_until(t)
+                if closing >= 0:
+                    selling_shares.append(m.end_week(closing))
+                if m.tape is not None:
+                    m.tape.mark()
+            else:
+                replay[i].replay(m, 2 * week)
+                if closing >= 0:
+                    selling_shares.append(replay[i].shares[closing])
             m.seller.advance_to(t)
         if selling_shares and opening:
             # The closed week's own leads of the managers open now, kept with the share of
@@ -221,9 +263,20 @@ class Replication:
             self.manager_leads.open_week(closing, selling_shares)
         booked = [self.training_hours[week] if opening else 0.0] * len(self.reps)
         if opening:
-            for m in self.managers:
-                m.start_week(week, booked)
+            for i, m in enumerate(self.managers):
+                if replay is None:
+                    m.start_week(week, booked)
+                    if m.tape is not None:
+                        m.tape.mark()
+                else:
+                    order = replay[i].orders.get(week)
+                    if order is not None:
+                        m.take_selling_hours(order, booked)
+                    replay[i].replay(m, 2 * week + 1)
             if self.outside is not None:
+                # The managers' share of the reps' session hours first, as they were added.
+                for tallies in self._calendar_tallies():
+                    self.recorder.merge(tallies, REP_HOURS, week)
                 self.outside.start_week(week, booked)
         sample = closing >= self.warmup
         n_stages = len(s.stages)
@@ -263,13 +316,31 @@ class Replication:
 
     def run(self) -> tuple[Any, dict[str, Any]]:
         """Run to the horizon; return (weekly DataFrame, summary row)."""
+        if self.trace is not None and self.replay is not None:
+            raise ValueError("a replayed calendar has no trace: run without calendars")
         with gc_paused():
             self.env.run(until=self._weeks_done)
+        if self._calendars is not None and self.replay is None:
+            for m in self.managers:
+                assert m.tape is not None
+                m.tape.processed = m.processed
+            self._calendars[self._calendar_key] = [m.tape for m in self.managers if m.tape]
         return self.tables()
+
+    def release(self) -> None:
+        """Drop what the replication holds, its tables made, so reference counting frees it
+        (the managers' calendars and the run itself would otherwise be cycles for the cyclic
+        collector to walk). The replication is unusable afterwards."""
+        for m in self.managers:
+            m.release()
+        self.__dict__.clear()
 
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
-        self.calendar_events = sum(m.processed for m in self.managers)
+        if self.replay is not None:
+            self.calendar_events = sum(tape.processed for tape in self.replay)
+        else:
+            self.calendar_events = sum(m.processed for m in self.managers)
         self.events = (
             self.simpy_events + self.calendar_events + self.lazy_events + self.settled_events
         )

@@ -23,8 +23,9 @@ def _sure(run: Run, ability: float, ceiling: float, trains: bool) -> SureBounds 
 
     Learned skill stays in [0, ceiling] (:mod:`sim.model.skill`: every gain saturates at the
     ceiling, nothing lowers skill but time) and the dip in [0, deepest training dip]; micro-
-    coaching boosts single deals without limit, so nothing is sure then."""
-    if run.micro_coaching or not run.settle:
+    coaching boosts single deals by a logit >= 0 without limit, so its sure falls are only
+    doomed (see :mod:`sim.engine.pipeline`)."""
+    if not run.settle:
         return None
     s = run.scenario
     dip = max((t.dip_depth for t in s.training), default=0.0) if trains else 0.0
@@ -38,14 +39,16 @@ class Seller(Pipeline):
 
     run: Run
 
-    def __init__(self, run: Run, ability: float, ceiling: float, trains: bool) -> None:
+    def __init__(
+        self, run: Run, ability: float, ceiling: float, trains: bool, coached: bool
+    ) -> None:
         s = run.scenario
         super().__init__(
             run,
             ability,
             len(s.stages),
             s.skill.initial_stability_days,
-            keep_open_deals=run.micro_coaching,
+            keep_open_deals=coached and run.micro_coaching,
             sure=_sure(run, ability, ceiling, trains),
         )
 
@@ -90,7 +93,7 @@ class Rep(Seller):
         percentile: float,
         ceiling: float,
     ) -> None:
-        super().__init__(run, ability, ceiling, trains=True)
+        super().__init__(run, ability, ceiling, trains=True, coached=True)
         self.ceiling = ceiling
         """Most learned skill this rep can reach on a stage (see rules.rep_ceiling)."""
         self.index = index
@@ -117,7 +120,7 @@ class ManagerSeller(Seller):
     __slots__ = ()
 
     def __init__(self, run: Run, ability: float) -> None:
-        super().__init__(run, ability, ceiling=0.0, trains=False)
+        super().__init__(run, ability, ceiling=0.0, trains=False, coached=False)
 
     def book(self, value_usd: float, t: float) -> None:
         """Book a won deal to the team's weekly revenue, as a manager's deal."""

@@ -44,13 +44,26 @@ class CalibrationError(ValueError):
     """No ability spread gives the requested revenue concentration."""
 
 
+_GRID = np.linspace(0.0, MAX_SIGMA, 201)
+"""The spreads at which the share is tabulated before the root is polished."""
+
+
+@lru_cache(maxsize=64)
+def _grid_shares(base: tuple[float, ...], eps: float) -> np.ndarray:
+    """:func:`top20_share` at each spread of :data:`_GRID`: the same for every target, so an
+    uncertainty run that draws only the target share tabulates it once."""
+    with np.errstate(all="ignore"):
+        shares = np.array([top20_share(float(s), base, eps) for s in _GRID])
+    shares.flags.writeable = False
+    return shares
+
+
 @lru_cache(maxsize=256)
 def _ability_sigma(target: float, base: tuple[float, ...], eps: float) -> float:
     if target <= 0.2:
         return 0.0
-    grid = np.linspace(0.0, MAX_SIGMA, 201)
-    with np.errstate(all="ignore"):
-        shares = np.array([top20_share(float(s), base, eps) for s in grid])
+    grid = _GRID
+    shares = _grid_shares(base, eps)
     if not np.isfinite(shares).all():
         # The revenue weights under- or overflow: stages that almost never convert, or a spread
         # so wide that the best reps' pipelines are beyond floating point.

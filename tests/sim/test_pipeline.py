@@ -15,6 +15,7 @@ import pandas.testing as pdt
 import pytest
 
 from sim.model.replication import Replication
+from sim.model.twins import Calendars, calendar_key
 from tests.sim.helpers import small
 
 
@@ -80,6 +81,42 @@ SETTLE_CASES = {
         },
         "coaching": {"sessions_per_rep_per_week": 3, "minutes_per_session": 45},
     },
+    # Micro-sessions boost deals: sure falls are only doomed, and a boost can rescue them.
+    "micro by managers and an outside coach, hard boosts, training": {
+        "weeks": 40,
+        "training": [{"start_week": 2, "gain": 0.3, "dip_depth": 1.0, "dip_recovery_days": 40}],
+        "coaching": {
+            "style": "micro",
+            "sessions_per_rep_per_week": 3,
+            "minutes_per_session": 30,
+            "deal_boost": 5.0,
+        },
+        "outside_coach": {
+            "style": "micro",
+            "hours_per_week": 10,
+            "fee_per_hour_usd": 200,
+            "sessions_per_rep_per_week": 2,
+            "minutes_per_session": 30,
+            "deal_boost": 5.0,
+        },
+    },
+    "micro on part of the stages": {
+        "weeks": 40,
+        "coaching": {
+            "style": "micro",
+            "sessions_per_rep_per_week": 3,
+            "minutes_per_session": 30,
+            "deal_boost": 5.0,
+            "scope": ["discovery", "proposal"],
+        },
+        "outside_coach": {
+            "style": "micro",
+            "hours_per_week": 10,
+            "fee_per_hour_usd": 200,
+            "deal_boost": 2.0,
+            "scope": ["closing"],
+        },
+    },
 }
 
 
@@ -99,3 +136,36 @@ def test_settling_events_early_changes_nothing(case: str) -> None:
     assert early.calendar_events < at_time.calendar_events
     pdt.assert_frame_equal(early_weekly, at_time_weekly, check_exact=True)
     assert early_row == at_time_row
+
+
+TWIN_CASES = {
+    "an outside coach, micro": {
+        "outside_coach": {"style": "micro", "hours_per_week": 10, "fee_per_hour_usd": 200}
+    },
+    "coach-the-coach and training": {
+        "outside_coach": {"hours_per_week": 10, "fee_per_hour_usd": 200, "coach_the_coach": True},
+        "training": [{"start_week": 2, "gain": 0.3}],
+    },
+}
+
+
+@pytest.mark.parametrize("case", TWIN_CASES)
+def test_twin_replays_calendars(case: str) -> None:
+    """A scenario whose managers' calendars equal another's replays them from the other's
+    replication (the same seed and replication) with the tables of running them itself."""
+    busy = {"managers": {"meetings_per_week": 6, "coaching_protection": 0.5}}
+    base = small(**busy)
+    twin = small(**busy, **TWIN_CASES[case])
+    assert calendar_key(base) == calendar_key(twin)
+    calendars: Calendars = {}
+    Replication(base, 3, 1, calendars=calendars).run()
+    replayed = Replication(twin, 3, 1, calendars=calendars)
+    assert replayed.replay is not None
+    replayed_weekly, replayed_row = replayed.run()
+    solo_weekly, solo_row = Replication(twin, 3, 1).run()
+    pdt.assert_frame_equal(replayed_weekly, solo_weekly, check_exact=True)
+    assert replayed_row == solo_row
+    assert solo_weekly["sessions_held"].sum() > 0
+    # Another replication, or other managers, are not replayed.
+    assert Replication(twin, 3, 2, calendars=calendars).replay is None
+    assert calendar_key(small(managers={"meetings_per_week": 7})) != calendar_key(base)
