@@ -18,7 +18,7 @@ from cli import main
 from sim.report.charts import ACTIVITY_COLOURS, OUTSIDE_BAR
 from sim.report.compare import BASELINE_COLOUR
 from sim.report.page import PALETTE
-from tests.browser.test_report import ARGS, CHROMIUM, _need_browser, _scenario
+from tests.browser.test_report import _scenario
 
 pytestmark = pytest.mark.browser
 
@@ -42,22 +42,17 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(report: Path) -> Iterator[Any]:
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        pg = b.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(report.as_uri())
-        for fig in ("fig-time", "fig-sessions", "fig-skill"):
-            pg.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
-        pg.errors = errors
-        yield pg
-        b.close()
+def page(browser: Any, report: Path) -> Iterator[Any]:
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(report.as_uri())
+    for fig in ("fig-time", "fig-sessions", "fig-skill"):
+        pg.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
+    pg.errors = errors
+    yield pg
+    pg.close()
 
 
 def test_activity_bars_are_drawn_in_activity_colours_not_scenario_colours(page: Any) -> None:
