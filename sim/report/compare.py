@@ -25,7 +25,13 @@ from sim.experiment.findings import Findings
 from sim.experiment.streaming import ROLL_WEEKS
 from sim.model.recorder import TIERS
 from sim.report.assumptions import assumptions, baseline_panel
-from sim.report.charts import band_traces, sessions_figure, skill_figure, time_split_figure
+from sim.report.charts import (
+    axis_label,
+    band_traces,
+    sessions_figure,
+    skill_figure,
+    time_split_figure,
+)
 from sim.report.measures import key_measures, payback_figure, payback_mark, table_metric
 from sim.report.page import BASELINE_COLOUR, PALETTE, Figure, esc, layout, page, table_html
 from sim.report.uncertainty import section, usd
@@ -128,7 +134,7 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
         roi.add_trace(
             go.Box(
                 y=vals,
-                name=_wrap(esc(label)),
+                name=axis_label(label),
                 marker_color=colours[label],
                 boxpoints="all",
                 jitter=0.4,
@@ -286,7 +292,8 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
         'the numbers are computed: <a href="#how-to-read">How to read this</a>.</p>'
     )
     if sure:
-        renamed = [dataclasses.replace(f, name=_label_of(f.name, alt_names, alts)) for f in sure]
+        label_of = dict(zip(alt_names, alts, strict=True))
+        renamed = [dataclasses.replace(f, name=label_of.get(f.name, f.name)) for f in sure]
         sure_html, sure_figures = section(renamed, colours)
         intro += sure_html
         figures = sure_figures + figures
@@ -312,20 +319,3 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
         tables,
         how_to_read(base_label, ROLL_WEEKS, bool(sure)),
     )
-
-
-def _label_of(name: str, names: Sequence[str], labels: Sequence[str]) -> str:
-    return dict(zip(names, labels, strict=True)).get(name, name)
-
-
-def _wrap(text: str, width: int = 28) -> str:
-    """Break a long axis label into lines of about ``width`` characters (Plotly's <br>)."""
-    words, rows, row = text.split(" "), [], ""
-    for w in words:
-        if row and len(row) + 1 + len(w) > width:
-            rows.append(row)
-            row = w
-        else:
-            row = f"{row} {w}" if row else w
-    rows.append(row)
-    return "<br>".join(rows)
