@@ -317,6 +317,19 @@ class Store:
         self.recorded[(reps[0], reps[-1])] = entry
         self.used[index] = (reps[0], reps[-1])
 
+    def kept(self) -> int:
+        """How many finished batches a resume will find: the ledger's whole lines. The record
+        in memory can be a line behind, when Ctrl-C lands just as a line is written."""
+        try:
+            lines = (self.parts / LEDGER).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return len(self.recorded)
+        whole = 0
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                whole += isinstance(json.loads(line), dict)
+        return max(whole, len(self.recorded))
+
     def _read(self, first: int, last: int, kind: str) -> pd.DataFrame:
         """A part, checked against its checksum as it is read."""
         path = self._files(first, last)[KINDS.index(kind)]

@@ -302,8 +302,9 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
     def stopped(why: str, code: int) -> JobStopped:
         if not os.path.lexists(store.dir) and (target / "manifest.json").exists():
             return JobStopped(why, code, complete=target)
-        if store.recorded:
-            return JobStopped(why, code, kept=store.dir, batches=len(store.recorded))
+        kept = store.kept()
+        if kept:
+            return JobStopped(why, code, kept=store.dir, batches=kept)
         with contextlib.suppress(OSError):
             store.discard()
         return JobStopped(why, code)
@@ -311,23 +312,34 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
     label = f"{job.kind} {scenarios[0].name}"
     outcome: PrecisionOutcome | None = None
     try:
-        with executor as ex, progress(n if precision is None else most, label) as tick:
+        with (
+            _interrupts_noted() as still_running,
+            executor as ex,
+            progress(n if precision is None else most, label) as shown,
+        ):
+
+            def tick(*args: Any, **kwargs: Any) -> None:
+                still_running()
+                shown(*args, **kwargs)
+
             if ex.starting is not None:
                 tick(0, status=ex.starting)
             if precision is None:
                 engine.run(n, ex, tick)
             else:
                 outcome = engine.run_to_precision(precision, n, most, ex, tick)
-        written = write_outputs(
-            job,
-            ready.files,
-            scenarios,
-            engine,
-            store,
-            settings,
-            time.perf_counter() - t0,
-            outcome,
-        )
+            still_running()
+            written = write_outputs(
+                job,
+                ready.files,
+                scenarios,
+                engine,
+                store,
+                settings,
+                time.perf_counter() - t0,
+                outcome,
+            )
+            still_running()
         with _interrupts_deferred():
             store.finish(job.force)
     except KeyboardInterrupt:
@@ -370,6 +382,36 @@ def _warnings(done: int, outcome: PrecisionOutcome | None) -> list[str]:
 
 def _share(x: float) -> str:
     return f"{x * 100:.3g}%" if math.isfinite(x) else "undefined (the mean is zero)"
+
+
+@contextmanager
+def _interrupts_noted() -> Iterator[Callable[[], None]]:
+    """Make sure a Ctrl-C during the run stops it, and yield the check that does so.
+
+    Ctrl-C raises KeyboardInterrupt wherever the program is, as Python's own handler does, and
+    is also noted: library code may swallow the exception (numpy's dtype comparison, called
+    while a batch is saved to Parquet, drops any error, KeyboardInterrupt included, and the run
+    used to finish as if nothing had happened). The yielded check raises it again; the run calls
+    it at every finished batch and before and after writing the results."""
+    caught: list[int] = []
+
+    def noted(signum: int, frame: object) -> None:
+        caught.append(signum)
+        raise KeyboardInterrupt
+
+    def still_running() -> None:
+        if caught:
+            raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, noted)
+    except ValueError:  # not the main thread: Ctrl-C does not reach this run
+        yield still_running
+        return
+    try:
+        yield still_running
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager
