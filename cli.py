@@ -240,7 +240,9 @@ def _run_options(f: Any) -> Any:
             help="Replace an earlier coachsim output (or interrupted run) in the output folder; "
             "a folder coachsim did not write is never replaced.",
         ),
-        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings."
+        ),
         click.option(
             "-j",
             "--jobs",
@@ -403,10 +405,10 @@ def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
         else:
             click.echo(f"{stop.why}: nothing was finished, nothing kept", err=True)
         raise SystemExit(stop.code) from None
+    for line in done.warnings:  # with --quiet too: they say the figures are weaker than asked
+        click.echo(f"warning: {line}", err=True)
     if quiet:
         return
-    for line in done.warnings:
-        click.echo(f"warning: {line}", err=True)
     if done.written.sweep is not None:
         assert done.engine.design is not None
         click.echo(

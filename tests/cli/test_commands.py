@@ -95,7 +95,7 @@ def test_default_output_is_outputs_scenario_name(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "1", "-q"])
+    result = CliRunner().invoke(main, ["run", str(tiny), "-n", "2", "-q"])
     assert result.exit_code == 0, result.output
     assert result.output == ""
     assert (tmp_path / "outputs" / "tiny" / "report.html").exists()

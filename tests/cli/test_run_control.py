@@ -328,7 +328,9 @@ def test_a_precision_not_reached_is_said_on_stderr_and_in_the_manifest(tmp_path:
     args = ["run", str(tiny), "--precision", "0.0001", "--max-replications", "4", "-j", "1"]
     quiet = _cli([*args, "-o", str(tmp_path / "q"), "-q"])
     assert quiet.exit_code == 0, quiet.output
-    assert quiet.output == ""  # -q prints nothing but errors; the manifest still says it
+    # -q prints nothing but errors and warnings: a script that runs quietly is still told
+    assert quiet.stdout == ""
+    assert quiet.stderr.startswith("warning: --precision 0.0001 was not reached"), quiet.stderr
     assert (
         json.loads((tmp_path / "q" / "manifest.json").read_text())["precision_outcome"]["reached"]
         is False
