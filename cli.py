@@ -240,9 +240,7 @@ def _run_options(f: Any) -> Any:
             help="Replace an earlier coachsim output (or interrupted run) in the output folder; "
             "a folder coachsim did not write is never replaced.",
         ),
-        click.option(
-            "-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings."
-        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings."),
         click.option(
             "-j",
             "--jobs",
