@@ -5,6 +5,8 @@
 - :mod:`~sim.job.outputs`: the finished job's tables, report and manifest.
 - :mod:`~sim.job.resume`: what a resume may be told (options that differ from the saved run are
   refused).
+- :mod:`~sim.job.interrupts`: Ctrl-C never lost during a run, and held off while the finished
+  folder moves into place.
 """
 
 from sim.job.run import JobDone, run_job

@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from sim.experiment.store import Store, StoreError
 from sim.experiment.sweeps import sweep_from_record, sweep_record
 from sim.experiment.uncertainty import design_from_record, design_record
 from sim.job.designs import DESIGNS, job_design
+from sim.job.interrupts import interrupts_deferred, interrupts_noted
 from sim.job.outputs import Written, write_outputs
 from sim.job.resume import check_given
 from sim.job.spec import Job, JobInvalid, JobRefused, JobStopped
@@ -313,7 +313,7 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
     outcome: PrecisionOutcome | None = None
     try:
         with (
-            _interrupts_noted() as still_running,
+            interrupts_noted() as still_running,
             executor as ex,
             progress(n if precision is None else most, label) as shown,
         ):
@@ -340,7 +340,7 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
                 outcome,
             )
             still_running()
-        with _interrupts_deferred():
+        with interrupts_deferred():
             store.finish(job.force)
     except KeyboardInterrupt:
         raise stopped("interrupted", 130) from None
@@ -382,51 +382,3 @@ def _warnings(done: int, outcome: PrecisionOutcome | None) -> list[str]:
 
 def _share(x: float) -> str:
     return f"{x * 100:.3g}%" if math.isfinite(x) else "undefined (the mean is zero)"
-
-
-@contextmanager
-def _interrupts_noted() -> Iterator[Callable[[], None]]:
-    """Make sure a Ctrl-C during the run stops it, and yield the check that does so.
-
-    Ctrl-C raises KeyboardInterrupt wherever the program is, as Python's own handler does, and
-    is also noted: library code may swallow the exception (numpy's dtype comparison, called
-    while a batch is saved to Parquet, drops any error, KeyboardInterrupt included, and the run
-    used to finish as if nothing had happened). The yielded check raises it again; the run calls
-    it at every finished batch and before and after writing the results."""
-    caught: list[int] = []
-
-    def noted(signum: int, frame: object) -> None:
-        caught.append(signum)
-        raise KeyboardInterrupt
-
-    def still_running() -> None:
-        if caught:
-            raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGINT, noted)
-    except ValueError:  # not the main thread: Ctrl-C does not reach this run
-        yield still_running
-        return
-    try:
-        yield still_running
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C while the finished folder is renamed into place (two renames that belong
-    together), then act on it."""
-    caught: list[int] = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    except ValueError:  # not the main thread: nothing to defer
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
