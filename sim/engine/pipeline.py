@@ -190,8 +190,10 @@ class Pipeline(SkillLists):
         time has passed since, see :meth:`open_at`); kept only when asked (micro-coaching
         centres sessions on open deals, and may boost any of them: sure falls are then only
         doomed)."""
-        self._doomed: list[Deal] = []
-        """The doomed deals among the open deals, in the order they were doomed."""
+        self._doomed: list[tuple[float, int, Deal]] = []
+        """Heap of (time, key, deal) of the doomed deals among the open deals; an entry whose
+        deal's ``doomed_at`` is no longer its time is stale (the deal was boosted) and is
+        dropped when its time comes."""
         self.pending: list[tuple[float, int, Any]] = []
         """Heap of (time, key, item): a deal's next stage end (key: the deal's id, from 0), or a
         session's effect (key: -1, -2, ... in the order they were planned; item: (coach, rep
@@ -252,7 +254,7 @@ class Pipeline(SkillLists):
         it waits among the open deals, not in the heap (:meth:`boost` queues it)."""
         deal.doomed_at = t
         deal.key = key
-        self._doomed.append(deal)
+        heappush(self._doomed, (t, key, deal))
 
     def open_at(self, t: float, scope: frozenset[int] | None) -> list[Deal]:
         """The open deals a session at ``t`` sees (in a stage of ``scope``; None: any), in the
@@ -292,27 +294,23 @@ class Pipeline(SkillLists):
             deal.boost += logit
             if deal.doomed_at != math.inf:
                 heappush(self.pending, (deal.doomed_at, deal.key, deal))
-                deal.doomed_at = math.inf
-                self._doomed.remove(deal)
+                deal.doomed_at = math.inf  # its entry among the doomed is now stale
         return k
 
     def _drop_doomed(self, until: float) -> None:
         """Take the doomed deals whose time is before ``until`` out of the open deals, their
-        stage exits tallied."""
+        stage exits tallied (the caller checks that the first one is due)."""
         open_deals = self.open_deals
         assert open_deals is not None
         run = self.run
         exits = run.recorder.exits
-        still: list[Deal] = []
-        for d in self._doomed:
-            at = d.doomed_at
-            if at < until:
+        doomed = self._doomed
+        while doomed and doomed[0][0] < until:
+            at, _, d = heappop(doomed)
+            if d.doomed_at == at:  # not boosted since
                 exits[int(at // DAYS)] += 1.0
                 run.settled_events += 1
                 open_deals.remove(d)
-            else:
-                still.append(d)
-        self._doomed = still
 
     def later(self, t: float, coach: SessionCoach, pos: int, held_share: float) -> None:
         """Queue the effect of a session ending at ``t``: ``coach.effect(pos, t, held_share)``."""
@@ -325,7 +323,8 @@ class Pipeline(SkillLists):
         deals whose time has passed leave the open deals."""
         pending = self.pending
         if not pending or pending[0][0] >= until:
-            if self._doomed:
+            doomed = self._doomed
+            if doomed and doomed[0][0] < until:
                 self._drop_doomed(until)
             return
         run = self.run
@@ -378,7 +377,8 @@ class Pipeline(SkillLists):
             deal.boost = 0.0
             self.schedule(deal, key, t + deal.durations[i + 1])
         run.lazy_events += n
-        if self._doomed:
+        doomed = self._doomed
+        if doomed and doomed[0][0] < until:
             self._drop_doomed(until)
 
     def won(self, list_value_usd: float, t: float) -> float:

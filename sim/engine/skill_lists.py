@@ -135,11 +135,20 @@ class SkillLists:
         if not self.alike:  # once parted, stages stay apart in practice: not checked again
             self.reinforce_by(range(n), t, steps)
             return
-        self.reinforce_by((0,), t, steps)
+        # reinforce_by on stage 0 written out once more (it runs for most sessions), and its
+        # state given to every stage, in place: an advance in progress holds these lists.
+        share, step, spacing, ceiling = steps
         f, tl, s = self.fresh, self.refreshed_days, self.stability_days
-        # In place: an advance in progress holds these lists.
-        c[1:] = [c[0]] * (n - 1)
-        f[1:] = [f[0]] * (n - 1)
-        tl[1:] = [tl[0]] * (n - 1)
-        s[1:] = [s[0]] * (n - 1)
-        self.alike = True
+        kept = f[0]
+        if kept != 0.0 and t > tl[0]:
+            kept *= math.exp((tl[0] - t) / s[0])
+        moved = kept if share >= 1.0 else share * kept
+        consolidated = c[0] + moved
+        kept -= moved
+        gap = ceiling - consolidated - kept
+        if gap > 0.0:
+            kept += gap if step >= 1.0 else step * gap
+        c[:] = [consolidated] * n
+        f[:] = [kept] * n
+        tl[:] = [t] * n
+        s[:] = [s[0] * spacing] * n
