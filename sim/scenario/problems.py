@@ -215,14 +215,18 @@ def plain_message(err: Any) -> str:
     """A pydantic error (one of ``ValidationError.errors()``) as a sales leader reads it: what
     the value must be, and what was given."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    percent = PERCENT.match(value) if isinstance(value, str) else None
     if (
         kind in _EXPECTED
-        and isinstance(value, str)
-        and PERCENT.match(value)
+        and percent is not None
         and kind not in ("string_type", "bool_type", "bool_parsing")
     ):
+        shown = repr(percent.string.strip())
+        if err.get("loc", ("",))[0] in ("sweep", "uncertain"):  # values of settings named there
+            share = float(percent.group(1)) / 100.0
+            return f"{shown} is a percentage; write it as a plain number here ({share:g})"
         return (
-            f"{value.strip()!r} is a percentage, but this setting is not a share from 0 to 1; "
+            f"{shown} is a percentage, but this setting is not a share from 0 to 1; "
             "write a plain number"
         )
     if kind in _EXPECTED:

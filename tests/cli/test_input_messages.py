@@ -171,6 +171,18 @@ def test_a_percentage_where_no_share_is_expected_says_so(here: Path, command: st
     assert out[2] == "team.yaml:5:18: managers.trained_share: must be at most 1 (got 1.5)"
 
 
+@COMMANDS
+def test_a_percentage_in_a_sweep_is_not_called_a_non_share(here: Path, command: str) -> None:
+    """The values of a sweep name their setting by path: a share swept as 50% used to be told
+    "this setting is not a share", which it is. It is asked for as the plain number instead."""
+    f = _write(here, "sweep:\n  managers.trained_share: [50%, 0.9]\n")
+    out = _refused(here, command, f, lines=1)
+    assert out[0] == (
+        "team.yaml:2:28: sweep.managers.trained_share[0]: '50%' is a percentage; write it as a "
+        "plain number here (0.5)"
+    )
+
+
 # 3. Plain words for every kind of wrong value a file can hold.
 
 PLAIN = [
