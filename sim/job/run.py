@@ -312,23 +312,20 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
     label = f"{job.kind} {scenarios[0].name}"
     outcome: PrecisionOutcome | None = None
     try:
-        with (
-            interrupts_noted() as still_running,
-            executor as ex,
-            progress(n if precision is None else most, label) as shown,
-        ):
+        with interrupts_noted() as still_running:
+            with executor as ex, progress(n if precision is None else most, label) as shown:
 
-            def tick(*args: Any, **kwargs: Any) -> None:
-                still_running()
-                shown(*args, **kwargs)
+                def tick(*args: Any, **kwargs: Any) -> None:
+                    still_running()
+                    shown(*args, **kwargs)
 
-            if ex.starting is not None:
-                tick(0, status=ex.starting)
-            if precision is None:
-                engine.run(n, ex, tick)
-            else:
-                outcome = engine.run_to_precision(precision, n, most, ex, tick)
-            still_running()
+                if ex.starting is not None:
+                    tick(0, status=ex.starting)
+                if precision is None:
+                    engine.run(n, ex, tick)
+                else:
+                    outcome = engine.run_to_precision(precision, n, most, ex, tick)
+            still_running()  # the workers are stopped and the progress closed, as before
             written = write_outputs(
                 job,
                 ready.files,
