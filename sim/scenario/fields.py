@@ -28,6 +28,12 @@ PERCENT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*%\s
 """A percentage as a file may give a share: ``10%``, ``12.5 %``."""
 
 
+def as_share(value: Any) -> Any:
+    """``value`` as the share it means if it is a percentage (``"10%"``: 0.1), else unchanged."""
+    match = PERCENT.match(value) if isinstance(value, str) else None
+    return float(match.group(1)) / 100.0 if match else value
+
+
 def is_share(info: FieldInfo) -> bool:
     """Whether a field is a share: a number bounded within 0 to 1 on both sides."""
     low = high = None
@@ -75,7 +81,5 @@ class Strict(BaseModel):
             info = cls.model_fields.get(name) if isinstance(name, str) else None
             if info is None or not isinstance(value, str) or not is_share(info):
                 continue
-            match = PERCENT.match(value)
-            if match:
-                out[name] = float(match.group(1)) / 100.0
+            out[name] = as_share(value)
         return out

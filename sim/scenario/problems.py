@@ -222,11 +222,17 @@ def plain_message(err: Any) -> str:
         and kind not in ("string_type", "bool_type", "bool_parsing")
     ):
         shown = repr(percent.string.strip())
-        if err.get("loc", ("",))[0] in ("sweep", "uncertain"):  # values of settings named there
-            share = float(percent.group(1)) / 100.0
-            return f"{shown} is a percentage; write it as a plain number here ({share:g})"
+        loc = err.get("loc", ())
+        setting = "this setting"
+        if len(loc) > 1 and loc[0] in ("sweep", "uncertain"):  # values of the setting loc[1]
+            from sim.scenario.uncertain import is_share_path  # it reads the schema
+
+            if is_share_path(str(loc[1])):  # a distribution's parameters are plain numbers
+                share = float(percent.group(1)) / 100.0
+                return f"{shown} is a percentage; write it as a plain number here ({share:g})"
+            setting = str(loc[1])
         return (
-            f"{shown} is a percentage, but this setting is not a share from 0 to 1; "
+            f"{shown} is a percentage, but {setting} is not a share from 0 to 1; "
             "write a plain number"
         )
     if kind in _EXPECTED:

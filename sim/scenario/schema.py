@@ -15,11 +15,18 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
 from sim.scenario.distributions import Distribution
 from sim.scenario.evidence import cited
-from sim.scenario.fields import MAX_WEEKS, Label, Strict, Text
+from sim.scenario.fields import MAX_WEEKS, Label, Strict, Text, as_share
 from sim.scenario.programmes import (
     ManagerGroup,
     OutsideCoach,
@@ -187,6 +194,23 @@ class Scenario(Strict):
         "path, e.g. outside_coach.hours_per_week: [5, 10, 20]; several make a grid. compare "
         "runs one comparison per point on the same random numbers (see --set).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _swept_percentages(cls, data: Any) -> Any:
+        """A share swept as percentages (``[50%, 90%]``) as the numbers they mean, as the
+        setting itself may be given."""
+        sweep = data.get("sweep") if isinstance(data, dict) else None
+        if not isinstance(sweep, dict):
+            return data
+        from sim.scenario.uncertain import is_share_path  # it reads this schema
+
+        out = {}
+        for path, values in sweep.items():
+            if isinstance(path, str) and isinstance(values, list) and is_share_path(path):
+                values = [as_share(v) for v in values]
+            out[path] = values
+        return {**data, "sweep": out}
 
     def _dump(self, exclude: set[str]) -> dict[str, Any]:
         # no uncertain or sweep block: the same record, and hash, as before there could be one

@@ -75,6 +75,15 @@ def _section_model(section: str) -> type[BaseModel] | None:
     return None
 
 
+def is_share_path(path: str) -> bool:
+    """Whether ``path`` names a share: a number bounded within 0 to 1 (``10%`` may be given)."""
+    try:
+        low, high = field_bounds(path)
+    except KeyError:
+        return False
+    return low >= 0.0 and high <= 1.0
+
+
 def field_bounds(path: str) -> tuple[float, float]:
     """The (low, high) a value at ``path`` must lie in, both allowed; KeyError (with the reason)
     if ``path`` names no numeric field."""

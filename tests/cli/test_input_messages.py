@@ -172,14 +172,38 @@ def test_a_percentage_where_no_share_is_expected_says_so(here: Path, command: st
 
 
 @COMMANDS
-def test_a_percentage_in_a_sweep_is_not_called_a_non_share(here: Path, command: str) -> None:
-    """The values of a sweep name their setting by path: a share swept as 50% used to be told
-    "this setting is not a share", which it is. It is asked for as the plain number instead."""
+def test_a_share_swept_as_percentages_is_read_as_the_numbers(here: Path, command: str) -> None:
+    """A share may be given as 10% (above); so may the values a sweep tries for it. A swept
+    setting that is not a share is told so by its name (it used to be told "this setting is
+    not a share" even of a share)."""
     f = _write(here, "sweep:\n  managers.trained_share: [50%, 0.9]\n")
-    out = _refused(here, command, f, lines=1)
+    assert _cli(["validate", "-q", f]).exit_code == 0
+    assert load_scenario(f).sweep == {"managers.trained_share": [0.5, 0.9]}
+    g = _write(here, "sweep:\n  managers.meetings_per_week: [5, 50%]\n")
+    out = _refused(here, command, g, lines=1)
     assert out[0] == (
-        "team.yaml:2:28: sweep.managers.trained_share[0]: '50%' is a percentage; write it as a "
-        "plain number here (0.5)"
+        "team.yaml:2:35: sweep.managers.meetings_per_week[1]: '50%' is a percentage, but "
+        "managers.meetings_per_week is not a share from 0 to 1; write a plain number"
+    )
+
+
+def test_a_share_set_as_percentages_on_the_command_line_is_read_as_the_numbers() -> None:
+    from cli import _parse_set
+
+    assert _parse_set("managers.trained_share=50%,0.9") == ("managers.trained_share", (0.5, 0.9))
+    result = _cli(
+        [
+            "compare",
+            str(SCENARIOS / "reference.yaml"),
+            str(SCENARIOS / "outside_coach.yaml"),
+            "--set",
+            "outside_coach.hours_per_week=50%",
+        ]
+    )
+    assert result.exit_code == 2
+    assert (
+        "'50%' is a percentage, but outside_coach.hours_per_week is not a share from 0 to 1"
+        in result.output
     )
 
 
