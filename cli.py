@@ -25,7 +25,7 @@ from sim.report.compare import headline
 from sim.report.sweep import summary_lines
 from sim.report.uncertainty import verdict
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_json_schema
-from sim.scenario.fields import as_share
+from sim.scenario.fields import as_share, not_a_share
 from sim.scenario.uncertain import is_share_path
 from sim.version import VERSION
 
@@ -446,9 +446,7 @@ def _parse_set(text: str) -> tuple[str, tuple[float, ...]]:
         if share is not v:
             if not is_share_path(path.strip()):
                 raise click.BadParameter(
-                    f"{text!r}: {v.strip()!r} is a percentage, but {path.strip()} is not a share "
-                    "from 0 to 1; write a plain number",
-                    param_hint="--set",
+                    f"{text!r}: {not_a_share(v, path.strip())}", param_hint="--set"
                 )
             values.append(share)
             continue

@@ -13,6 +13,21 @@ from contextlib import contextmanager
 
 
 @contextmanager
+def _on_sigint(handler: Callable[[int, object], None]) -> Iterator[bool]:
+    """``handler`` takes Ctrl-C inside the block, the previous one after; yields whether it
+    could be installed (only the main thread may: elsewhere Ctrl-C does not reach the job)."""
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def interrupts_noted() -> Iterator[Callable[[], None]]:
     """Make sure a Ctrl-C during the run stops it, and yield the check that does so.
 
@@ -31,15 +46,8 @@ def interrupts_noted() -> Iterator[Callable[[], None]]:
         if caught:
             raise KeyboardInterrupt
 
-    try:
-        previous = signal.signal(signal.SIGINT, noted)
-    except ValueError:  # not the main thread: Ctrl-C does not reach this run
+    with _on_sigint(noted):
         yield still_running
-        return
-    try:
-        yield still_running
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager
@@ -47,14 +55,7 @@ def interrupts_deferred() -> Iterator[None]:
     """Hold Ctrl-C while the finished folder is renamed into place (two renames that belong
     together), then act on it."""
     caught: list[int] = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    except ValueError:  # not the main thread: nothing to defer
+    with _on_sigint(lambda signum, frame: caught.append(signum)):
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
     if caught:
         raise KeyboardInterrupt

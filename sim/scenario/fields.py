@@ -34,6 +34,14 @@ def as_share(value: Any) -> Any:
     return float(match.group(1)) / 100.0 if match else value
 
 
+def not_a_share(value: str, setting: str = "this setting") -> str:
+    """What to say of a percentage given for a setting that is not a share."""
+    return (
+        f"{value.strip()!r} is a percentage, but {setting} is not a share from 0 to 1; "
+        "write a plain number"
+    )
+
+
 def is_share(info: FieldInfo) -> bool:
     """Whether a field is a share: a number bounded within 0 to 1 on both sides."""
     low = high = None

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.concepts import hint
-from sim.scenario.fields import NAME_PATTERN, PERCENT
+from sim.scenario.fields import NAME_PATTERN, PERCENT, as_share, not_a_share
 
 MAX_LISTED_KEYS = 20
 """An unknown key's message lists the allowed keys when there are at most this many."""
@@ -221,20 +221,18 @@ def plain_message(err: Any) -> str:
         and percent is not None
         and kind not in ("string_type", "bool_type", "bool_parsing")
     ):
-        shown = repr(percent.string.strip())
         loc = err.get("loc", ())
         setting = "this setting"
         if len(loc) > 1 and loc[0] in ("sweep", "uncertain"):  # values of the setting loc[1]
             from sim.scenario.uncertain import is_share_path  # it reads the schema
 
             if is_share_path(str(loc[1])):  # a distribution's parameters are plain numbers
-                share = float(percent.group(1)) / 100.0
-                return f"{shown} is a percentage; write it as a plain number here ({share:g})"
+                return (
+                    f"{value.strip()!r} is a percentage; write it as a plain number here "
+                    f"({as_share(value):g})"
+                )
             setting = str(loc[1])
-        return (
-            f"{shown} is a percentage, but {setting} is not a share from 0 to 1; "
-            "write a plain number"
-        )
+        return not_a_share(value, setting)
     if kind in _EXPECTED:
         return _EXPECTED[kind] + _given(value)
     bounds = {

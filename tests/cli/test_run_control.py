@@ -17,8 +17,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -157,29 +159,40 @@ def test_called_from_python_the_resume_command_names_coachsim(tmp_path: Path) ->
     assert _finish_with(result.output) == f"coachsim run --resume {out}.partial -j 1"
 
 
-def test_a_ctrl_c_that_library_code_swallows_still_stops_the_run(tmp_path: Path) -> None:
-    """A library may swallow Ctrl-C: numpy's dtype comparison, reached while a batch is saved
-    to Parquet, drops any exception, KeyboardInterrupt included; about one Ctrl-C in five then
-    went unnoticed and the run finished with exit status 0. The interrupt is now noted and
-    acted on at the next batch."""
+def _run_saving_with(tmp_path: Path, hook: Callable[[Any, list[int]], None]) -> tuple[Result, Path]:
+    """``run`` of 6 replications in batches of 2, ``hook(store, reps)`` called after each batch
+    is saved; the patch is undone before the result is returned."""
     from sim.experiment.store import Store
 
     tiny = _tiny(tmp_path)
     out = tmp_path / "out"
     real = Store.save
 
-    def save_swallowing(self: Store, *args: object) -> None:
-        real(self, *args)  # type: ignore[arg-type]
-        if len(self.recorded) == 1:
-            with contextlib.suppress(KeyboardInterrupt):  # what numpy does with it
-                signal.raise_signal(signal.SIGINT)
+    def save(self: Store, index: int, reps: list[int], result: Any) -> None:
+        real(self, index, reps, result)
+        hook(self, reps)
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(Store, "save", save_swallowing)
+    mp.setattr(Store, "save", save)
     try:
         result = _cli(["run", str(tiny), "-n", "6", "--batch-size", "2", "-j", "1", "-o", str(out)])
     finally:
         mp.undo()
+    return result, out
+
+
+def test_a_ctrl_c_that_library_code_swallows_still_stops_the_run(tmp_path: Path) -> None:
+    """A library may swallow Ctrl-C: numpy's dtype comparison, reached while a batch is saved
+    to Parquet, drops any exception, KeyboardInterrupt included; about one Ctrl-C in five then
+    went unnoticed and the run finished with exit status 0. The interrupt is now noted and
+    acted on at the next batch."""
+
+    def swallow(store: Any, reps: list[int]) -> None:
+        if len(store.recorded) == 1:
+            with contextlib.suppress(KeyboardInterrupt):  # what numpy does with it
+                signal.raise_signal(signal.SIGINT)
+
+    result, out = _run_saving_with(tmp_path, swallow)
     assert result.exit_code == 130, result.output
     assert f"interrupted: 1 finished batches kept in {out}.partial" in result.output
     assert not out.exists()
@@ -188,24 +201,13 @@ def test_a_ctrl_c_that_library_code_swallows_still_stops_the_run(tmp_path: Path)
 def test_the_batches_kept_are_those_the_ledger_holds(tmp_path: Path) -> None:
     """A Ctrl-C that lands just after a batch's ledger line is written, before the run's own
     record of it, still counts that batch: the count printed is what a resume will find."""
-    from sim.experiment.store import Store
 
-    tiny = _tiny(tmp_path)
-    out = tmp_path / "out"
-    real = Store.save
-
-    def save_then_interrupt(self: Store, index: int, reps: list[int], result: object) -> None:
-        real(self, index, reps, result)  # type: ignore[arg-type]
-        if len(self.recorded) == 2:
-            del self.recorded[(reps[0], reps[-1])]  # the line is on disk, the record behind
+    def interrupt(store: Any, reps: list[int]) -> None:
+        if len(store.recorded) == 2:
+            del store.recorded[(reps[0], reps[-1])]  # the line is on disk, the record behind
             raise KeyboardInterrupt
 
-    mp = pytest.MonkeyPatch()
-    mp.setattr(Store, "save", save_then_interrupt)
-    try:
-        result = _cli(["run", str(tiny), "-n", "6", "--batch-size", "2", "-j", "1", "-o", str(out)])
-    finally:
-        mp.undo()
+    result, out = _run_saving_with(tmp_path, interrupt)
     assert result.exit_code == 130, result.output
     assert f"interrupted: 2 finished batches kept in {out}.partial" in result.output
     done = _cli(["run", "--resume", f"{out}.partial", "-q"])
