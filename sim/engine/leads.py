@@ -70,6 +70,9 @@ class LeadRun(Protocol):
 class LeadTable:
     """The candidate leads of a group of sellers over the whole horizon, week by week."""
 
+    __deletable__ = ("_walk", "_thin_u")
+    """Attributes :meth:`flush` deletes (the compiled build, sim.compiled, must be told)."""
+
     CHUNK_WEEKS = 13
     """Weeks of candidates prepared (walked, converted to Python floats) at a time."""
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from sim.clock import DAYS
-from sim.engine.agenda import Agenda, Callback
+from sim.engine.agenda import Callback
 from sim.model.coaches import Coach
 from sim.model.meetings import draw_meetings
 from sim.model.recorder import MANAGER_TALLIES, Tallies
@@ -40,7 +40,7 @@ MEETING: Holder = "meeting"
 COACHING: Holder = "coaching"
 
 
-class Manager(Coach, Agenda):
+class Manager(Coach):
     """A sales manager: a calendar shared by meetings, coaching, admin and own selling.
 
     The calendar runs on its own :class:`~sim.engine.agenda.Agenda`: the meetings, drawn up front,
@@ -58,16 +58,12 @@ class Manager(Coach, Agenda):
         programme = run.scenario.coaching
         if group is not None and group.coaching is not None:
             programme = group.coaching
-        Coach.__init__(self, run, programme, reps, Purpose.MANAGER_COACHING)
         s = run.scenario
         m = s.managers
-        Agenda.__init__(
-            self,
-            draw_meetings(
-                stream(run.seed, run.replication, Purpose.MEETINGS, index), m, run.sim_weeks
-            ),
-            run.settle,
+        meetings = draw_meetings(
+            stream(run.seed, run.replication, Purpose.MEETINGS, index), m, run.sim_weeks
         )
+        super().__init__(run, programme, reps, Purpose.MANAGER_COACHING, meetings)
         self.index = index
         self.trained = trained
         self.seller = ManagerSeller(run, m.ability)
@@ -148,7 +144,7 @@ class Manager(Coach, Agenda):
     def before_turn(self, callback: Callback) -> bool:
         """A session that ends exactly as its week does belongs to its week: it is finished
         before the week closes (every other event at the turn comes after the turn)."""
-        return getattr(callback, "__func__", None) in _SESSION_ENDS
+        return getattr(callback, "__name__", None) in _SESSION_ENDS
 
     def _log(self, event: str) -> None:
         self.run.log(event, self.index, self.now)
@@ -185,8 +181,7 @@ class Manager(Coach, Agenda):
             # Nothing can happen on this calendar before the meeting ends, and nothing waits
             # for it, in this week: the end is settled now (the calendar is free from then on).
             self.account(MEETING, now, end)
-            self.busy = None
-            self._holder = None
+            self._free()
             self.run.log("meeting_end", self.index, end)
             self.run.settled_events += 1
             return
@@ -194,8 +189,7 @@ class Manager(Coach, Agenda):
 
     def _meeting_ends(self, _key: int) -> None:
         self.account(MEETING, self.busy_since, self.now)
-        self.busy = None
-        self._holder = None
+        self._free()
         self._log("meeting_end")
         self._grant()
 
@@ -328,11 +322,17 @@ class Manager(Coach, Agenda):
             return
         self._log("session_end")
         self.account(COACHING, self.busy_since, self.now)
+        self._free()
+        self._session_held(1.0)
+        if self._holder is None:  # the session's end may have started the next one
+            self._grant()
+
+    def _free(self) -> None:
+        """Nobody holds the calendar and the manager is busy with neither. (A method, not two
+        assignments where it is called: mypy would take ``_holder`` to stay None across the
+        calls that follow, and the compiled build, sim.compiled, checks what mypy takes.)"""
         self.busy = None
         self._holder = None
-        self._session_held(1.0)
-        if self._holder is None:
-            self._grant()
 
     def _session_preempted(self) -> None:
         self.stop_waiting()  # its end will not come
@@ -387,4 +387,8 @@ class Manager(Coach, Agenda):
         self.reps[pos].later(t, self, pos, held_share)
 
 
-_SESSION_ENDS = (Manager._whole_session_ends, Manager._held_session_ends)
+_SESSION_ENDS = frozenset(
+    f.__name__ for f in (Manager._whole_session_ends, Manager._held_session_ends)
+)
+"""The names of the session ends: a bound method's name is the same plain and compiled, its
+``__func__`` is not (a compiled method has none, so a check on it claimed no session end)."""

@@ -8,14 +8,20 @@ a micro-session on one open deal in scope (a boost to that deal and reinforcemen
 a formal one-to-one on every stage in scope. The manager's calendar, which decides which of its
 sessions are held, is :mod:`sim.model.calendar`; the outside coach has no calendar to share and
 bills its hours (:class:`OutsideCoach`).
+
+A coach is an :class:`~sim.engine.agenda.Agenda`, the calendar's engine: a manager's runs its
+meetings and sessions, an outside coach's stays empty. (A manager is a coach with a calendar; one
+line of inheritance instead of two lets the compiled build, :mod:`sim.compiled`, compile both.)
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from sim.clock import DAYS
+from sim.engine.agenda import Agenda
 from sim.engine.skill_lists import SessionSteps, session_steps
 from sim.model import skill as dyn
 from sim.model.focus import FocusParams, RepView, allocate, capped_shares, focus_weights
@@ -27,10 +33,19 @@ from sim.random.streams import Purpose, UniformBlock
 from sim.scenario import Programme
 
 
-class Coach:
+class Coach(Agenda):
     """What a coach does in a session, and how it shares its sessions among its reps."""
 
-    def __init__(self, run: Run, programme: Programme, reps: Sequence[Rep], picks: Purpose) -> None:
+    def __init__(
+        self,
+        run: Run,
+        programme: Programme,
+        reps: Sequence[Rep],
+        picks: Purpose,
+        arrivals: Sequence[tuple[float, Any, Any]] = (),
+    ) -> None:
+        """``arrivals``: what the coach's agenda handles as they come (a manager's meetings)."""
+        super().__init__(arrivals, run.settle)
         s = run.scenario
         self.run = run
         self.rec: Recorder | Tallies = run.recorder

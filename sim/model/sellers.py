@@ -12,6 +12,8 @@ at zero.
 
 from __future__ import annotations
 
+from typing import cast
+
 from sim.engine.pipeline import Pipeline, SureBounds, sure_bounds
 from sim.model import skill as dyn
 from sim.model.recorder import Tier
@@ -37,7 +39,8 @@ class Seller(Pipeline):
 
     __slots__ = ()
 
-    run: Run
+    # ``self.run`` is the Run given here, typed as the pipeline's narrower PipelineRun: the
+    # compiled build (sim.compiled) does not allow a subclass to redeclare an attribute's type.
 
     def __init__(
         self, run: Run, ability: float, ceiling: float, trains: bool, coached: bool
@@ -54,7 +57,7 @@ class Seller(Pipeline):
 
     def won(self, list_value_usd: float, t: float) -> float:
         """A deal won at ``t``: its value less the discount the closing skill leaves."""
-        dv = self.run.scenario.deal_value
+        dv = cast(Run, self.run).scenario.deal_value
         discount = dyn.discount_share(
             dv.base_discount,
             dv.discount_skill_sensitivity,
@@ -111,7 +114,7 @@ class Rep(Seller):
     def book(self, value_usd: float, t: float) -> None:
         """Book a won deal to this rep and the team's weekly revenue."""
         self.rep_revenue_usd += value_usd
-        self.run.recorder.book(value_usd, t, self.tier)
+        cast(Run, self.run).recorder.book(value_usd, t, self.tier)
 
 
 class ManagerSeller(Seller):
@@ -124,4 +127,4 @@ class ManagerSeller(Seller):
 
     def book(self, value_usd: float, t: float) -> None:
         """Book a won deal to the team's weekly revenue, as a manager's deal."""
-        self.run.recorder.book(value_usd, t, "M")
+        cast(Run, self.run).recorder.book(value_usd, t, "M")

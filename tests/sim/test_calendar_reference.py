@@ -54,8 +54,8 @@ Modelling choices, each what the rules or SimPy's own event order give:
 The real calendar is driven the way the engine drives it: a real one-manager ``Replication``,
 its ``meetings`` list replaced with drawn ``(arrival, length, uniform)`` triples and its session
 plan set by the scenario (reps, sessions per rep, minutes per session; fractional cadences give
-different numbers of sessions from week to week), with ``trace`` on and ``Coach.book_reps`` and
-``Coach.apply_later`` wrapped on the instance to read the plan and the sessions' effect inputs.
+different numbers of sessions from week to week), with ``trace`` on and a
+:class:`~sim.model.twins.CalendarTape` recording the plan and the sessions' effect inputs.
 Both ``settle=True`` and ``settle=False`` must agree with the reference: each session's outcome
 (whole, shortened with its held share, cancelled) and times, every effect input (rep, time, held
 share), the meetings' start and end times, and the week's meeting and coaching hours, sessions
@@ -76,8 +76,8 @@ from hypothesis import strategies as st
 from simpy.events import Event
 
 from sim.clock import DAYS
-from sim.model.coaches import Coach
 from sim.model.replication import Replication
+from sim.model.twins import CalendarTape
 from sim.scenario import Scenario
 from tests.sim.helpers import small
 
@@ -274,20 +274,13 @@ def run_real(case: Case, settle: bool) -> tuple[Outcome, dict[int, list[int]]]:
     drawn: list[Any] = list(case.meetings)  # plain tuples: the calendar reads them by position
     manager.meetings = drawn
     rep.trace = []
-    plans: dict[int, list[int]] = {}
-    effects: list[Effect] = []
-
-    def book_reps(week: int, order: list[int], lost_selling_hours: list[float]) -> None:
-        plans[week] = list(order)
-        Coach.book_reps(manager, week, order, lost_selling_hours)
-
-    def apply_later(pos: int, t: float, held_share: float = 1.0) -> None:
-        effects.append((pos, t, held_share))
-        Coach.apply_later(manager, pos, t, held_share)
-
-    manager.book_reps = book_reps  # type: ignore[method-assign]
-    manager.apply_later = apply_later  # type: ignore[method-assign]
+    # The tape a twin replication replays records each week's session order as planned and
+    # every session effect queued, as they happen (no method patched: the compiled build,
+    # sim.compiled, does not allow it).
+    tape = manager.tape = CalendarTape(manager.tallies)
     weekly, _ = rep.run()
+    plans = {week: list(order) for week, order in tape.orders.items()}
+    effects: list[Effect] = list(tape.sessions)
 
     out = Outcome(
         effects=effects,
