@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast install install-test lint typecheck pytest bench schema docs screenshots validate-model calibrate fuzz clean
+.PHONY: fast plain demo test test-fast install install-test lint typecheck pytest bench schema docs screenshots validate-model calibrate fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ test-fast: install-test
 fuzz: install-test
 	$(BIN)/python -m tests.fuzz --count 5000 --out outputs/fuzz
 
+# Optional: compile the engine's hot modules with mypyc (needs a C compiler and the Python
+# headers; about a minute). Same numbers, less CPU; see sim/compiled.py. `make plain` undoes it.
+fast: install
+	$(BIN)/python -m pip install --quiet 'mypy>=1.10'
+	$(BIN)/python -W ignore::UserWarning -c "from sim.compiled import build; build()"
+
+plain: install
+	$(BIN)/python -W ignore::UserWarning -c "from sim.compiled import clean; clean()"
+
 bench: install
 	$(BIN)/python benchmarks/engine.py
 
@@ -76,4 +85,5 @@ screenshots: install-test
 	$(BIN)/python docs/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis sim/compiled.json
+	find sim -name '*.so' -delete

@@ -6,7 +6,8 @@ logit scale of a stage's win probability.
 The package is layered; each layer imports only from the layers listed before it (a test,
 tests/unit/test_layers.py, holds every import to this order):
 
-1. :mod:`sim.clock`, :mod:`sim.version`: the units of time and the version.
+1. :mod:`sim.clock`, :mod:`sim.version`, :mod:`sim.compiled`: the units of time, the version,
+   and the optional compiled build of the hot modules (``make fast``).
 2. :mod:`sim.random`: the tree of random streams and the block draws taken from them.
 3. :mod:`sim.scenario`: what a scenario is (the schema), reading it from YAML with positions,
    the checks that need several fields, and the calibration of ability to a concentration.
@@ -29,10 +30,14 @@ file), or :func:`sim.job.run_job` for exactly what a command does; the ``coachsi
 (cli.py) parses its options into a :class:`sim.job.Job` and prints what came of it.
 """
 
-from sim.clock import DAYS_PER_WEEK, DAYS_PER_YEAR
-from sim.experiment.batches import RunResult, run_scenario
-from sim.scenario import ScenarioError, load_scenario
-from sim.version import VERSION
+from sim.compiled import use_current
+
+use_current()  # before any compiled module is imported (see sim.compiled)
+
+from sim.clock import DAYS_PER_WEEK, DAYS_PER_YEAR  # noqa: E402
+from sim.experiment.batches import RunResult, run_scenario  # noqa: E402
+from sim.scenario import ScenarioError, load_scenario  # noqa: E402
+from sim.version import VERSION  # noqa: E402
 
 __version__ = VERSION
 

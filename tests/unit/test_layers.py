@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 LAYERS = (
-    ("sim.clock", "sim.version"),
+    ("sim.clock", "sim.version", "sim.compiled"),
     ("sim.random",),
     ("sim.scenario",),
     ("sim.engine",),

@@ -1,0 +1,165 @@
+"""The compiled build: the engine's hot modules compiled to C with mypyc, optional.
+
+The simulation spends its time in a few modules of plain, fully typed Python (the pipelines, the
+skill lists, the lead tables, the sellers, the draws). ``make fast`` compiles them with mypyc
+(part of mypy, MIT; it needs a C compiler and the Python headers) into extension modules placed
+beside their sources, which Python then imports instead of the sources. The Python stays the one
+definition of the model: the compiled modules are that same code, and give the same numbers to
+the last digit (tests/sim/test_compiled.py runs a comparison both ways when a compiler is here).
+
+Nothing depends on the build: without it everything runs as plain Python. A compiled module is
+used only while its source is the one it was compiled from: the build records the sources'
+digests (:data:`RECORD`), and :func:`use_current` (run when ``sim`` is imported) falls back to the
+plain sources, with a warning, as soon as any of them has changed since.
+
+    make fast     # build: python -c "from sim.compiled import build; build()"
+    make plain    # remove it: python -c "from sim.compiled import clean; clean()"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+PACKAGE = Path(__file__).resolve().parent
+"""The ``sim`` package folder."""
+
+MODULES = (
+    "sim.engine.agenda",
+    "sim.engine.pipeline",
+    "sim.engine.skill_lists",
+    "sim.engine.leads",
+    "sim.model.calendar",
+    "sim.model.coaches",
+    "sim.model.sellers",
+    "sim.model.skill",
+    "sim.model.focus",
+    "sim.model.meetings",
+    "sim.model.rules",
+    "sim.model.run",
+    "sim.model.twins",
+    "sim.random.draws",
+    "sim.random.streams",
+)
+"""What is compiled: the modules the simulation spends its time in. Left out: the replication
+(it frees itself by clearing its ``__dict__``, which a compiled class has not; it is a small share
+of the time)."""
+
+GROUP = "sim.native"
+"""The compiled modules' shared library, ``sim/native__mypyc...so``."""
+
+RECORD = PACKAGE / "compiled.json"
+"""Written by the build: the digest of each compiled module's source."""
+
+
+def _source(module: str) -> Path:
+    return PACKAGE.parent / (module.replace(".", "/") + ".py")
+
+
+def _digests() -> dict[str, str]:
+    return {m: hashlib.sha256(_source(m).read_bytes()).hexdigest() for m in MODULES}
+
+
+def built_files() -> list[Path]:
+    """The extension modules a build placed in the package (none without a build)."""
+    return sorted(PACKAGE.rglob("*.so")) + sorted(PACKAGE.rglob("*.pyd"))
+
+
+class _Sources(importlib.abc.MetaPathFinder):
+    """Imports the compiled modules from their ``.py`` sources."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in MODULES:
+            return None
+        return importlib.util.spec_from_file_location(fullname, _source(fullname))
+
+
+def stale(record: Path = RECORD) -> list[str]:
+    """The compiled modules whose source changed since the build ([] without a build)."""
+    if not record.exists():
+        return []
+    try:
+        recorded = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return list(MODULES)
+    current = _digests()
+    return [m for m in MODULES if recorded.get(m) != current[m]]
+
+
+def use_current() -> None:
+    """Import the plain sources instead of a build that no longer matches them (called before
+    any compiled module is imported)."""
+    changed = stale()
+    if changed and not any(isinstance(f, _Sources) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Sources())
+        warnings.warn(
+            f"{_source(changed[0]).relative_to(PACKAGE.parent)} changed since `make fast` "
+            "compiled it: running plain Python (run `make fast` again for the compiled build)",
+            stacklevel=2,
+        )
+
+
+SETUP = """\
+from setuptools import setup
+from mypyc.build import mypycify
+
+setup(
+    name="coachsim-compiled",
+    ext_modules=mypycify({paths!r}, group_name={group!r}),
+    script_args=["build_ext", "--inplace"],
+)
+"""
+
+
+def build() -> None:
+    """Compile :data:`MODULES` in a scratch copy of the package, then move the extension modules
+    and the digests into place (an old build is removed first, so a failure leaves plain
+    Python)."""
+    try:
+        import mypyc  # noqa: F401
+    except ImportError:
+        sys.exit("the compiled build needs mypy: pip install mypy (or make install-test)")
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    if not headers.exists():
+        sys.exit(f"the compiled build needs the Python headers ({headers}): install python3-dev")
+    clean()
+    with tempfile.TemporaryDirectory(prefix="coachsim-build-") as tmp:
+        work = Path(tmp)
+        shutil.copytree(PACKAGE, work / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+        (work / "mypy.ini").write_text(
+            "[mypy]\npython_version = 3.11\nignore_missing_imports = True\n", encoding="utf-8"
+        )
+        paths = [str(Path(*m.split(".")).with_suffix(".py")) for m in MODULES]
+        (work / "setup.py").write_text(SETUP.format(paths=paths, group=GROUP), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "setup.py"], cwd=work, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            sys.exit(
+                f"the compiled build failed; plain Python stays in use:\n{done.stderr[-3000:]}"
+            )
+        for built in (work / "sim").rglob("*.so"):
+            shutil.copy2(built, PACKAGE / built.relative_to(work / "sim"))
+    RECORD.write_text(json.dumps(_digests(), indent=2) + "\n", encoding="utf-8")
+    print(f"compiled {len(MODULES)} modules of sim: {', '.join(MODULES)}")
+
+
+def clean() -> None:
+    """Remove a build: plain Python again."""
+    RECORD.unlink(missing_ok=True)
+    for f in built_files():
+        f.unlink()
