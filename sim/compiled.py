@@ -68,8 +68,13 @@ def _source(module: str) -> Path:
     return PACKAGE.parent / (module.replace(".", "/") + ".py")
 
 
-def _digests() -> dict[str, str]:
-    return {m: hashlib.sha256(_source(m).read_bytes()).hexdigest() for m in MODULES}
+def _digest(module: str) -> str | None:
+    source = _source(module)
+    return hashlib.sha256(source.read_bytes()).hexdigest() if source.exists() else None
+
+
+def _digests() -> dict[str, str | None]:
+    return {m: _digest(m) for m in MODULES}
 
 
 def built_files() -> list[Path]:
@@ -77,37 +82,55 @@ def built_files() -> list[Path]:
     return sorted(PACKAGE.rglob("*.so")) + sorted(PACKAGE.rglob("*.pyd"))
 
 
+def _built_modules() -> list[str]:
+    """The modules that have an extension module in the package, the shared library left out."""
+    names = []
+    for f in built_files():
+        rel = f.relative_to(PACKAGE.parent)
+        names.append(".".join((*rel.parts[:-1], rel.name.split(".")[0])))
+    return [m for m in names if m != GROUP + "__mypyc"]
+
+
 class _Sources(importlib.abc.MetaPathFinder):
-    """Imports the compiled modules from their ``.py`` sources."""
+    """Imports the given modules from their ``.py`` sources."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in MODULES:
+        if fullname not in self.names or not _source(fullname).exists():
             return None
         return importlib.util.spec_from_file_location(fullname, _source(fullname))
 
 
-def stale(record: Path = RECORD) -> list[str]:
-    """The compiled modules whose source changed since the build ([] without a build)."""
+def stale(record: Path = RECORD, built: Sequence[str] | None = None) -> list[str]:
+    """The modules a build would stand in for wrongly: those whose source changed since the
+    build, and any extension module the build did not record (``built``: the modules with an
+    extension module in the package). [] without a build, or with a current one."""
+    built = _built_modules() if built is None else list(built)
     if not record.exists():
-        return []
+        return sorted(built)
     try:
         recorded = json.loads(record.read_text(encoding="utf-8"))
+        if not isinstance(recorded, dict):
+            raise ValueError(record)
     except (OSError, ValueError):
-        return list(MODULES)
-    current = _digests()
-    return [m for m in MODULES if recorded.get(m) != current[m]]
+        return sorted({*MODULES, *built})
+    names = sorted({*recorded, *MODULES, *built})
+    return [m for m in names if recorded.get(m) != _digest(m)]
 
 
 def use_current() -> None:
-    """Import the plain sources instead of a build that no longer matches them (called before
-    any compiled module is imported)."""
+    """Import the plain sources instead of a build that no longer matches them, every compiled
+    module at once (a compiled module beside a plain one would see other classes). Called
+    before any compiled module is imported."""
     changed = stale()
     if changed and not any(isinstance(f, _Sources) for f in sys.meta_path):
-        sys.meta_path.insert(0, _Sources())
+        sys.meta_path.insert(0, _Sources({*changed, *MODULES, *_built_modules()}))
         warnings.warn(
-            f"{_source(changed[0]).relative_to(PACKAGE.parent)} changed since `make fast` "
+            f"sim/{_source(changed[0]).relative_to(PACKAGE)} changed since `make fast` "
             "compiled it: running plain Python (run `make fast` again for the compiled build)",
             stacklevel=2,
         )

@@ -42,13 +42,18 @@ def _python(root: Path, code: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_build_is_current_until_one_of_its_sources_changes(tmp_path: Path) -> None:
     record = tmp_path / "compiled.json"
-    assert compiled.stale(record) == []  # no build at all
+    built = list(compiled.MODULES)
+    assert compiled.stale(record, built=[]) == []  # no build at all
+    assert compiled.stale(record, built=built) == sorted(built)  # a build without its record
     record.write_text(json.dumps(compiled._digests()))
-    assert compiled.stale(record) == []
+    assert compiled.stale(record, built=built) == []
     record.write_text(json.dumps({**compiled._digests(), "sim.engine.leads": "0" * 64}))
-    assert compiled.stale(record) == ["sim.engine.leads"]
+    assert compiled.stale(record, built=built) == ["sim.engine.leads"]
+    # An extension module the build did not record (left by another build) is not current.
+    record.write_text(json.dumps(compiled._digests()))
+    assert compiled.stale(record, built=[*built, "sim.model.recorder"]) == ["sim.model.recorder"]
     record.write_text("{cut short")
-    assert compiled.stale(record) == list(compiled.MODULES)
+    assert compiled.stale(record, built=built) == sorted(compiled.MODULES)
 
 
 def test_a_stale_build_is_passed_over_for_the_sources(tmp_path: Path) -> None:
@@ -63,9 +68,14 @@ def test_a_stale_build_is_passed_over_for_the_sources(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(root / "sim" / "engine" / "pipeline.py")
     assert "changed since `make fast` compiled it: running plain Python" in done.stderr
-    # Without a record the (broken) extension is what Python imports: the record decides.
-    (root / "sim" / "compiled.json").unlink()
-    assert _python(root, "import sim.engine.pipeline").returncode != 0
+    # A current record does not cover an extension module it does not list: the one a build
+    # of other modules left behind is passed over too (it once shadowed a moved function).
+    (root / "sim" / "engine" / f"pipeline{suffix}").unlink()
+    (root / "sim" / "model" / f"recorder{suffix}").write_bytes(b"not a compiled module")
+    (root / "sim" / "compiled.json").write_text(json.dumps(compiled._digests()))
+    done = _python(root, "import sim.model.recorder as r; print(r.__file__)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(root / "sim" / "model" / "recorder.py")
 
 
 def _can_compile() -> str | None:
