@@ -25,8 +25,6 @@ disk, and parts it did not merge are removed before the folder is renamed into p
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import json
 import os
 import re
@@ -39,6 +37,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.experiment.batches import BatchResult
+from sim.experiment.executors import ordered_map
 from sim.experiment.output import (
     MARKER,
     check_replaceable,
@@ -47,6 +46,7 @@ from sim.experiment.output import (
     write_atomic,
     write_json,
 )
+from sim.experiment.parts import StoreError, csv_texts, parquet_blob, read_checked, sha256
 from sim.scenario.loader import load_record
 from sim.scenario.problems import Document, ScenarioError
 
@@ -54,10 +54,6 @@ PARTIAL = ".partial"
 LEDGER = "batches.jsonl"
 KINDS = ("weekly", "summary")
 PART_NAME = re.compile(r"^part-(\d{7})-(\d{7})\.parquet$")
-
-
-class StoreError(Exception):
-    """A partial run that cannot be used as asked; the message is one line for the user."""
 
 
 def partial_dir(target: Path) -> Path:
@@ -127,10 +123,6 @@ def _identity(job: dict[str, Any], digests: Sequence[str]) -> dict[str, Any]:
         if job.get(design) is not None:
             out[design] = job[design]
     return out
-
-
-def _sha256(blob: bytes) -> str:
-    return hashlib.sha256(blob).hexdigest()
 
 
 class Store:
@@ -262,7 +254,7 @@ class Store:
     def _intact(self, entry: dict[str, Any]) -> bool:
         for kind, path in zip(KINDS, self._files(entry["first"], entry["last"]), strict=True):
             try:
-                if _sha256(path.read_bytes()) != entry.get(kind):
+                if sha256(path.read_bytes()) != entry.get(kind):
                     return False
             except OSError:
                 return False
@@ -298,18 +290,13 @@ class Store:
 
     def save(self, index: int, reps: Sequence[int], result: BatchResult) -> None:
         """Write a finished batch's parts, then its ledger line, each flushed to disk."""
-        frames = (
-            pd.concat([w for w, _ in result], ignore_index=True),
-            pd.concat([s for _, s in result], ignore_index=True),
-        )
+        frames = ([w for w, _ in result], [s for _, s in result])
         entry: dict[str, Any] = {"batch": index, "first": reps[0], "last": reps[-1]}
         entry.update(self._identity)
-        for kind, frame, path in zip(KINDS, frames, self._files(reps[0], reps[-1]), strict=True):
-            buf = io.BytesIO()
-            frame.to_parquet(buf, index=False)
-            blob = buf.getvalue()
+        for kind, parts, path in zip(KINDS, frames, self._files(reps[0], reps[-1]), strict=True):
+            blob = parquet_blob(parts)
             write_atomic(path, blob)
-            entry[kind] = _sha256(blob)
+            entry[kind] = sha256(blob)
         with open(self.parts / LEDGER, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry, separators=(",", ":")) + "\n")
             f.flush()
@@ -333,10 +320,7 @@ class Store:
     def _read(self, first: int, last: int, kind: str) -> pd.DataFrame:
         """A part, checked against its checksum as it is read."""
         path = self._files(first, last)[KINDS.index(kind)]
-        blob = path.read_bytes()
-        if _sha256(blob) != self.recorded[(first, last)][kind]:
-            raise StoreError(f"{path} changed while the run was using it; resume again")
-        return pd.read_parquet(io.BytesIO(blob))
+        return read_checked(path, self.recorded[(first, last)][kind])
 
     def load(self, reps: Sequence[int]) -> BatchResult:
         """A stored batch, split by scenario in run order."""
@@ -355,27 +339,30 @@ class Store:
 
     # -- finishing ---------------------------------------------------------------------------
 
-    def write_weekly_csv(self, path: Path) -> None:
-        """weekly.csv from the batches this run merged, scenario by scenario, one part in memory
-        at a time, written atomically.
+    def write_weekly_csv(self, path: Path, workers: int = 1) -> None:
+        """weekly.csv from the batches this run merged, scenario by scenario, written atomically.
 
         Each part is read once: the first scenario's rows go to the file, each other scenario's
-        to a file of its own, appended in scenario order at the end."""
+        to a file of its own, appended in scenario order at the end. With ``workers`` > 1, parts
+        are turned into text in that many local processes, a few parts ahead of the writing (the
+        text of a large run takes longer than its writing), so memory holds a few parts at a
+        time whatever the size of the run."""
         order = [self.used[k] for k in sorted(self.used)]
+        tasks = [
+            (self._files(first, last)[0], self.recorded[(first, last)]["weekly"], self.names, not i)
+            for i, (first, last) in enumerate(order)
+        ]
         tmps = [
             path.with_name(f".{path.name}.{os.getpid()}.{i}.tmp") for i in range(len(self.names))
         ]
-        header = True
         try:
             with contextlib.ExitStack() as stack:
                 outs = [
                     stack.enter_context(t.open("w+", encoding="utf-8", newline="")) for t in tmps
                 ]
-                for first, last in order:
-                    part = self._read(first, last, "weekly")
-                    for name, out in zip(self.names, outs, strict=True):
-                        part[part.scenario == name].to_csv(out, index=False, header=header)
-                        header = False
+                for texts in ordered_map(csv_texts, tasks, workers):
+                    for text, out in zip(texts, outs, strict=True):
+                        out.write(text)
                 out = outs[0]
                 for rest in outs[1:]:
                     rest.seek(0)

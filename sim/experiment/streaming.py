@@ -89,13 +89,13 @@ class WeeklyStats:
 
 def matrix(weekly: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """(replications, columns, weeks) array of one scenario's weekly rows."""
-    reps = sorted(weekly["replication"].unique())
-    weeks = int(weekly["week"].max()) + 1
-    ordered = weekly.sort_values(["replication", "week"])
-    out = np.empty((len(reps), len(columns), weeks))
-    for j, col in enumerate(columns):
-        out[:, j, :] = ordered[col].to_numpy(dtype=float).reshape(len(reps), weeks)
-    return out
+    rep, week = weekly["replication"].to_numpy(), weekly["week"].to_numpy()
+    reps, weeks = len(np.unique(rep)), int(week.max()) + 1
+    key = rep * weeks + week
+    if np.any(key[1:] < key[:-1]):  # the engine's tables come in this order already
+        weekly = weekly.sort_values(["replication", "week"])
+    block = weekly[list(columns)].to_numpy(dtype=float)  # all columns in one copy
+    return np.ascontiguousarray(block.reshape(reps, weeks, len(columns)).transpose(0, 2, 1))
 
 
 def comparison_series(base: pd.DataFrame, alt: pd.DataFrame) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,7 +64,7 @@ def write_outputs(
         "scenario_hash": scenarios[0].digest(),
     }
     store.prune()
-    store.write_weekly_csv(d / "weekly.csv")
+    store.write_weekly_csv(d / "weekly.csv", local_workers(job))
     summaries = [pd.concat(engine.summaries[i], ignore_index=True) for i in range(len(scenarios))]
     write_atomic(d / "summary.csv", pd.concat(summaries, ignore_index=True).to_csv(index=False))
     comparison, sure, sweep = None, [], None
@@ -92,6 +93,15 @@ def write_outputs(
         d / "manifest.json", manifest(job, scenarios, files, engine, settings, wall_s, outcome)
     )
     return Written(comparison, sure, sweep)
+
+
+def local_workers(job: Job) -> int:
+    """Local processes the final tables may be written with: as many as the run used (``-j``,
+    ``--dask-local``), every core by default or when the run was on a remote cluster."""
+    cores = os.cpu_count() or 1
+    ex = job.executor
+    asked = ex.jobs if ex.jobs is not None else ex.dask_local
+    return max(1, min(asked or cores, cores))
 
 
 def _uncertainty(engine: Engine, scenarios: list[Scenario], d: Path) -> list[Findings]:

@@ -34,7 +34,8 @@ from sim.experiment.output import (
     describe_os_error,
     identity,
 )
-from sim.experiment.store import Store, StoreError
+from sim.experiment.parts import StoreError
+from sim.experiment.store import Store
 from sim.experiment.sweeps import sweep_from_record, sweep_record
 from sim.experiment.uncertainty import design_from_record, design_record
 from sim.job.designs import DESIGNS, job_design
