@@ -339,16 +339,17 @@ class Pipeline(SkillLists):
             self.refreshed_days,
             self.stability_days,
         )
-        exp = math.exp
         # Training happens only between advances, so the dip is fixed for this one.
         depth, t_train, recovery = self.dip_depth, self.t_train_days, self.dip_recovery_days
         n = 0
         while pending and pending[0][0] < until:
-            t, key, deal = heappop(pending)
+            t, key, item = heappop(pending)
             if key < 0:  # a session's effect (counted as an event where it was held)
-                coach, pos, held_share = deal
+                coach, pos, held_share = item
                 coach.effect(pos, t, held_share)
                 continue
+            # Typed, so the compiled build (sim.compiled) reads the deal's fields directly.
+            deal: Deal = item
             n += 1
             k = deal.stage
             i = deal.base + k
@@ -357,9 +358,9 @@ class Pipeline(SkillLists):
             x = ability + c[k]
             fk = f[k]
             if fk != 0.0:
-                x += fk * exp((tl[k] - t) / s[k])
+                x += fk * math.exp((tl[k] - t) / s[k])
             if depth != 0.0 and t >= t_train:
-                x -= depth * exp((t_train - t) / recovery)
+                x -= depth * math.exp((t_train - t) / recovery)
             if not deal.logit_u[i] < base_logits[k] + x + deal.boost:
                 if open_deals is not None:
                     open_deals.remove(deal)
