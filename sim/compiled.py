@@ -52,10 +52,12 @@ MODULES = (
     "sim.model.twins",
     "sim.random.draws",
     "sim.random.streams",
+    "sim.model.replication",
+    "sim.model.recorder",
 )
-"""What is compiled: the modules the simulation spends its time in. Left out: the replication
-(it frees itself by clearing its ``__dict__``, which a compiled class has not; it is a small share
-of the time)."""
+"""What is compiled: the modules the simulation spends its time in, the week turn and its
+tallies included (their error class, :class:`~sim.model.finite.NonFiniteResult`, lives in a plain
+module: a compiled class cannot subclass a built-in exception)."""
 
 GROUP = "sim.native"
 """The compiled modules' shared library, ``sim/native__mypyc...so``."""

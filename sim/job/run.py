@@ -43,7 +43,7 @@ from sim.job.interrupts import interrupts_deferred, interrupts_noted
 from sim.job.outputs import Written, write_outputs
 from sim.job.resume import check_given
 from sim.job.spec import Job, JobInvalid, JobRefused, JobStopped
-from sim.model.recorder import NonFiniteResult
+from sim.model.finite import NonFiniteResult
 from sim.scenario import Problem, Scenario, ScenarioError, validate_scenario
 from sim.scenario.problems import clean
 from sim.version import VERSION

@@ -12,6 +12,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from sim.model.finite import NonFiniteResult
+
 Tier = Literal["A", "B", "C"]
 """A rep's tier by ability: the top 20% (A players), the middle 60% (B), the bottom 20% (C)."""
 TIERS: tuple[Tier, Tier, Tier] = ("A", "B", "C")
@@ -228,10 +230,6 @@ UNDEFINED_WHEN_EMPTY = frozenset(
 )
 """Ratios that are empty (NaN) when nothing happened to divide by: no stage ends in a week, no
 revenue, no qualified deals. Every other number of a replication must be finite."""
-
-
-class NonFiniteResult(ArithmeticError):
-    """A replication produced an infinite or undefined number where a figure belongs."""
 
 
 def check_finite(weekly: pd.DataFrame, summary: dict[str, Any]) -> None:

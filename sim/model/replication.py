@@ -57,6 +57,21 @@ _OTHER_TALLIES = tuple(c for c in MANAGER_TALLIES if c not in REP_HOURS)
 class Replication:
     """One replication of a scenario: build the team, run the weeks, hand back the tables."""
 
+    __deletable__ = (
+        "env",
+        "_weeks_done",
+        "managers",
+        "reps",
+        "sellers",
+        "outside",
+        "rep_leads",
+        "manager_leads",
+        "replay",
+        "_calendars",
+        "recorder",
+    )
+    """What :meth:`release` deletes (a compiled class, sim.compiled, must be told)."""
+
     def __init__(
         self,
         scenario: Scenario,
@@ -333,7 +348,8 @@ class Replication:
         collector to walk). The replication is unusable afterwards."""
         for m in self.managers:
             m.release()
-        self.__dict__.clear()
+        del self.env, self._weeks_done, self.managers, self.reps, self.sellers, self.outside
+        del self.rep_leads, self.manager_leads, self.replay, self._calendars, self.recorder
 
     def tables(self) -> tuple[Any, dict[str, Any]]:
         """(weekly DataFrame, summary row) of a replication run to its horizon."""
