@@ -32,6 +32,7 @@ from typing import Protocol
 import numpy as np
 
 from sim.clock import DAYS
+from sim.engine.candidates import Base, Chunk, LeadDraws, LeadShelf, Walk, week_major
 from sim.engine.pipeline import Deal, Pipeline
 from sim.random.draws import deal_uniforms, deals_from_uniforms, poisson_arrivals
 from sim.random.streams import Purpose, stream
@@ -86,11 +87,13 @@ class LeadTable:
         deals: Purpose,
         open_at_week_end: bool = False,
         count_leads: bool = False,
+        shelf: LeadShelf | None = None,
     ) -> None:
         """``sellers[i]`` draws from streams ``(leads, entities[i])`` and ``(deals, ...)`` at
         ``rates_per_day[i]``. A lead opens when it arrives, or with ``open_at_week_end`` (a
         manager's, taken up when the week's calendar closes) at the end of its week.
-        ``count_leads`` adds the kept candidates to the weekly ``leads`` column."""
+        ``count_leads`` adds the kept candidates to the weekly ``leads`` column. ``shelf``:
+        take the draws from a twin's table there, or leave this table's there for its twins."""
         s = run.scenario
         self.run = run
         self.sellers = list(sellers)
@@ -98,6 +101,81 @@ class LeadTable:
         weeks = run.sim_weeks
         n_stages = len(s.stages)
         self.n_stages = n_stages
+        self.open_at_week_end = open_at_week_end
+        sure = [seller.sure for seller in self.sellers]
+        self.settles = bool(sure) and all(b is not None for b in sure)
+        """Whether sure stage ends are settled on the way (see Pipeline.sure)."""
+        if self.settles:
+            self._advance_below = np.array([b[0] for b in sure if b is not None])
+            self._falls_from = np.array([b[1] for b in sure if b is not None])
+        self.boosted = any(seller.open_deals is not None for seller in self.sellers)
+        """Whether sessions may boost the sellers' open deals (micro-coaching): every kept
+        candidate is then a deal among them, and a sure fall is only doomed (Pipeline.doom)."""
+        self._chunk = -1
+        self._prepare_empty()
+        self.log: list[tuple[int, Deal]] | None = None
+        """Set to a list to keep (seller position, deal) of every deal made (a CRM export of
+        the run, :mod:`sim.calibration.simulated`); with settling off, every kept lead."""
+        self._draws: LeadDraws | None = None
+        self._sellers_key: tuple[object, ...] = ()
+        if shelf is not None:
+            key = (
+                run.seed,
+                run.replication,
+                int(leads),
+                int(deals),
+                tuple(entities),
+                tuple(rates_per_day),
+                weeks,
+                run.horizon_days,
+                open_at_week_end,
+                tuple((st.duration_mean_days, st.duration_cv) for st in s.stages),
+                (s.deal_value.list_mean_usd, s.deal_value.cv),
+            )
+            self._sellers_key = (
+                tuple(None if b is None else (tuple(b[0]), tuple(b[1])) for b in sure),
+                self.boosted,
+            )
+            self._draws = shelf.get(key)
+            if self._draws is not None:
+                self._take(self._draws)
+                return
+        self._draw(run, entities, rates_per_day, leads, deals)
+        if shelf is not None:
+            self._draws = shelf[key] = LeadDraws(
+                (
+                    self.times,
+                    self.thin_u,
+                    self.uniforms,
+                    self.ident,
+                    self.order,
+                    self.week,
+                    self.owner,
+                ),
+                self.week_start,
+            )
+
+    def _take(self, draws: LeadDraws) -> None:
+        (
+            self.times,
+            self.thin_u,
+            self.uniforms,
+            self.ident,
+            self.order,
+            self.week,
+            self.owner,
+        ) = draws.arrays
+        self.week_start: list[int] = draws.week_start
+
+    def _draw(
+        self,
+        run: LeadRun,
+        entities: Sequence[int],
+        rates_per_day: Sequence[float],
+        leads: Purpose,
+        deals: Purpose,
+    ) -> None:
+        weeks, n_stages = run.sim_weeks, self.n_stages
         # Each list starts with an empty piece, so a group without candidates needs no case.
         times: list[np.ndarray] = [np.empty(0)]
         thin: list[np.ndarray] = [np.empty(0)]
@@ -125,33 +203,16 @@ class LeadTable:
         self.ident = np.concatenate(ident)
         """Index of each candidate among its seller's, in arrival order: it orders the seller's
         stage ends due at the same time."""
-        self.open_at_week_end = open_at_week_end
         owner_drawn = np.concatenate(owner)
         # Week w holds the arrivals in [5w, 5(w + 1)).
         week = np.searchsorted(DAYS * np.arange(weeks + 1), self.times, side="right") - 1
-        self.order = _week_major(week, owner_drawn, len(self.sellers))
+        self.order = week_major(week, owner_drawn, len(self.sellers))
         """Candidates (rows of the draws) by week, then seller, then arrival."""
         self.week = week[self.order]
         """Week of each candidate, in that order."""
         self.owner = owner_drawn[self.order]
         """Position in ``sellers`` of each candidate's seller, in that order."""
-        self.week_start: list[int] = np.searchsorted(
-            self.week, np.arange(weeks + 1), side="left"
-        ).tolist()
-        sure = [seller.sure for seller in self.sellers]
-        self.settles = bool(sure) and all(b is not None for b in sure)
-        """Whether sure stage ends are settled on the way (see Pipeline.sure)."""
-        if self.settles:
-            self._advance_below = np.array([b[0] for b in sure if b is not None])
-            self._falls_from = np.array([b[1] for b in sure if b is not None])
-        self.boosted = any(seller.open_deals is not None for seller in self.sellers)
-        """Whether sessions may boost the sellers' open deals (micro-coaching): every kept
-        candidate is then a deal among them, and a sure fall is only doomed (Pipeline.doom)."""
-        self._chunk = -1
-        self._prepare_empty()
-        self.log: list[tuple[int, Deal]] | None = None
-        """Set to a list to keep (seller position, deal) of every deal made (a CRM export of
-        the run, :mod:`sim.calibration.simulated`); with settling off, every kept lead."""
+        self.week_start = np.searchsorted(self.week, np.arange(weeks + 1), side="left").tolist()
 
     def candidates(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
         """(arrival times, thinning uniforms) of seller ``pos``'s candidates, in arrival order."""
@@ -174,17 +235,49 @@ class LeadTable:
         self._q_doomed: list[bool] | None = None
 
     def _load(self, chunk: int) -> None:
-        """Prepare the candidates of weeks ``[13 chunk, 13 (chunk + 1))``."""
-        run = self.run
-        n, n_sellers = self.n_stages, len(self.sellers)
+        """Prepare the candidates of weeks ``[13 chunk, 13 (chunk + 1))`` (or take them from a
+        twin's table)."""
         w0 = chunk * self.CHUNK_WEEKS
-        w1 = min(w0 + self.CHUNK_WEEKS, run.sim_weeks)
+        w1 = min(w0 + self.CHUNK_WEEKS, self.run.sim_weeks)
         lo, hi = self.week_start[w0], self.week_start[w1]
         self._chunk, self._lo, self._hi, self._w0 = chunk, lo, hi, w0
-        self._shares = [0.0] * ((w1 - w0) * n_sellers)
+        self._shares = [0.0] * ((w1 - w0) * len(self.sellers))
         """Share of selling time left per (week, seller) of the chunk, as opened."""
+        draws = self._draws
+        if draws is None:
+            prepared = self._prepare(self._convert(lo, hi), lo, hi, w0, w1)
+        else:
+            key = (chunk, self._sellers_key)
+            found = draws.chunks.get(key)
+            if found is None:
+                base = draws.bases.get(chunk)
+                if base is None:
+                    base = draws.bases[chunk] = self._convert(lo, hi)
+                found = draws.chunks[key] = self._prepare(base, lo, hi, w0, w1)
+            prepared = found
+        (
+            self._thin_u,
+            walk,
+            self._group,
+            self._q_start,
+            self._q_owner,
+            self._thin,
+            self._durations,
+            self._logit,
+            self._values,
+            self._opened,
+            self._ident,
+            self._q_stage,
+            self._q_time,
+            self._q_doomed,
+        ) = prepared
+        if walk is not None:
+            self._walk = walk
+
+    def _convert(self, lo: int, hi: int) -> Base:
+        """The :data:`Base` of candidates ``lo`` to ``hi``."""
         rows_drawn = self.order[lo:hi]
-        s = run.scenario
+        s = self.run.scenario
         d = deals_from_uniforms(
             self.uniforms[rows_drawn],
             [st.duration_mean_days for st in s.stages],
@@ -194,13 +287,22 @@ class LeadTable:
         )
         durations = d.durations_days
         logit_u = np.log(d.stage_u) - np.log1p(-d.stage_u)  # -inf for u = 0
-        week, owner = self.week[lo:hi], self.owner[lo:hi]
+        week = self.week[lo:hi]
         opened = (week + 1) * DAYS if self.open_at_week_end else self.times[rows_drawn]
-        thin_u = self.thin_u[rows_drawn]
-        self._thin_u = thin_u
-        rows = np.arange(hi - lo)
         # Stage end times, added up stage by stage as the pipeline would.
         ends = np.cumsum(np.column_stack((opened, durations)), axis=1)[:, 1:]
+        return rows_drawn, durations, logit_u, d.value_usd, opened, ends
+
+    def _prepare(self, base: Base, lo: int, hi: int, w0: int, w1: int) -> Chunk:
+        """The candidates ``lo`` to ``hi`` (weeks ``w0`` to ``w1``) made ready for the event
+        loop of these sellers (see :data:`Chunk`)."""
+        run = self.run
+        n, n_sellers = self.n_stages, len(self.sellers)
+        rows_drawn, durations, logit_u, values, opened, ends = base
+        week, owner = self.week[lo:hi], self.owner[lo:hi]
+        thin_u = self.thin_u[rows_drawn]
+        rows = np.arange(hi - lo)
+        walk: Walk | None = None
         if self.settles:
             # Walk the stage ends no skill can decide: stop at the first one that is not a sure
             # advance (the last stage's is never: the close needs the closing skill) or that
@@ -212,7 +314,7 @@ class LeadTable:
             at_stop = before[rows, stop]
             falls = at_stop & (logit_u[rows, stop] >= self._falls_from[owner, stop])
             queue = np.ones(hi - lo, dtype=bool) if self.boosted else at_stop & ~falls
-            self._walk = (
+            walk = (
                 np.arange(n) < stop[:, None],  # settled advances
                 np.floor_divide(ends, DAYS).astype(np.intp),  # their weeks
                 falls,  # settled falls, at the stop
@@ -224,19 +326,23 @@ class LeadTable:
             queue = np.ones(hi - lo, dtype=bool)
         # Python floats only for the candidates that may become deals, in the same order.
         q = np.flatnonzero(queue)
-        self._group = (week - w0) * n_sellers + owner
-        self._q_start = np.searchsorted(week[q], np.arange(w0, w1 + 1), side="left").tolist()
-        self._q_owner = owner[q].tolist()
-        self._thin = thin_u[q].tolist()
         # Deals keep a reference to the lists they were drawn from; a new chunk gets new lists.
-        self._durations = durations[q].ravel().tolist()
-        self._logit = logit_u[q].ravel().tolist()
-        self._values = d.value_usd[q].tolist()
-        self._opened = opened[q].tolist()
-        self._ident = self.ident[rows_drawn[q]].tolist()
-        self._q_stage = stop[q].tolist()
-        self._q_time = ends[q, stop[q]].tolist()
-        self._q_doomed = falls[q].tolist() if self.settles and self.boosted else None
+        return (
+            thin_u,
+            walk,
+            (week - w0) * n_sellers + owner,
+            np.searchsorted(week[q], np.arange(w0, w1 + 1), side="left").tolist(),
+            owner[q].tolist(),
+            thin_u[q].tolist(),
+            durations[q].ravel().tolist(),
+            logit_u[q].ravel().tolist(),
+            values[q].tolist(),
+            opened[q].tolist(),
+            self.ident[rows_drawn[q]].tolist(),
+            stop[q].tolist(),
+            ends[q, stop[q]].tolist(),
+            falls[q].tolist() if walk is not None and self.boosted else None,
+        )
 
     def open_week(self, week: int, shares: Sequence[float]) -> None:
         """Open the week-``week`` candidates, each kept with its seller's share in ``shares``."""
@@ -297,25 +403,6 @@ class LeadTable:
         del self._thin_u
         self._chunk = -1
         self._prepare_empty()
-
-
-def _week_major(week: np.ndarray, owner: np.ndarray, n_sellers: int) -> np.ndarray:
-    """The order of rows by (week, owner), ties in row order, of rows grouped by owner and in
-    week order within each owner (as drawn): ``np.argsort(week * n_sellers + owner,
-    kind="stable")``, in linear time. Each (week, owner) is one run of rows, placed whole after
-    the runs of smaller keys."""
-    key = week * n_sellers + owner
-    n = len(key)
-    counts = np.bincount(key, minlength=1)
-    first_of_key = np.cumsum(counts) - counts
-    run_start = np.zeros(n, dtype=np.intp)
-    if n:
-        breaks = np.flatnonzero(np.diff(key)) + 1
-        run_start[breaks] = breaks
-        np.maximum.accumulate(run_start, out=run_start)
-    order = np.empty(n, dtype=np.intp)
-    order[first_of_key[key] + np.arange(n) - run_start] = np.arange(n)
-    return order
 
 
 def _add(column: list[float], weeks: np.ndarray) -> None:

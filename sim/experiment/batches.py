@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.analysis.intervals import t_halfwidth
 from sim.analysis.paired import replication_metrics
+from sim.engine.candidates import LeadShelf
 from sim.engine.collector import gc_paused
 from sim.experiment.executors import Executor, SerialExecutor
 from sim.experiment.streaming import (
@@ -65,14 +66,18 @@ class RunResult:
 
 
 def run_replication(
-    scenario: Scenario, seed: int, replication: int, calendars: Calendars | None = None
+    scenario: Scenario,
+    seed: int,
+    replication: int,
+    calendars: Calendars | None = None,
+    leads: LeadShelf | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One replication's weekly table and summary row, every number checked to be finite
-    (``calendars``: see :class:`~sim.model.replication.Replication`)."""
+    (``calendars``, ``leads``: see :class:`~sim.model.replication.Replication`)."""
     # The collector stays paused until the replication is garbage: it then frees its cycles in
     # one pass instead of first walking them, alive, as it comes back (sim.engine.collector).
     with gc_paused():
-        run = Replication(scenario, seed, replication, calendars=calendars)
+        run = Replication(scenario, seed, replication, calendars=calendars, leads=leads)
         weekly, row = run.run()
         run.release()
         del run
@@ -101,24 +106,27 @@ def run_batch(spec: BatchSpec) -> BatchResult:
 
     The scenarios of a comparison often share their managers' calendars (an outside coach, say,
     changes none): each calendar is then run once per replication and replayed for the others,
-    with the same tables to the bit."""
-    out = []
+    with the same tables to the bit. They draw the same candidate leads, which are likewise
+    drawn and prepared once per replication. So a replication of every scenario runs before
+    the next replication's, and what they share is dropped as the next begins."""
     keys = [calendar_key(s) for s in spec.scenarios]
-    shelves: dict[str, Calendars] = {k: {} for k in keys if keys.count(k) > 1}
-    for i, s in enumerate(spec.scenarios):
-        calendars = shelves.get(keys[i])
-        if keys[i] not in keys[i + 1 :]:  # the last to use these calendars
-            shelves.pop(keys[i], None)
-        weeklies, rows = [], []
-        for r in spec.reps:
-            w, row = run_replication(s, spec.seed, r % spec.period if spec.period else r, calendars)
+    weeklies: list[list[pd.DataFrame]] = [[] for _ in spec.scenarios]
+    rows: list[list[dict[str, Any]]] = [[] for _ in spec.scenarios]
+    for r in spec.reps:
+        shelves: dict[str, Calendars] = {k: {} for k in keys if keys.count(k) > 1}
+        leads: LeadShelf | None = {} if len(spec.scenarios) > 1 else None
+        for i, s in enumerate(spec.scenarios):
+            number = r % spec.period if spec.period else r
+            w, row = run_replication(s, spec.seed, number, shelves.get(keys[i]), leads)
             if spec.period:
                 w["replication"] = r
                 row["replication"] = r
-            weeklies.append(w)
-            rows.append(row)
-        out.append((pd.concat(weeklies, ignore_index=True), pd.DataFrame(rows)))
-    return out
+            weeklies[i].append(w)
+            rows[i].append(row)
+    return [
+        (pd.concat(w, ignore_index=True), pd.DataFrame(r))
+        for w, r in zip(weeklies, rows, strict=True)
+    ]
 
 
 def batch_size(scenarios: Sequence[Scenario]) -> int:

@@ -17,7 +17,9 @@ processed, in time order, when the week turns.
 * **Twin replications** (``calendars``, :mod:`sim.model.twins`): the same replication of two
   scenarios whose managers' calendars are the same runs the calendars once: the first records
   them and the second replays what they did to the reps, the selling hours and the tallies, in
-  the same order, so its tables are the same to the bit as if it had run them.
+  the same order, so its tables are the same to the bit as if it had run them. Their candidate
+  leads, drawn from the same streams, are drawn and prepared once too (``leads``,
+  :data:`~sim.engine.candidates.LeadShelf`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import simpy
 from simpy.events import Event
 
 from sim.clock import DAYS
+from sim.engine.candidates import LeadShelf
 from sim.engine.collector import gc_paused
 from sim.engine.leads import LeadTable
 from sim.engine.pipeline import Pipeline
@@ -79,13 +82,15 @@ class Replication:
         replication: int,
         settle: bool = True,
         calendars: Calendars | None = None,
+        leads: LeadShelf | None = None,
     ) -> None:
         """``calendars``: replay the managers' calendars recorded there by the same replication
         of a scenario with the same :func:`~sim.model.twins.calendar_key`, or record them
-        there."""
+        there. ``leads``: take the lead tables' draws from there when a twin left the same
+        ones, or leave them there (:data:`~sim.engine.candidates.LeadShelf`)."""
         # A stage uniform of exactly 0 has logit -inf (it always advances): not an error.
         with gc_paused(), np.errstate(divide="ignore"):
-            self._build(scenario, seed, replication, settle)
+            self._build(scenario, seed, replication, settle, leads)
         self.replay: list[CalendarTape] | None = None
         """The recorded calendars this replication replays instead of running its own."""
         self._calendars = calendars
@@ -96,7 +101,9 @@ class Replication:
                 for m in self.managers:
                     m.tape = CalendarTape(m.tallies)
 
-    def _build(self, scenario: Scenario, seed: int, replication: int, settle: bool) -> None:
+    def _build(
+        self, scenario: Scenario, seed: int, replication: int, settle: bool, leads: LeadShelf | None
+    ) -> None:
         self.scenario = s = scenario
         self.seed = seed
         self.replication = replication
@@ -169,6 +176,7 @@ class Replication:
             Purpose.REP_LEADS,
             Purpose.REP_DEALS,
             count_leads=True,
+            shelf=leads,
         )
         self.manager_leads = LeadTable(
             self,
@@ -178,6 +186,7 @@ class Replication:
             Purpose.MANAGER_LEADS,
             Purpose.MANAGER_DEALS,
             open_at_week_end=True,
+            shelf=leads,
         )
         self.training_hours = training_hours_lost(
             s.training, s.team.selling_hours_per_week, self.warmup, self.sim_weeks

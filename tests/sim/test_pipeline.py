@@ -14,6 +14,7 @@ from typing import Any
 import pandas.testing as pdt
 import pytest
 
+from sim.engine.candidates import LeadShelf
 from sim.model.replication import Replication
 from sim.model.twins import Calendars, calendar_key
 from tests.sim.helpers import small
@@ -169,3 +170,27 @@ def test_twin_replays_calendars(case: str) -> None:
     # Another replication, or other managers, are not replayed.
     assert Replication(twin, 3, 2, calendars=calendars).replay is None
     assert calendar_key(small(managers={"meetings_per_week": 7})) != calendar_key(base)
+
+
+@pytest.mark.parametrize("case", TWIN_CASES)
+def test_twins_share_their_candidate_leads(case: str) -> None:
+    """The same replication of two scenarios draws the same candidate leads: the second takes
+    them, converted, from the first's shelf (and prepares its own chunks where its sellers
+    differ, as micro-coached reps' do) with the tables of drawing them itself."""
+    base, twin = small(), small(**TWIN_CASES[case])
+    shelf: LeadShelf = {}
+    Replication(base, 3, 1, leads=shelf).run()
+    assert len(shelf) == 2  # the reps' table and the managers'
+    drawn = list(shelf.values())
+    shared = Replication(twin, 3, 1, leads=shelf)
+    assert list(shelf.values()) == drawn  # nothing drawn again
+    assert shared.rep_leads._draws is drawn[0]
+    assert shared.manager_leads._draws is drawn[1]
+    weekly, row = shared.run()
+    solo_weekly, solo_row = Replication(twin, 3, 1).run()
+    pdt.assert_frame_equal(weekly, solo_weekly, check_exact=True)
+    assert row == solo_row
+    # Another replication, or another deal size, draws its own.
+    Replication(twin, 3, 2, leads=shelf)
+    Replication(small(deal_value={"mean_usd": 9000}), 3, 1, leads=shelf)
+    assert len(shelf) == 6
