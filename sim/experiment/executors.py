@@ -79,12 +79,7 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=mp.get_context("spawn"),
-            initializer=start_worker,
-            initargs=(os.getpid(),),
-        )
+        self._pool = local_pool(workers)
 
     @property
     def starting(self) -> str | None:
@@ -135,12 +130,7 @@ def ordered_map(
         yield from map(fn, tasks)
         return
     with sigint_blocked():
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=mp.get_context("spawn"),
-            initializer=start_worker,
-            initargs=(os.getpid(),),
-        )
+        pool = local_pool(workers)
     try:
         window: deque[Future[Any]] = deque()
         source = iter(tasks)
@@ -153,6 +143,17 @@ def ordered_map(
             yield window.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` local processes, started with spawn so no state leaks from this one, each
+    ignoring Ctrl-C and watching this process (:func:`start_worker`)."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=start_worker,
+        initargs=(os.getpid(),),
+    )
 
 
 @contextmanager

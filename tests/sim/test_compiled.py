@@ -51,7 +51,9 @@ def test_a_build_is_current_until_one_of_its_sources_changes(tmp_path: Path) -> 
     assert compiled.stale(record, built=built) == ["sim.engine.leads"]
     # An extension module the build did not record (left by another build) is not current.
     record.write_text(json.dumps(compiled._digests()))
-    assert compiled.stale(record, built=[*built, "sim.model.recorder"]) == ["sim.model.recorder"]
+    assert compiled.stale(record, built=[*built, "sim.engine.candidates"]) == [
+        "sim.engine.candidates"
+    ]
     record.write_text("{cut short")
     assert compiled.stale(record, built=built) == sorted(compiled.MODULES)
 
@@ -71,11 +73,11 @@ def test_a_stale_build_is_passed_over_for_the_sources(tmp_path: Path) -> None:
     # A current record does not cover an extension module it does not list: the one a build
     # of other modules left behind is passed over too (it once shadowed a moved function).
     (root / "sim" / "engine" / f"pipeline{suffix}").unlink()
-    (root / "sim" / "model" / f"recorder{suffix}").write_bytes(b"not a compiled module")
+    (root / "sim" / "engine" / f"candidates{suffix}").write_bytes(b"not a compiled module")
     (root / "sim" / "compiled.json").write_text(json.dumps(compiled._digests()))
-    done = _python(root, "import sim.model.recorder as r; print(r.__file__)")
+    done = _python(root, "import sim.engine.candidates as c; print(c.__file__)")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(root / "sim" / "model" / "recorder.py")
+    assert done.stdout.strip() == str(root / "sim" / "engine" / "candidates.py")
 
 
 def _can_compile() -> str | None:
