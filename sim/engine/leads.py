@@ -137,34 +137,29 @@ class LeadTable:
                 self.boosted,
             )
             self._draws = shelf.get(key)
-            if self._draws is not None:
-                self._take(self._draws)
-                return
-        self._draw(run, entities, rates_per_day, leads, deals)
-        if shelf is not None:
-            self._draws = shelf[key] = LeadDraws(
-                (
-                    self.times,
-                    self.thin_u,
-                    self.uniforms,
-                    self.ident,
-                    self.order,
-                    self.week,
-                    self.owner,
-                ),
-                self.week_start,
-            )
+            if self._draws is None:
+                self._draws = shelf[key] = self._draw(run, entities, rates_per_day, leads, deals)
+            self._take(self._draws)
+        else:
+            self._take(self._draw(run, entities, rates_per_day, leads, deals))
 
     def _take(self, draws: LeadDraws) -> None:
-        (
-            self.times,
-            self.thin_u,
-            self.uniforms,
-            self.ident,
-            self.order,
-            self.week,
-            self.owner,
-        ) = draws.arrays
+        times, thin_u, uniforms, ident, order, week, owner = draws.arrays
+        self.times = times
+        """Arrival time of each candidate, days."""
+        self.thin_u = thin_u
+        """Each candidate's uniform: kept if below the share of selling time left."""
+        self.uniforms = uniforms
+        """Each candidate's deal uniforms (sim.random.draws.deal_uniforms)."""
+        self.ident = ident
+        """Index of each candidate among its seller's, in arrival order: it orders the seller's
+        stage ends due at the same time."""
+        self.order = order
+        """Candidates (rows of the draws) by week, then seller, then arrival."""
+        self.week = week
+        """Week of each candidate, in that order."""
+        self.owner = owner
+        """Position in ``sellers`` of each candidate's seller, in that order."""
         self.week_start: list[int] = draws.week_start
 
     def _draw(
@@ -174,7 +169,8 @@ class LeadTable:
         rates_per_day: Sequence[float],
         leads: Purpose,
         deals: Purpose,
-    ) -> None:
+    ) -> LeadDraws:
+        """The candidates of ``sellers`` as drawn, in week-major order (see :meth:`_take`)."""
         weeks, n_stages = run.sim_weeks, self.n_stages
         # Each list starts with an empty piece, so a group without candidates needs no case.
         times: list[np.ndarray] = [np.empty(0)]
@@ -194,25 +190,24 @@ class LeadTable:
             owner.append(np.full(len(t), pos, dtype=np.intp))
             ident.append(np.arange(len(t), dtype=np.intp))
         # The draws stay as drawn, seller by seller; a chunk gathers and converts its rows.
-        self.times = np.concatenate(times)
-        """Arrival time of each candidate, days."""
-        self.thin_u = np.concatenate(thin)
-        """Each candidate's uniform: kept if below the share of selling time left."""
-        self.uniforms = np.concatenate(uniforms)
-        """Each candidate's deal uniforms (sim.random.draws.deal_uniforms)."""
-        self.ident = np.concatenate(ident)
-        """Index of each candidate among its seller's, in arrival order: it orders the seller's
-        stage ends due at the same time."""
+        times_drawn = np.concatenate(times)
         owner_drawn = np.concatenate(owner)
         # Week w holds the arrivals in [5w, 5(w + 1)).
-        week = np.searchsorted(DAYS * np.arange(weeks + 1), self.times, side="right") - 1
-        self.order = week_major(week, owner_drawn, len(self.sellers))
-        """Candidates (rows of the draws) by week, then seller, then arrival."""
-        self.week = week[self.order]
-        """Week of each candidate, in that order."""
-        self.owner = owner_drawn[self.order]
-        """Position in ``sellers`` of each candidate's seller, in that order."""
-        self.week_start = np.searchsorted(self.week, np.arange(weeks + 1), side="left").tolist()
+        week_drawn = np.searchsorted(DAYS * np.arange(weeks + 1), times_drawn, side="right") - 1
+        order = week_major(week_drawn, owner_drawn, len(self.sellers))
+        week_sorted = week_drawn[order]
+        return LeadDraws(
+            (
+                times_drawn,
+                np.concatenate(thin),
+                np.concatenate(uniforms),
+                np.concatenate(ident),
+                order,
+                week_sorted,
+                owner_drawn[order],
+            ),
+            np.searchsorted(week_sorted, np.arange(weeks + 1), side="left").tolist(),
+        )
 
     def candidates(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
         """(arrival times, thinning uniforms) of seller ``pos``'s candidates, in arrival order."""

@@ -115,8 +115,8 @@ def run_batch(spec: BatchSpec) -> BatchResult:
     for r in spec.reps:
         shelves: dict[str, Calendars] = {k: {} for k in keys if keys.count(k) > 1}
         leads: LeadShelf | None = {} if len(spec.scenarios) > 1 else None
+        number = r % spec.period if spec.period else r
         for i, s in enumerate(spec.scenarios):
-            number = r % spec.period if spec.period else r
             w, row = run_replication(s, spec.seed, number, shelves.get(keys[i]), leads)
             if spec.period:
                 w["replication"] = r
