@@ -108,6 +108,9 @@ class RunRecord(BaseModel):
     """The draws of uncertain inputs a compare --uncertainty runs (None: none)."""
     sweep: SweepRecord | None = None
     """The grid a sweep runs (None: none)."""
+    notes: list[str] = Field(default_factory=list, max_length=100)
+    """What the user was told of how the files were compared (a shared horizon), for the
+    report."""
 
 
 def _identity(job: dict[str, Any], digests: Sequence[str]) -> dict[str, Any]:

@@ -62,6 +62,7 @@ def write_outputs(
         "seed": settings["seed"],
         "version": VERSION,
         "scenario_hash": scenarios[0].digest(),
+        "notes": list(settings.get("notes", [])),
     }
     store.prune()
     store.write_weekly_csv(d / "weekly.csv", local_workers(job))
@@ -169,6 +170,7 @@ def manifest(
     out["batch_size"] = engine.size
     out["uncertainty"] = settings.get("uncertainty")
     out["sweep"] = settings.get("sweep")
+    out["notes"] = list(settings.get("notes", []))
     out["wall_time_s"] = round(wall_s, 3)
     out["versions"] = {
         "python": sys.version.split()[0],

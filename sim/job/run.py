@@ -11,6 +11,8 @@ off while it does.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gc
 import math
 import os
 import time
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiment.batches import Engine, PrecisionOutcome
-from sim.experiment.budget import available_memory, estimate
+from sim.experiment.budget import available_memory, estimate, process_room
 from sim.experiment.comparison import Comparison
 from sim.experiment.executors import ClusterLost, Executor, ExecutorError, make_executor
 from sim.experiment.output import (
@@ -41,6 +43,7 @@ from sim.experiment.uncertainty import design_from_record, design_record
 from sim.job.designs import DESIGNS, job_design
 from sim.job.interrupts import interrupts_deferred, interrupts_noted
 from sim.job.outputs import Written, write_outputs
+from sim.job.pairing import paired
 from sim.job.resume import check_given
 from sim.job.spec import Job, JobInvalid, JobRefused, JobStopped
 from sim.model.finite import NonFiniteResult
@@ -166,7 +169,7 @@ def _resumed(job: Job, target: Path, store: Store) -> tuple[list[Scenario], dict
         raise ScenarioError(problems)
     if [s.name for s in scenarios] != record["names"]:
         raise JobRefused(f"{store.dir / 'run.json'}: names do not match the scenarios' names")
-    given = job.scenarios
+    given = paired(job.scenarios, job.files)[0] if job.kind == "compare" else job.scenarios
     if given and [g.digest() for g in given] != [x.digest() for x in scenarios]:
         raise JobRefused(
             f"{store.dir} holds results of different scenarios "
@@ -186,7 +189,7 @@ def _check_budget(job: Job, scenarios: list[Scenario], stop: int, size: int) -> 
         local = ex.dask_local or ex.jobs or os.cpu_count() or 1
         workers = min(local, math.ceil(stop / size))
     est = estimate(scenarios, stop, size, workers)
-    problem = est.refusal(available_memory())
+    problem = est.refusal(available_memory(), process_room())
     if problem:
         raise JobRefused(problem)
     return est.warning()
@@ -206,6 +209,7 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
             for k in ("seed", "replications", "precision", "max_replications", *DESIGNS)
         }
         settings["command"] = record["command"]
+        settings["notes"] = list(record.get("notes", []))
         size = record["batch_size"]
         design = None
         if record["uncertainty"] is not None:
@@ -215,8 +219,13 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
         for line in store.notes:
             note(line)
     else:
-        scenarios, files = list(job.scenarios), list(job.files)
-        design = job_design(job, note)
+        files = list(job.files)
+        scenarios, notes = list(job.scenarios), list[str]()
+        if job.kind == "compare":
+            scenarios, notes = paired(scenarios, files)
+        for line in notes:
+            note(line)
+        design = job_design(dataclasses.replace(job, scenarios=tuple(scenarios)), note)
         settings = {
             "seed": job.seed,
             "replications": job.replications or 20,
@@ -225,6 +234,7 @@ def _locked(job: Job, target: Path, progress: Progress, note: Callable[[str], No
             "uncertainty": None,
             "sweep": None,
             "command": job.command,
+            "notes": notes,
         }
         if design is not None:
             settings["replications"] = design.draws * design.reps_per_draw
@@ -312,6 +322,7 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
 
     label = f"{job.kind} {scenarios[0].name}"
     outcome: PrecisionOutcome | None = None
+    out_of_memory = False
     try:
         with interrupts_noted() as still_running:
             with executor as ex, progress(n if precision is None else most, label) as shown:
@@ -354,9 +365,18 @@ def _run(job: Job, ready: _Prepared, executor: Executor, progress: Progress) -> 
         raise JobRefused(str(exc)) from None
     except OSError as exc:
         raise stopped(describe_os_error(exc, "cannot write the results"), 1) from None
+    except MemoryError:
+        out_of_memory = True  # answered below, once the frames that hold the memory are gone
     except Exception as exc:  # a bug: say so in one line, and keep what was finished
         why = f"coachsim failed ({type(exc).__name__}: {clean(str(exc), 200)}; please report it)"
         raise stopped(why, 1) from None
+    if out_of_memory:
+        gc.collect()
+        raise stopped(
+            "the run ran out of memory (more than its estimate): lower -j, --batch-size or the "
+            "team size",
+            1,
+        )
     return JobDone(target, scenarios, engine, written, _warnings(engine.done, outcome))
 
 

@@ -33,7 +33,16 @@ from sim.report.charts import (
     time_split_figure,
 )
 from sim.report.measures import key_measures, payback_figure, payback_mark, table_metric
-from sim.report.page import BASELINE_COLOUR, PALETTE, Figure, esc, layout, page, table_html
+from sim.report.page import (
+    BASELINE_COLOUR,
+    PALETTE,
+    Figure,
+    caveats,
+    esc,
+    layout,
+    page,
+    table_html,
+)
 from sim.report.uncertainty import section, usd
 from sim.report.verdict import (
     how_to_read,
@@ -274,7 +283,7 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
     )
     years = weeks / WEEKS_PER_YEAR
     base_rev = cmp.baseline.summary["revenue"].mean() / years
-    told = assumptions(
+    told = caveats(meta) + assumptions(
         cmp.baseline.scenario,
         [(lab, a.scenario) for lab, a in zip(alts, cmp.alternatives, strict=True)],
     )

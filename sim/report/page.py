@@ -136,3 +136,10 @@ def table_html(df: pd.DataFrame) -> str:
         for row in df.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def caveats(meta: dict[str, object]) -> list[str]:
+    """What the job told the user about how its files were compared (a shared horizon), as
+    sentences for the report."""
+    notes = meta.get("notes")
+    return [f"{n[:1].upper()}{n[1:]}." for n in notes if n] if isinstance(notes, list) else []

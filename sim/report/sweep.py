@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.report.charts import band_traces
-from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
+from sim.report.page import PALETTE, Figure, caveats, esc, layout, page, table_html
 from sim.report.uncertainty import usd
 
 
@@ -62,7 +62,7 @@ def sweep_report(
         f"{esc(meta.get('seed'))}; coachsim {esc(meta.get('version'))}. Intervals are 95% "
         "t-intervals of the paired differences (Wilson for shares of runs). Every number is in "
         "sweep.csv.</p>"
-    )
+    ) + "".join(f'<p class="note">{esc(c)}</p>' for c in caveats(meta))
     figures = _figures(table, paths, names, colours)
     if not figures:
         intro += "<p>With more than two swept settings the grid is in the table and sweep.csv.</p>"
