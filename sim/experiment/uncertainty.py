@@ -20,7 +20,7 @@ from sim.experiment.executors import Executor
 from sim.scenario import Scenario, semantic_problems
 from sim.scenario.checks import CALIBRATED, OVERFULL_WEEK
 from sim.scenario.designs import Design, make_design, make_sobol_design
-from sim.scenario.uncertain import DISTRIBUTION, comparison_block
+from sim.scenario.uncertain import DISTRIBUTION, comparison_block, is_whole_path
 
 DEFAULT_DRAWS = 512
 """Draws when a scenario has an ``uncertain:`` block and no number is given."""
@@ -100,6 +100,14 @@ def draw_problems(design: Design, scenarios: Sequence[Scenario]) -> tuple[list[s
                     )
         overfull += full
     notes = []
+    if not design.shared_seeds:
+        for j, path in enumerate(design.paths):
+            if is_whole_path(path):
+                low, high = design.values[:, j].min(), design.values[:, j].max()
+                notes.append(
+                    f"{path} is a whole number: each draw of it is rounded to the nearest "
+                    f"({low:g} to {high:g} in these draws)"
+                )
     if overfull:
         notes.append(
             f"in {overfull} of {design.draws} draws the managers' week is too full for "

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.scenario.distributions import Dist, ndtri
 from sim.scenario.schema import Scenario
-from sim.scenario.uncertain import Pair, apply_draw
+from sim.scenario.uncertain import Pair, apply_draw, is_whole_path
 
 
 def unit_design(draws: int, dimensions: int, seed: int) -> np.ndarray:
@@ -87,6 +87,17 @@ class Design:
         return tuple(out)
 
 
+def drawn(paths: Sequence[str], dists: Sequence[Dist], u: np.ndarray) -> np.ndarray:
+    """The values at the uniforms ``u`` (draws x paths) of each path's distribution, a
+    whole-number setting's rounded to the nearest whole number (so the draws record the value
+    each draw runs)."""
+    columns = []
+    for i, (path, dist) in enumerate(zip(paths, dists, strict=True)):
+        x = dist.ppf(u[:, i])
+        columns.append(np.round(x) if is_whole_path(path) else x)
+    return np.column_stack(columns)
+
+
 def iman_conover(x: np.ndarray, target: np.ndarray, seed: int) -> np.ndarray:
     """``x`` with each column reordered so the columns' rank correlations are close to
     ``target`` and each column keeps its values (Iman and Conover 1982, van der Waerden scores);
@@ -123,8 +134,7 @@ def make_sobol_design(block: dict[str, Dist], n: int, reps_per_draw: int, seed: 
     a, b = u[:, :d], u[:, d:]
     mixed = [np.where(np.arange(d) == i, b, a) for i in range(d)]
     units = np.vstack([a, b, *mixed])
-    values = np.column_stack([dist.ppf(units[:, i]) for i, dist in enumerate(dists)])
-    return Design(paths, values, reps_per_draw, dists, sobol_n=n)
+    return Design(paths, drawn(paths, dists, units), reps_per_draw, dists, sobol_n=n)
 
 
 def make_grid(
@@ -163,7 +173,7 @@ def make_design(
             i, j = paths.index(a), paths.index(b)
             target[i, j] = target[j, i] = rho
         u = iman_conover(u, target, seed)
-    values = np.column_stack([d.ppf(u[:, i]) for i, d in enumerate(dists)])
+    values = drawn(paths, dists, u)
     return Design(
         paths, values.reshape(draws, len(paths)), reps_per_draw, dists, correlated=correlated or {}
     )

@@ -22,6 +22,12 @@ from pydantic import Discriminator, Field, Tag, TypeAdapter, model_validator
 
 from sim.scenario.fields import Strict
 
+MAX_PARAMETER = 1e12
+"""The largest magnitude a distribution's parameter may have: above every field's bound, far
+below where its arithmetic overflows."""
+EXTREME_U = 1e-12
+"""The most extreme uniforms a design draws (:func:`sim.scenario.designs.unit_design` clips to
+them): a distribution must give finite values there."""
 Z95 = 1.6448536269514722
 """The standard normal's 95th percentile (scipy.special.ndtri(0.95)): a 90% interval is the mean
 +- Z95 sd."""
@@ -42,11 +48,15 @@ def betaincinv(a: float, b: float, u: np.ndarray) -> np.ndarray:
     return np.asarray(q(a, b, u), dtype=float)
 
 
+Parameter = Annotated[float, Field(ge=-MAX_PARAMETER, le=MAX_PARAMETER)]
+"""A distribution's parameter: finite (as every number of a scenario) and bounded."""
+
+
 class MeanSd(Strict):
     """A mean and a standard deviation."""
 
-    mean: float
-    sd: float = Field(gt=0.0)
+    mean: Parameter
+    sd: float = Field(gt=0.0, le=MAX_PARAMETER)
 
 
 class Dist(Strict):
@@ -56,11 +66,28 @@ class Dist(Strict):
         """The values at the quantiles ``u``."""
         raise NotImplementedError
 
+    @model_validator(mode="after")
+    def _drawable(self) -> Dist:
+        """Refuse a distribution whose draws would not be finite numbers: the parameters are
+        bounded, but a lognormal's or beta's arithmetic can still overflow or underflow."""
+        u = np.array([EXTREME_U, 0.5, 1.0 - EXTREME_U])
+        try:
+            with np.errstate(all="ignore"):
+                x = self.ppf(u)
+        except (ArithmeticError, ValueError):
+            x = np.array([math.nan])
+        if not np.all(np.isfinite(x)):
+            raise ValueError(
+                "these parameters cannot be drawn (the draws would not be finite numbers); "
+                "use less extreme values"
+            )
+        return self
+
 
 class Uniform(Dist):
     """Every value in [low, high] alike."""
 
-    uniform: list[float] = Field(min_length=2, max_length=2)
+    uniform: list[Parameter] = Field(min_length=2, max_length=2)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -76,7 +103,7 @@ class Uniform(Dist):
 class Triangular(Dist):
     """[low, mode, high]: most likely at the mode, nothing outside [low, high]."""
 
-    triangular: list[float] = Field(min_length=3, max_length=3)
+    triangular: list[Parameter] = Field(min_length=3, max_length=3)
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -123,6 +150,12 @@ class LogNormal(Dist):
         return np.asarray(np.exp(mu + math.sqrt(var_log) * z), dtype=float)
 
 
+MIN_BETA_SHAPE = 1e-3
+"""Smallest shape parameter of a beta: below it nearly every draw is 0 or 1 to the last digit."""
+MAX_BETA_SHAPE = 1e9
+"""Largest shape parameter of a beta: above it the distribution is a point."""
+
+
 class Beta(Dist):
     """Beta on [0, 1] with the given mean and sd."""
 
@@ -133,19 +166,31 @@ class Beta(Dist):
         m, s = self.beta.mean, self.beta.sd
         if not 0 < m < 1 or s * s >= m * (1 - m):
             raise ValueError("beta: the mean must be in (0, 1) and sd**2 below mean * (1 - mean)")
+        a, b = self.shapes()
+        if not (min(a, b) >= MIN_BETA_SHAPE and max(a, b) <= MAX_BETA_SHAPE):
+            raise ValueError(
+                f"this mean and sd give shapes {a:.3g} and {b:.3g}, outside "
+                f"[{MIN_BETA_SHAPE:g}, {MAX_BETA_SHAPE:g}]: they cannot be drawn reliably"
+            )
         return self
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def shapes(self) -> tuple[float, float]:
+        """The shape parameters (a, b) of this mean and sd (inf when sd**2 underflows)."""
         m, s = self.beta.mean, self.beta.sd
-        k = m * (1 - m) / (s * s) - 1
-        return np.asarray(betaincinv(m * k, (1 - m) * k, np.asarray(u, dtype=float)), dtype=float)
+        var = s * s
+        k = m * (1 - m) / var - 1 if var > 0 else math.inf
+        return m * k, (1 - m) * k
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        a, b = self.shapes()
+        return np.asarray(betaincinv(a, b, np.asarray(u, dtype=float)), dtype=float)
 
 
 class Range(Dist):
     """A 90% interval [a, b]: lognormal when a > 0 (as Squiggle reads ``a to b``), else
     normal."""
 
-    range: list[float] = Field(min_length=2, max_length=2)
+    range: list[Parameter] = Field(min_length=2, max_length=2)
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -165,7 +210,7 @@ class Range(Dist):
 class Choice(Dist):
     """One of the listed values, each equally likely."""
 
-    choice: list[float] = Field(min_length=1)
+    choice: list[Parameter] = Field(min_length=1, max_length=10_000)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
         values = np.asarray(self.choice, dtype=float)

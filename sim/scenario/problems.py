@@ -27,7 +27,9 @@ from sim.scenario.concepts import hint
 from sim.scenario.fields import NAME_PATTERN, PERCENT, as_share, not_a_share
 
 MAX_LISTED_KEYS = 20
-"""An unknown key's message lists the allowed keys when there are at most this many."""
+"""An unknown key's message lists the allowed keys when there are at most this many..."""
+MAX_LISTED_CHARS = 220
+"""... and their list takes at most this many characters (a line stays readable)."""
 SHOWN_CHARS = 60
 """A value quoted in a message is cut to about this many characters."""
 
@@ -149,7 +151,9 @@ class Document:
                 said = hint(str(loc[-1]), allowed)
                 if said:
                     msg += f"; {said}"
-                elif len(allowed) <= MAX_LISTED_KEYS:
+                elif (
+                    len(allowed) <= MAX_LISTED_KEYS and len(", ".join(allowed)) <= MAX_LISTED_CHARS
+                ):
                     msg += f"; allowed keys: {', '.join(sorted(allowed))}"
                 elif allowed:
                     some = difflib.get_close_matches(str(loc[-1]), allowed, n=5, cutoff=0.0)

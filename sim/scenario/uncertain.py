@@ -84,6 +84,25 @@ def is_share_path(path: str) -> bool:
     return low >= 0.0 and high <= 1.0
 
 
+def is_whole_path(path: str) -> bool:
+    """Whether ``path`` names a whole-number setting (managers, weeks, sessions a week)."""
+    m = _PATH.match(path)
+    model = _section_model(m["section"]) if m else None
+    info = model.model_fields.get(m["field"]) if model is not None and m else None
+    if info is None:
+        return False
+    kinds = (info.annotation, *get_args(info.annotation))
+    return int in kinds and float not in kinds
+
+
+def not_whole(path: str, value: float) -> str | None:
+    """Why ``value`` cannot be given for ``path`` (a fraction for a whole-number setting), or
+    None."""
+    if is_whole_path(path) and float(value) != round(float(value)):
+        return f"{value:g} is not a whole number ({path} counts whole units)"
+    return None
+
+
 def field_bounds(path: str) -> tuple[float, float]:
     """The (low, high) a value at ``path`` must lie in, both allowed; KeyError (with the reason)
     if ``path`` names no numeric field."""
@@ -137,9 +156,9 @@ def check_block(block: Mapping[str, Dist], scenario: Scenario) -> list[tuple[str
         if problem:
             problems.append((path, problem))
             continue
-        with np.errstate(over="ignore"):  # a tail beyond floats is inf, and out of bounds
+        with np.errstate(all="ignore"):  # a tail beyond floats is inf, and out of bounds
             lo, hi = (float(v) for v in dist.ppf(np.array([0.001, 0.999])))
-        if lo < low or hi > high:
+        if not (low <= lo and hi <= high):  # nan fails too
             problems.append(
                 (path, f"the distribution reaches {lo:g} to {hi:g}, outside [{low:g}, {high:g}]")
             )
@@ -189,8 +208,11 @@ def check_sweep(block: Mapping[str, Sequence[float]], scenario: Scenario) -> lis
         problem, (low, high) = path_problem(path, scenario)
         if problem is None:
             outside = [v for v in values if not low <= v <= high]
+            fractions = [why for v in values if (why := not_whole(path, v))]
             if outside:
                 problem = f"{outside[0]:g} is outside [{low:g}, {high:g}]"
+            elif fractions:
+                problem = fractions[0]
             elif len(set(values)) != len(values):
                 problem = "a value is listed twice"
         if problem:
@@ -214,8 +236,9 @@ def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
         items = owner if isinstance(owner, list) else [owner]
         if m["index"] is not None:
             items = [owner[int(m["index"])]]
+        whole = is_whole_path(path)
         for item in items:
-            item[m["field"]] = round(v) if isinstance(item[m["field"]], int) else v
+            item[m["field"]] = round(v) if whole or isinstance(item[m["field"]], int) else v
     return Scenario.model_validate(data)
 
 

@@ -68,8 +68,14 @@ def _finished(tmp_path: Path, *args: str) -> tuple[Path, str]:
             "alt.yaml:11:40: uncertain.outside_coach.quality.beta.mean: must be a finite",
         ),
         (
-            "  outside_coach.quality: {lognormal: {mean: 1e308, sd: 1e308}}\n",
-            "uncertain.outside_coach.quality: the distribution reaches 5.39682e+306 to inf",
+            "  outside_coach.quality: {lognormal: {mean: 1e308, sd: 1}}\n",
+            "uncertain.outside_coach.quality.lognormal.mean: must be at most 1000000000000 "
+            "(got 1e+308)",
+        ),
+        (
+            "  outside_coach.quality: {lognormal: {mean: 1e11, sd: 1e11}}\n",
+            "uncertain.outside_coach.quality: the distribution reaches 5.39682e+09 to "
+            "9.26472e+11, outside [0, 1]",
         ),
         (
             "  training.gain: {uniform: [0.05, 0.3]}\n",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy import stats
 
@@ -189,3 +191,40 @@ def test_correlations_no_joint_distribution_has_are_refused() -> None:
     impossible = np.array([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]])
     with pytest.raises(ValueError, match="cannot hold together"):
         iman_conover(u, impossible, seed=0)
+
+
+_MAGNITUDE = st.floats(min_value=-1e13, max_value=1e13, allow_nan=False) | st.sampled_from(
+    [0.0, 1e-300, -1e-300, 1e-12, 1e12, 1.0, 0.5]
+)
+_POSITIVE = st.floats(min_value=1e-320, max_value=1e13, allow_nan=False)
+
+
+@given(
+    kind=st.sampled_from(["normal", "lognormal", "beta", "range", "uniform", "triangular"]),
+    a=_MAGNITUDE,
+    b=_POSITIVE,
+    c=_MAGNITUDE,
+)
+@settings(max_examples=400, deadline=None)
+def test_a_distribution_that_validates_draws_finite_numbers(
+    kind: str, a: float, b: float, c: float
+) -> None:
+    """Whatever parameters validate, every uniform a design may draw (clipped to 1e-12 from
+    either end) gives a finite value; the rest are refused with a ValidationError, never
+    another exception."""
+    spec: dict[str, object] = {
+        "normal": {"normal": {"mean": a, "sd": b}},
+        "lognormal": {"lognormal": {"mean": abs(a), "sd": b}},
+        "beta": {"beta": {"mean": abs(a) % 1.0, "sd": b}},
+        "range": {"range": sorted([a, c])},
+        "uniform": {"uniform": sorted([a, c])},
+        "triangular": {"triangular": sorted([a, b, c])},
+    }[kind]
+    try:
+        dist = DISTRIBUTION.validate_python(spec)
+    except ValidationError:
+        return
+    u = np.array([1e-12, 1e-6, 0.001, 0.5, 0.999, 1 - 1e-6, 1 - 1e-12])
+    with np.errstate(all="raise", under="ignore"):
+        x = dist.ppf(u)
+    assert np.all(np.isfinite(x)), (spec, x)
