@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -164,6 +165,18 @@ class _Group(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["coachsim.argv"] = list(args)
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; running out of memory ends in one line, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except MemoryError:
+            pass  # answered below, once the frames that hold the memory are released
+        gc.collect()
+        raise click.ClickException(
+            "this machine ran out of memory: try a smaller team, export or horizon, or a "
+            "machine with more memory"
+        )
 
 
 def _program() -> list[str]:
@@ -826,6 +839,7 @@ def init(**opts: Any) -> None:
     ask = opts["ask"] or (not opts["yes"] and sys.stdin.isatty())
     values: dict[str, float] = {}
     problems = []
+    missing = False
     for name, q in QUESTIONS.items():
         given = opts[name]
         if given is None and ask:
@@ -840,13 +854,15 @@ def init(**opts: Any) -> None:
         if given is None and not opts["yes"]:
             what = q.prompt[0].lower() + q.prompt[1:]
             problems.append(f"--{name.replace('_', '-')}: not given ({what})")
+            missing = True
             continue
         try:
             values[name] = answer(name, given) if given is not None else q.default
         except ValueError as exc:
             problems.append(f"--{name.replace('_', '-')}: {str(exc).split(': ', 1)[1]}")
     if problems:
-        problems.append("give them, use -y for the defaults, or run in a terminal to be asked")
+        if missing:
+            problems.append("give them, use -y for the defaults, or run in a terminal to be asked")
         raise ScenarioProblems("\n".join(problems))
     base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
     b = business(values)
@@ -908,6 +924,7 @@ def export_crm(scenario: str, **opts: Any) -> None:
     import tempfile
 
     from sim.calibration.simulated import START, simulated_export, write_export
+    from sim.experiment.budget import one_replication_refusal
     from sim.experiment.output import (
         MARKER,
         OutputError,
@@ -924,6 +941,9 @@ def export_crm(scenario: str, **opts: Any) -> None:
         check_replaceable(out, opts["force"], "use --force to replace it")
     except OutputError as exc:
         raise ScenarioProblems(str(exc)) from None
+    too_big = one_replication_refusal(s)
+    if too_big:
+        raise click.ClickException(too_big)
     start = opts["start"].date() if opts["start"] else START
     if start.weekday() >= 5:
         raise ScenarioProblems(f"--start {start}: a working day (Monday to Friday)")
@@ -964,6 +984,7 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
         coachsim validate my_team.yaml -q
     """  # noqa: D301 (click keeps a paragraph after \b as written)
     from sim.analysis.workload import figures, warnings
+    from sim.experiment.budget import one_replication_refusal
 
     bad = 0
     for f in files:
@@ -979,6 +1000,9 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
                     click.echo(f"  {line}")
             for line in warnings(s):
                 click.echo(f"{f}: warning: {line}", err=True)
+            too_big = one_replication_refusal(s)
+            if too_big:
+                click.echo(f"{f}: warning: will not run on this machine: {too_big}", err=True)
     if bad:
         raise SystemExit(2)
 

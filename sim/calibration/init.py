@@ -81,8 +81,13 @@ def answer(name: str, text: str) -> float:
         value = float(raw.rstrip("%"))
     except ValueError:
         raise ValueError(f"{name}: {text!r} is not a number") from None
-    if q.share and (percent or value > 1):
+    if q.share and percent:
         value /= 100
+    elif q.share and value > 1:
+        raise ValueError(
+            f"{name}: {text!r} is ambiguous for a share: write {value:g}% or "
+            f"{value / 100:g} for {value:g} per cent"
+        )
     if q.whole and value != int(value):
         raise ValueError(f"{name}: {text!r} should be a whole number")
     if not (q.low <= value <= q.high) or not math.isfinite(value):

@@ -88,8 +88,22 @@ class Estimate:
         local = self.workers if self.workers > 1 else 0
         return self.parent_bytes + local * self.worker_bytes
 
-    def refusal(self, available: float | None) -> str | None:
-        """Why the run cannot fit in ``available`` bytes, or None."""
+    def refusal(self, available: float | None, room: float | None = None) -> str | None:
+        """Why the run cannot fit in ``available`` bytes (all its processes together), or in
+        ``room`` bytes of one process (its address-space limit), or None."""
+        largest = max(self.replication_bytes + 2 * self.batch_bytes, self.parent_bytes)
+        if room is not None and largest - PROCESS_BYTES > room:
+            what = (
+                f"one replication of the {self.largest_team:,}-rep team takes about "
+                f"{_size(self.replication_bytes)}"
+                if self.replication_bytes > 0.5 * room
+                else f"the results kept until the end take about {_size(self.kept_bytes)}"
+            )
+            return (
+                f"this run needs about {_size(largest - PROCESS_BYTES)} of memory in one process "
+                f"and a process may use {_size(room)} more here (ulimit -v): {what}; lower the "
+                "team size, -n or --batch-size, or raise the limit"
+            )
         if available is None or self.total_bytes <= available:
             return None
         parts = []
@@ -144,20 +158,85 @@ def estimate(
     )
 
 
+def one_replication_refusal(scenario: Scenario) -> str | None:
+    """Why one replication of ``scenario`` cannot fit in this machine's memory, or None (what
+    ``validate`` warns of, and ``export-crm`` refuses)."""
+    return estimate([scenario], 1, 1, 1).refusal(available_memory(), process_room())
+
+
 def available_memory() -> float | None:
-    """Bytes of memory available to a new process (Linux: MemAvailable), else the machine's
-    physical memory, else None (no check)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+    """Bytes of memory the processes of a run may share: the machine's available memory
+    (Linux: MemAvailable, else its physical memory), or less where a container's memory limit
+    (cgroup v2 ``memory.max``, v1 ``memory.limit_in_bytes``) leaves less room; None: unknown (no
+    check)."""
+    found = [
+        x for x in (_kb_field("/proc/meminfo", "MemAvailable"), _cgroup_room()) if x is not None
+    ]
+    if found:
+        return min(found)
     try:
         return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def process_room() -> float | None:
+    """Bytes one process may still map under its address-space limit (``ulimit -v``, inherited
+    by the worker processes), or None when there is no limit. Each worker starts as this process
+    did, so this is also a worker's room for its replications."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, ValueError, OSError):
+        return None
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return None
+    return max(0.0, float(soft) - _mapped())
+
+
+def _kb_field(path: str, field: str) -> float | None:
+    """The kB figure of a ``Field:   123 kB`` line of a /proc file, in bytes, or None."""
+    try:
+        with open(path, encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return float(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _read_number(path: str) -> float | None:
+    try:
+        with open(path, encoding="ascii") as f:
+            text = f.read().strip()
+        return None if text in ("", "max") else float(text)
+    except (OSError, ValueError):
+        return None
+
+
+def _cgroup_room() -> float | None:
+    """The memory limit of this process's cgroup less its usage, or None without one."""
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        limit = _read_number(limit_file)
+        if limit is None or limit >= 2**60:  # v1 writes "no limit" as a huge number
+            continue
+        return max(0.0, limit - (_read_number(usage_file) or 0.0))
+    return None
+
+
+def _mapped() -> float:
+    """Bytes of address space this process has mapped (Linux; else the estimate of a fresh
+    process)."""
+    mapped = _kb_field("/proc/self/status", "VmSize")
+    return float(PROCESS_BYTES) if mapped is None else mapped
 
 
 def _size(n: float) -> str:
