@@ -44,10 +44,20 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from tests.fuzz.mutate import MUTANT_FILE, Mutant, mutant, write_sandbox
+from tests.fuzz.mutate import (
+    MUTANT_FILE,
+    PARTNER_FILE,
+    Mutant,
+    PairPlan,
+    is_integer_path,
+    mutant,
+    pair_plan,
+    write_sandbox,
+)
 
 WRAPPER_FILE = "wrapper.yaml"
 OUT = "out"
+COMPARE_OUT = "cmp"
 TIMEOUT = 20.0
 """CPU seconds one CLI call may take (see :func:`time_limit`)."""
 WALL_FACTOR = 3.0
@@ -496,6 +506,112 @@ def _name_stage(workdir: Path, timeout: float, notes: list[str]) -> None:
         raise Failure("run without -o failed but left files", ", ".join(new[:5]))
 
 
+CLICK_LINES = ("Error: ", "Usage: ", "Try '")
+"""Lines of a refusal by the command line itself (an option's value, settings that cannot go
+together) rather than by a file: click's usage error, or one ``Error:`` line."""
+
+
+def _expect_clean_command_refusal(stage: str, call: Call, before: set[str], workdir: Path) -> None:
+    """Exit 2 of a command: no traceback, each line a located problem or click's own lines,
+    nothing written."""
+    lines = [ln for ln in call.output.split("\n") if ln.strip()]
+    if "Traceback" in call.output or "please report" in call.output or not lines:
+        raise Failure(f"{stage} refusal: unclean", _printable(call.output, 800))
+    odd = [ln for ln in lines if not (PROBLEM_LINE.match(ln) or ln.startswith(CLICK_LINES))]
+    if odd:
+        raise Failure(
+            f"{stage} refusal: a line neither located nor Error:", _printable(odd[0], 300)
+        )
+    new = sorted(snapshot(workdir) - before)
+    if new:
+        raise Failure(f"{stage} refusal wrote files", f"new: {', '.join(new[:8])}")
+
+
+def _typed(value: str) -> float:
+    """A ``--set`` value as the command reads it (a percentage is a share)."""
+    text = value.strip()
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+
+def _compare_stage(workdir: Path, plan: PairPlan, timeout: float, notes: list[str]) -> None:
+    """The valid mutant compared with a partner file (another horizon, team or sales process,
+    either as the baseline, perhaps with a ``--set`` sweep): it must run to complete files, or
+    be refused before any work in clean lines; never an internal error after the work, and
+    never a value other than the one given."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from sim.scenario import load_scenario
+
+    with cwd(workdir), time_limit(timeout, "load_scenario(wrapper.yaml)"):
+        mine = load_scenario(WRAPPER_FILE)
+    (workdir / PARTNER_FILE).write_text(plan.partner_text(mine.weeks), encoding="utf-8")
+    with cwd(workdir), time_limit(timeout, "load_scenario(partner.yaml)"):
+        try:
+            theirs = load_scenario(PARTNER_FILE)
+        except Exception:
+            notes.append("pair skipped: the partner file does not load")
+            return
+    files = [WRAPPER_FILE, PARTNER_FILE] if plan.mutant_first else [PARTNER_FILE, WRAPPER_FILE]
+    args = ["compare", *files, "-n", "1", "-j", "1", "-q", "-o", COMPARE_OUT]
+    if plan.sets:
+        args += ["--set", f"{plan.sets[0]}={','.join(plan.sets[1])}"]
+    elif mine.uncertain is not None or theirs.uncertain is not None:
+        args += ["--uncertainty", "4"]  # a few draws (the default, 512, is minutes)
+    before = snapshot(workdir)
+    with cwd(workdir):
+        call = _call(args, timeout, notes)
+    if call.exception is not None and not isinstance(call.exception, SystemExit):
+        raise _raised("compare", call)
+    stages_differ = mine.stage_names() != theirs.stage_names()
+    if stages_differ and call.exit_code != 2:
+        raise Failure(
+            "compare: files with other stages not refused as such", _printable(call.output, 800)
+        )
+    if call.exit_code == 2:
+        _expect_clean_command_refusal("compare", call, before, workdir)
+        return
+    if call.exit_code != 0:
+        raise Failure(
+            f"compare: exit code {call.exit_code}", _printable(call.output, 800) or "(no output)"
+        )
+    out = workdir / COMPARE_OUT
+    table = "sweep.csv" if plan.sets else "comparison.csv"
+    for name in (table, "weekly.csv", "manifest.json", "report.html"):
+        if not (out / name).is_file():
+            raise Failure(f"compare: no {name}", f"{out / name} missing after exit 0")
+    shortest = min(mine.weeks, theirs.weeks)
+    weekly = pd.read_csv(out / "weekly.csv", usecols=["scenario", "week"])
+    if int(weekly["week"].max()) != shortest - 1:
+        raise Failure(
+            "compare: not over the shared horizon",
+            f"weeks {mine.weeks} and {theirs.weeks}, weekly.csv to week {weekly['week'].max()}",
+        )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    said = any("compared over the first" in n for n in manifest.get("notes", []))
+    if said != (mine.weeks != theirs.weeks):
+        raise Failure(
+            "compare: the shared horizon not said (or said without cause)",
+            f"weeks {mine.weeks} and {theirs.weeks}; notes {manifest.get('notes')}",
+        )
+    numbers = pd.read_csv(out / table).select_dtypes(include="number").to_numpy(float)
+    if np.isinf(numbers).any():
+        raise Failure(f"compare: infinite values in {table}", _printable(str(numbers[:3]), 300))
+    if plan.sets:
+        path, typed = plan.sets
+        given = list(dict.fromkeys(_typed(v) for v in typed))
+        swept = list(dict.fromkeys(pd.read_csv(out / table)[path].astype(float)))
+        if swept != given:
+            raise Failure(
+                "compare: a swept value other than the one given",
+                f"--set {path}={','.join(typed)} ran {swept}",
+            )
+        if is_integer_path(path) and any(v != round(v) for v in given):
+            raise Failure("compare: a fraction ran for a whole-number setting", f"{path}: {given}")
+
+
 def new_names(new: Sequence[str]) -> set[str]:
     """Names of new files written directly in ``outputs/``."""
     return {p.split(os.sep, 1)[1] for p in new if p.startswith("outputs" + os.sep)}
@@ -517,6 +633,7 @@ def check(m: Mutant, workdir: Path, timeout: float = TIMEOUT) -> Outcome:
     notes: list[str] = []
     verdict, cls, reason = "refused", "", ""
     stage = "validate"
+    described = m.description
     try:
         before = snapshot(workdir)
         with cwd(workdir):
@@ -543,6 +660,11 @@ def check(m: Mutant, workdir: Path, timeout: float = TIMEOUT) -> Outcome:
             if verdict == "ran" and "name_odd:" in m.description:
                 stage = "run without -o"
                 _name_stage(workdir, timeout, notes)
+            if verdict == "ran":
+                stage = "compare"
+                plan = pair_plan(m.seed, m.index)
+                described = f"{m.description}; {plan.describe()}"
+                _compare_stage(workdir, plan, timeout, notes)
         else:
             raise Failure(f"validate: exit code {call.exit_code}", _printable(call.output, 600))
     except Failure as exc:
@@ -557,7 +679,7 @@ def check(m: Mutant, workdir: Path, timeout: float = TIMEOUT) -> Outcome:
     return Outcome(
         id=m.id,
         base=m.base,
-        description=m.description,
+        description=described,
         verdict=verdict,
         failure_class=cls,
         reason=reason,
@@ -588,6 +710,8 @@ def save_failure(m: Mutant, outcome: Outcome, workdir: Path | None, out_dir: Pat
     cmds = [f"cd {dest} && {coachsim} validate {MUTANT_FILE}"]
     if (dest / WRAPPER_FILE).exists():
         cmds.append(f"cd {dest} && {coachsim} run {WRAPPER_FILE} -n 1 -j 1 -q -o {OUT} --force")
+    if (dest / PARTNER_FILE).exists():
+        cmds.append(f"# compare: {pair_plan(m.seed, m.index).describe()}")
     cmds.append(f"cd {ROOT} && {sys.executable} -m tests.fuzz --seed {m.seed} --only {m.index}")
     (dest / "reason.txt").write_text(
         f"id: {m.id}\nbase: {m.base}\nmutations: {m.description}\n"

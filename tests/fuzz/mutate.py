@@ -1065,3 +1065,110 @@ def mutants(seed: int, count: int, start: int = 0) -> Iterator[Mutant]:
     """``count`` mutants of ``seed``, numbered from ``start``."""
     for index in range(start, start + count):
         yield mutant(seed, index)
+
+
+# --------------------------------------------------------------------------------------------
+# Pairs for compare
+
+
+PARTNER_FILE = "partner.yaml"
+"""Name of the file a valid mutant is compared with (see :func:`pair_plan`)."""
+OTHER_STAGES = (
+    "  - {name: first_call, base_conversion: 0.5, duration_mean_days: 8}\n"
+    "  - {name: closing, base_conversion: 0.6, duration_mean_days: 12}\n"
+)
+"""A sales process other than the shipped files' (a partner may be given it)."""
+
+
+@dataclass(frozen=True)
+class PairPlan:
+    """How a valid mutant is compared with a partner file: the partner's own settings, who is
+    the baseline, and the ``--set`` sweep (if any) of the alternatives."""
+
+    partner: str
+    """The shipped scenario the partner extends."""
+    weeks: int | None
+    """The partner's horizon (None: the mutant's short-run horizon)."""
+    team: tuple[int, int]
+    """The partner's managers and reps per manager."""
+    other_stages: bool
+    """The partner has a sales process of its own (:data:`OTHER_STAGES`)."""
+    mutant_first: bool
+    """The mutant is the baseline (else the partner is)."""
+    sets: tuple[str, tuple[str, ...]] | None
+    """``--set PATH=V1,...`` as (path, values as typed)."""
+
+    def partner_text(self, weeks: int) -> str:
+        """The partner file, for a mutant whose short run has ``weeks`` weeks."""
+        m, r = self.team
+        text = (
+            f"extends: {self.partner}\nname: partner\nweeks: {self.weeks or weeks}\n"
+            f"warmup_weeks: 2\nteam:\n  managers: {m}\n  reps_per_manager: {r}\n"
+        )
+        return text + ("stages:\n" + OTHER_STAGES if self.other_stages else "")
+
+    def describe(self) -> str:
+        """The plan in printable ASCII, for the failure's description."""
+        sets = f"; --set {self.sets[0]}={','.join(self.sets[1])}" if self.sets else ""
+        return (
+            f"pair with {self.partner} (weeks {self.weeks or 'same'}, team {self.team[0]}x"
+            f"{self.team[1]}{', other stages' if self.other_stages else ''}, "
+            f"{'mutant' if self.mutant_first else 'partner'} first{sets})"
+        )
+
+
+def _set_values(rng: random.Random, prop: dict[str, Any]) -> tuple[str, ...]:
+    """Values as a user might type them for ``--set``: whole, fractional, percentages, edges."""
+    integer = prop.get("type") == "integer"
+    lo = prop.get("minimum", prop.get("exclusiveMinimum", 0))
+    hi = prop.get("maximum", prop.get("exclusiveMaximum", (lo or 0) + 100))
+    pool: list[float | str] = [lo, hi, lo + 1, (lo + hi) / 2, hi + 1, lo - 1, 2.5, 0.5, 1.0]
+    if integer:
+        pool += [int(lo) + 1, int(lo) + 2, 3]
+    if hi <= 1:
+        pool += ["10%", "50%", "150%"]
+    values = rng.sample(pool, k=rng.choice([1, 2]))
+    out = []
+    for v in values:
+        text = v if isinstance(v, str) else (f"{v:g}" if rng.random() < 0.8 else repr(float(v)))
+        if text not in out:
+            out.append(text)
+    return tuple(out)
+
+
+def is_integer_path(path: str) -> bool:
+    """Whether the schema gives the setting at ``section.field`` as an integer (the fuzzer's
+    own oracle, independent of the code under test)."""
+    section = path.split(".", 1)[0]
+    return any(
+        ".".join(p) == path and prop.get("type") == "integer"
+        for p, prop in _leaves().get(section, [])
+    )
+
+
+def pair_plan(seed: int, index: int) -> PairPlan:
+    """The pair mutant ``index`` of ``seed`` is compared in (independent of the mutant's own
+    operators, so adding pairs changed no mutant)."""
+    rng = random.Random(f"{seed}:{index}:pair")
+    partner = rng.choice(sorted(_sources()))
+    weeks = rng.choice([None, None, rng.randint(2, 30)])
+    team = (2, 3) if rng.random() < 0.5 else (rng.randint(1, 3), rng.randint(1, 4))
+    sets = None
+    if rng.random() < 0.5:
+        section = rng.choice(["team", "outside_coach", "coaching", "managers", "leads", "money"])
+        leaves = [
+            (p, prop)
+            for p, prop in _leaves().get(section, [])
+            if prop.get("type") in ("integer", "number") and "*" not in p
+        ]
+        if leaves:
+            path, prop = rng.choice(leaves)
+            sets = (".".join(path), _set_values(rng, prop))
+    return PairPlan(
+        partner=partner,
+        weeks=weeks,
+        team=team,
+        other_stages=rng.random() < 0.15,
+        mutant_first=rng.random() < 0.5,
+        sets=sets,
+    )
