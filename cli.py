@@ -631,6 +631,20 @@ def _team_file(path: str, force: bool) -> Path:
     return out
 
 
+class PoorFit(click.ClickException):
+    """A fit that does not reproduce the export: the table of what it missed, exit code 3."""
+
+    exit_code = 3
+
+    def show(self, file: Any = None) -> None:
+        """Print the message as it is, without click's prefix."""
+        click.echo(self.message, err=True)
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip()) if text else ()
+
+
 @main.command()
 @click.argument("opportunities", type=click.Path())
 @click.option(
@@ -638,7 +652,8 @@ def _team_file(path: str, force: bool) -> Path:
     type=click.Path(),
     help="Salesforce OpportunityHistory export "
     "(OpportunityId, StageName, CreatedDate); HubSpot exports carry theirs in "
-    'their "Date entered" columns.',
+    'their "Date entered" columns. Without either, the figures a final-stage export holds '
+    "are fitted on the base scenario's stage shape.",
 )
 @click.option(
     "--format",
@@ -652,13 +667,56 @@ def _team_file(path: str, force: bool) -> Path:
     type=click.Path(),
     metavar="MAP.yaml",
     help="Other column names, one 'field: column' line each (fields: deal, owner, "
-    "stage, amount, created, closed, won, role).",
+    "stage, amount, created, closed, won, is_closed, role, currency, pipeline).",
 )
 @click.option(
     "--stages",
     metavar="A,B,...",
     default=None,
-    help="The open stages in order [default: the order deals enter them].",
+    help="The open stages in order [default: the export's stage sort order or probability, "
+    "else the moves most deals make].",
+)
+@click.option(
+    "--won-stages",
+    metavar="A,B,...",
+    default=None,
+    help="Stages that mean won, for an export without a won column [default: names like "
+    "Won or Closed Won, in several languages].",
+)
+@click.option(
+    "--lost-stages", metavar="A,B,...", default=None, help="Stages that mean lost (as above)."
+)
+@click.option(
+    "--rates",
+    type=click.Path(),
+    metavar="FILE",
+    default=None,
+    help="A CSV currency,usd_per_unit: amounts in several currencies converted to US dollars.",
+)
+@click.option(
+    "--currency",
+    metavar="CODE",
+    default=None,
+    help="Use only the deals in this currency (the others are set aside).",
+)
+@click.option(
+    "--pipeline",
+    metavar="NAME",
+    default=None,
+    help="Use only this pipeline's deals (an export with a Pipeline column of several).",
+)
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    default=None,
+    help="The files' encoding, e.g. cp1252 [default: detected, and said when not UTF-8].",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy", "ymd"]),
+    default=None,
+    help="How dates such as 03/04/2024 are written [default: from the dates that can only "
+    "be read one way, else from the file's dialect, and said].",
 )
 @click.option(
     "--as-of",
@@ -674,8 +732,20 @@ def _team_file(path: str, force: bool) -> Path:
     type=click.Path(),
     default=None,
     metavar="DIR",
-    help="Also write DIR/report.html: your CRM against the simulated team, and a backtest "
-    "(fitted without the last quarter, predicting it); DIR/backtest.csv holds its figures.",
+    help="Also write DIR/report.html: your CRM against the simulated team, the data-quality "
+    "ledger and a backtest (fitted without the last quarter, predicting it); "
+    "DIR/backtest.csv and DIR/data_quality.csv hold their figures.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the export if any row would be repaired or set aside.",
+)
+@click.option(
+    "--accept-poor-fit",
+    is_flag=True,
+    help="Write the scenario even if the simulated team misses figures of the export (they "
+    "are listed at the top of the file).",
 )
 @click.option(
     "--force", is_flag=True, help="Replace the file (and the report folder) if they exist."
@@ -684,30 +754,35 @@ def _team_file(path: str, force: bool) -> Path:
 def calibrate(opportunities: str, **opts: Any) -> None:
     """Write a scenario of your own team from its CRM export.
 
-    Reads the opportunities (Salesforce, HubSpot or a generic CSV) and their stage history,
-    estimates each stage's conversion and days (open deals counted as undecided, not lost),
-    new opportunities per rep, the booked deal size and how concentrated revenue is, each with
-    a 95% interval and its records; then fits the model's settings by simulation until the
-    simulated team's CRM shows the same, and writes a complete scenario with each estimate
-    beside its setting and an uncertain: block from the intervals.
+    Reads the opportunities (Salesforce, HubSpot or a generic CSV, in any common encoding,
+    delimiter, date and number format) and their stage history, and keeps a ledger of every
+    row: used, repaired by a stated rule, or set aside with its reason. Estimates each stage's
+    conversion and days (open deals counted as undecided, not lost), new opportunities per
+    rep, the booked deal size and how concentrated revenue is, each with a 95% interval; then
+    fits the model's settings by simulation until the simulated team's CRM shows the same,
+    and writes a complete scenario with each estimate beside its setting and an uncertain:
+    block from the intervals. A fit that leaves a figure outside its interval exits with
+    status 3 and says which and why (--accept-poor-fit writes it anyway).
 
     Examples:
 
     \b
         coachsim calibrate examples/crm/opportunities.csv \\
-            --history examples/crm/history.csv
-        coachsim calibrate examples/crm/opportunities.csv \\
             --history examples/crm/history.csv --report outputs/my_team-fit
-        coachsim calibrate deals.csv --format hubspot -o acme.yaml
-        coachsim calibrate export.csv --history changes.csv --columns map.yaml \\
-            --as-of 2026-03-31
+        coachsim calibrate opportunities.csv --history history.csv \\
+            --rates rates.csv -o acme.yaml
+        coachsim calibrate deals.csv --format hubspot --pipeline "Sales Pipeline"
+        coachsim calibrate sales_pipeline.csv --columns map.yaml -o team.yaml
+        coachsim calibrate export.csv --history changes.csv --encoding cp1252 \\
+            --date-order dmy --as-of 2026-03-31
     """  # noqa: D301 (click keeps a paragraph after \b as written)
     import tempfile
 
     from sim.calibration.backtest import backtest
     from sim.calibration.command import calibrate as run_calibration
-    from sim.calibration.command import fit_lines
-    from sim.calibration.exports import ExportError
+    from sim.calibration.command import fit_lines, read_columns
+    from sim.calibration.exports import ExportError, Options, read_rates
+    from sim.calibration.fit import miss_table
     from sim.experiment.output import (
         MARKER,
         OutputError,
@@ -727,16 +802,27 @@ def calibrate(opportunities: str, **opts: Any) -> None:
         except OutputError as exc:
             raise ScenarioProblems(f"--report {exc}") from None
     base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
-    stages = [s.strip() for s in opts["stages"].split(",")] if opts["stages"] else None
+    stages = _names(opts["stages"]) or None
     quiet = opts["quiet"]
     try:
+        options = Options(
+            shape=opts["shape"],
+            columns=read_columns(opts["columns"]) if opts["columns"] else None,
+            encoding=opts["encoding"],
+            date_order=opts["date_order"],
+            won_stages=_names(opts["won_stages"]),
+            lost_stages=_names(opts["lost_stages"]),
+            currency=opts["currency"],
+            rates=read_rates(opts["rates"]) if opts["rates"] else None,
+            pipeline=opts["pipeline"],
+            strict=opts["strict"],
+        )
         result = run_calibration(
             opportunities,
             opts["history"],
             base,
             opts["name"] or out.stem,
-            opts["shape"],
-            opts["columns"],
+            options,
             stages,
             opts["as_of"].date() if opts["as_of"] else None,
             opts["seed"],
@@ -745,6 +831,10 @@ def calibrate(opportunities: str, **opts: Any) -> None:
     except ExportError as exc:
         raise ScenarioProblems("\n".join(exc.problems)) from None
     if not quiet:
+        for line in result.ledger.notes:
+            click.echo(f"note: {line}")
+        for line in result.ledger.table():
+            click.echo(line)
         for line in fit_lines(result):
             click.echo(line)
     tmp = None
@@ -760,29 +850,49 @@ def calibrate(opportunities: str, **opts: Any) -> None:
             opts["name"] or out.stem,
             opts["seed"],
         )
-        html = fit_report(result.deals, result.fitted, bt, Path(opportunities).name, str(out))
+        html = fit_report(
+            result.deals,
+            result.fitted,
+            bt,
+            Path(opportunities).name,
+            str(out),
+            result.ledger,
+        )
         report.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(
             tempfile.mkdtemp(prefix=f".{report.name}.", suffix=".partial", dir=report.parent)
         )
         tmp.chmod(0o755)
         write_atomic(tmp / "report.html", html)
+        write_atomic(tmp / "data_quality.csv", result.ledger.frame().to_csv(index=False))
         if bt is not None:
             write_atomic(tmp / "backtest.csv", bt.table().to_csv(index=False))
         write_json(tmp / MARKER, identity("calibrate", f"seed-{opts['seed']}", scenario=str(out)))
         if not quiet and bt is not None:
             for row in bt.table().itertuples():
-                click.echo(
-                    f"  {row.label:<52} {'within' if row.inside else 'OUTSIDE'} the 95% interval"
-                )
-    write_atomic(out, result.text)
-    click.echo(f"Scenario: {out}")
+                click.echo(f"  {row.label:<52} {row.verdict}")
+    poor = bool(result.fitted.misses) and not opts["accept_poor_fit"]
+    if not poor:
+        write_atomic(out, result.text)
+        click.echo(f"Scenario: {out}")
     if tmp is not None and report is not None:
         try:
             replace_dir(tmp, report, opts["force"])
         except OutputError as exc:
             raise ScenarioProblems(f"--report {exc}") from None
         click.echo(f"Report: {report / 'report.html'}")
+    if poor:
+        raise PoorFit(
+            "\n".join(
+                [
+                    f"The fitted team does not show {len(result.fitted.misses)} figure(s) of the "
+                    "export within their 95% intervals; no scenario was written:",
+                    *(f"  {line}" for line in miss_table(result.fitted)),
+                    "Check the export (the ledger above), give --stages, or write it anyway "
+                    "with --accept-poor-fit (the table goes at the top of the file).",
+                ]
+            )
+        )
     if not quiet:
         click.echo(f"Next: coachsim compare {out} <a scenario that extends it>")
 

@@ -138,60 +138,76 @@ def stage_spells(
     stages: Sequence[str],
     as_of: np.datetime64,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per stage, each deal's working days in it and its outcome, from a CRM's stage history.
+    """Per stage, the working days and outcome of each visit deals made to it, from a CRM's
+    stage history.
 
     ``history`` has one row per stage change (``deal``, ``stage``, ``date``: when the deal
-    entered ``stage``); ``closes`` one row per closed deal (``deal``, ``won``, ``date``). A
-    deal is in a stage from entering it until it enters a later one (advanced), closes (won
-    after the last stage: advanced; lost: lost) or the export date ``as_of`` (open). A deal
-    that goes back to an earlier stage keeps its first entry of each stage; stages it skipped
-    say nothing about it. Days are working days (Monday to Friday), as the model's weeks are."""
-    first = _entries(history, stages)
-    nxt = first.groupby("deal")["date"].shift(-1)
-    ends = first["deal"].map(closes.set_index("deal")["date"])
-    won = first["deal"].map(closes.set_index("deal")["won"])
-    last = nxt.isna()
+    entered ``stage``; ``seq``, if given, orders the changes of one day); ``closes`` one row per
+    closed deal (``deal``, ``won``, ``date``). A visit lasts from entering a stage until the
+    deal enters another one, closes, or the export date ``as_of``. It ends **advanced** if the
+    next stage is a later one, or the deal is won (from the last stage, or from an earlier one
+    it skipped ahead from); **lost** if the deal closes lost; **open** (censored) if it is still
+    there at ``as_of`` or it steps back to an earlier stage: a step back says the deal spent
+    that long without an outcome, and its return is a new visit. A deal created straight into a
+    late stage (a CRM's migration) has visits only where it was seen (delayed entry): stages it
+    skipped say nothing about it. Days are working days (Monday to Friday), as the model's weeks
+    are."""
+    v = _visits(history, stages)
+    close = closes.set_index("deal")
+    ends = v["deal"].map(close["date"])
+    won = v["deal"].map(close["won"]).fillna(False).astype(bool)
+    last = v["next_k"].isna().to_numpy()
+    k = v["k"].to_numpy()
+    nk = v["next_k"].to_numpy()
     outcome = np.where(
         ~last,
-        ADVANCED,
-        np.where(
-            ends.isna(), OPEN, np.where((first["k"] == len(stages) - 1) & won, ADVANCED, LOST)
-        ),
+        np.where(nk > k, ADVANCED, OPEN),
+        np.where(ends.isna(), OPEN, np.where(won, ADVANCED, LOST)),
     )
-    # a deal that closes won before reaching the last stage advanced out of where it was
-    outcome = np.where(last & ends.notna() & won.fillna(False).astype(bool), ADVANCED, outcome)
-    exit_date = nxt.where(~last, ends.where(ends.notna(), as_of))
-    start = first["date"].to_numpy(dtype="datetime64[D]")
+    exit_date = v["next_date"].where(~last, ends.where(ends.notna(), as_of))
+    start = v["date"].to_numpy(dtype="datetime64[D]")
     stop = pd.to_datetime(exit_date).to_numpy(dtype="datetime64[D]")
     days = np.busday_count(start, np.maximum(stop, start)).astype(float)
-    k = first["k"].to_numpy()
     return {s: (days[k == i], outcome[k == i]) for i, s in enumerate(stages)}
 
 
-def _entries(history: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
-    """Each deal's first entry of each stage (``deal, k, date``), by deal and stage: the rows of
-    :func:`stage_spells` and :func:`skipped_spells`, in the same order."""
+def _visits(history: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """Each deal's visits to the stages (``deal, k, date, next_k, next_date``), by deal and
+    time: the rows of :func:`stage_spells` and :func:`skipped_spells`, in the same order. A
+    stage entered again without another in between (a record saved twice) is one visit."""
     order = {s: i for i, s in enumerate(stages)}
     unknown = sorted(set(history["stage"]) - set(order))
     if unknown:
         raise ValueError(f"stages not in the stage order: {', '.join(map(str, unknown[:5]))}")
-    h = history.assign(k=history["stage"].map(order)).sort_values(["deal", "date", "k"])
-    first = h.groupby(["deal", "k"], sort=False)["date"].min().reset_index()
-    return first.sort_values(["deal", "k"])
+    keys = ["deal", "date", "seq"] if "seq" in history else ["deal", "date", "k"]
+    h = history.assign(k=history["stage"].map(order)).sort_values(keys, kind="stable")
+    again = (h["deal"] == h["deal"].shift()) & (h["k"] == h["k"].shift())
+    h = h[~again]
+    by = h.groupby("deal", sort=False)
+    return pd.DataFrame(
+        {
+            "deal": h["deal"].to_numpy(),
+            "k": h["k"].to_numpy(),
+            "date": h["date"].to_numpy(),
+            "next_k": by["k"].shift(-1).to_numpy(),
+            "next_date": by["date"].shift(-1).to_numpy(),
+        }
+    )
 
 
 def skipped_spells(
     history: pd.DataFrame, closes: pd.DataFrame, stages: Sequence[str]
 ) -> dict[str, np.ndarray]:
-    """Per stage, in :func:`stage_spells`' order, whether the deal's spell there ran into a
-    stage the history skips: it next entered a stage beyond the following one, or was won from
-    before the last. Such a spell holds the skipped stages' days too (a stage entered late in
-    the CRM, or never), so it tells whether the deal advanced but not when."""
-    first = _entries(history, stages)
-    k = first["k"].to_numpy()
-    nxt = first.groupby("deal")["k"].shift(-1)
-    won = first["deal"].map(closes.set_index("deal")["won"]).fillna(False).astype(bool)
-    beyond = (nxt > first["k"] + 1).to_numpy()
-    won_early = (nxt.isna() & won & (first["k"] < len(stages) - 1)).to_numpy()
+    """Per stage, in :func:`stage_spells`' order, whether the visit ran into a stage the history
+    skips: the deal next entered a stage beyond the following one, or was won from before the
+    last. Such a visit holds the skipped stages' days too (a stage entered late in the CRM, or
+    never), so it tells whether the deal advanced but not when."""
+    v = _visits(history, stages)
+    k = v["k"].to_numpy()
+    won = v["deal"].map(closes.set_index("deal")["won"]).fillna(False).astype(bool).to_numpy()
+    nk = v["next_k"].to_numpy()
+    last = np.isnan(nk.astype(float))
+    beyond = ~last & (nk > k + 1)
+    won_early = last & won & (k < len(stages) - 1)
     skipped = beyond | won_early
     return {s: skipped[k == i] for i, s in enumerate(stages)}

@@ -31,6 +31,16 @@ REPLICATIONS = 40
 """Simulated runs behind each prediction interval."""
 MIN_WEEKS = 2 * HELD_OUT_WEEKS
 """The shortest export a backtest is made from: a quarter to fit on, one to predict."""
+MIN_EVENTS = 10
+"""Deals a figure of the held-out quarter needs to be tested: fewer, and its prediction
+interval is too wide to miss (a quarter with no won deal "fits" bookings of $0 to $177M)."""
+EVENTS = {
+    "bookings_usd": "won",
+    "win_rate": "closed",
+    "cycle_days": "won",
+    "created": "created",
+}
+"""The deals each figure rests on."""
 METRICS = {
     "bookings_usd": "Bookings (won deals), USD",
     "win_rate": "Win rate of the deals closed",
@@ -41,16 +51,29 @@ METRICS = {
 
 
 def as_it_stood(
-    deals: pd.DataFrame, history: pd.DataFrame, cutoff: date
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    deals: pd.DataFrame, history: pd.DataFrame | None, cutoff: date
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The deals and stage history as an export taken on ``cutoff`` would have had them."""
     day = pd.Timestamp(cutoff)
     before = deals[deals["created"] < day].copy()
     later = before["closed"] >= day
     before.loc[later, "closed"] = pd.NaT
     before.loc[later, "won"] = False
+    if history is None:
+        return before.reset_index(drop=True), None
     kept = history["deal"].isin(set(before["deal"])) & (history["date"] < day)
     return before.reset_index(drop=True), history[kept].reset_index(drop=True)
+
+
+def period_events(deals: pd.DataFrame, start: date, end: date) -> dict[str, int]:
+    """How many deals won, closed and created in ``[start, end)``."""
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    closed = deals[(deals["closed"] >= lo) & (deals["closed"] < hi)]
+    return {
+        "won": int(closed["won"].sum()),
+        "closed": len(closed),
+        "created": int(((deals["created"] >= lo) & (deals["created"] < hi)).sum()),
+    }
 
 
 def period_figures(deals: pd.DataFrame, start: date, end: date) -> dict[str, float]:
@@ -77,6 +100,19 @@ class Backtest:
     actual: dict[str, float]
     simulated: pd.DataFrame
     """One row per simulated run, a column per metric."""
+    events: dict[str, int]
+    """Deals won, closed and created in the held-out quarter (see :data:`EVENTS`)."""
+
+    def testable(self, metric: str) -> bool:
+        """Whether ``metric`` rests on enough deals of the held-out quarter to be tested."""
+        return self.events[EVENTS[metric]] >= MIN_EVENTS
+
+    def verdict(self, metric: str) -> str:
+        """What the backtest says of ``metric``: within, OUTSIDE, or not testable (N deals)."""
+        if not self.testable(metric):
+            n = self.events[EVENTS[metric]]
+            return f"not testable ({n} {EVENTS[metric]} deal{'s' if n != 1 else ''})"
+        return "within" if self.inside(metric) else "OUTSIDE"
 
     def interval(self, metric: str) -> tuple[float, float]:
         """The 95% prediction interval of ``metric``."""
@@ -104,7 +140,9 @@ class Backtest:
                     "predicted": float(self.simulated[metric].median()),
                     "low": low,
                     "high": high,
-                    "inside": self.inside(metric),
+                    "inside": self.inside(metric) if self.testable(metric) else None,
+                    "verdict": self.verdict(metric),
+                    "deals": self.events[EVENTS[metric]],
                 }
             )
         return pd.DataFrame(rows)
@@ -112,7 +150,7 @@ class Backtest:
 
 def backtest(
     deals: pd.DataFrame,
-    history: pd.DataFrame,
+    history: pd.DataFrame | None,
     stages: Sequence[str],
     as_of: date,
     base: Scenario,
@@ -130,6 +168,9 @@ def backtest(
     cut_deals, cut_history = as_it_stood(deals, history, cutoff)
     fitted = fit(cut_deals, cut_history, stages, cutoff, base, name, seed)
     # Fresh random numbers: the prediction must not reuse the fit's own runs.
-    runs = simulate_span(fitted.scenario, start, as_of, seed + 1, replications)
+    runs = simulate_span(
+        fitted.scenario, start, as_of, seed + 1, replications, labels=fitted.data.stages
+    )
     simulated = pd.DataFrame([period_figures(as_tables(e)[0], cutoff, as_of) for e in runs])
-    return Backtest(cutoff, as_of, fitted, period_figures(deals, cutoff, as_of), simulated)
+    actual = period_figures(deals, cutoff, as_of)
+    return Backtest(cutoff, as_of, fitted, actual, simulated, period_events(deals, cutoff, as_of))

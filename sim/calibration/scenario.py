@@ -14,8 +14,10 @@ import math
 from datetime import date
 
 from sim.analysis.crm import Estimate
-from sim.calibration.fit import TOP20, WINDOW_WEEKS, Fitted, slug
+from sim.calibration.fit import TOP20, WINDOW_WEEKS, Fitted, miss_table, slug
+from sim.calibration.ledger import Ledger
 from sim.scenario.distributions import Beta, Dist, LogNormal, MeanSd
+from sim.scenario.problems import clean
 from sim.scenario.template import scenario_yaml
 from sim.scenario.uncertain import check_block
 
@@ -69,29 +71,53 @@ def notes(fitted: Fitted) -> dict[str, str]:
     if math.isfinite(top.value):
         out["team.top20_revenue_share"] = (
             f"CRM: the top 20% of reps booked {data.top20_share_seen:.0%} of won revenue; "
-            f"{_figure(top, 2)} with a small team's luck taken out, {top.n} reps; fitted"
+            f"{_figure(top, 2)} with a small team's luck taken out and shrunk toward the "
+            f"published range by its interval, {top.n} reps; fitted"
         )
     for path, shown in fitted.shown.items():
         if path == TOP20:
             continue  # said above
         what, digits, records = WHAT[path.rsplit(".", 1)[-1] if "[" in path else path]
+        if "[" in path and not data.with_history:
+            win, cycle = data.win_rate_all, data.cycle
+            out[path] = (
+                f"derived: {shown.value:.{digits}f}, the base scenario's shape scaled to the CRM's "
+                f"win rate {win.value:.3f} and cycle of {cycle.value:.0f} working days (no stage "
+                "history); fitted"
+            )
+            continue
         out[path] = f"CRM: {_figure(shown, digits)} {what}, {shown.n} {records}; fitted"
     for path in fitted.kept:
         out[path] = "too few records to estimate: the base scenario's value"
     return out
 
 
-def scenario_text(fitted: Fitted, source: str, as_of: date) -> str:
-    """The scenario file (YAML) of ``fitted``, calibrated from ``source`` as of ``as_of``."""
+FITTED_NOTE = (
+    "# Settings with a 'CRM:' comment are fitted so that the simulated team's CRM shows what\n"
+    "# yours does (see the fit report); coaching, the managers' weeks and skill dynamics are\n"
+    "# the reference's: a CRM cannot tell them. Check them, and the team lines, against what\n"
+    "# you know.\n"
+)
+
+
+def scenario_text(fitted: Fitted, source: str, as_of: date, ledger: Ledger | None = None) -> str:
+    """The scenario file (YAML) of ``fitted``, calibrated from ``source`` as of ``as_of``: a
+    fit that missed figures says so first, in a comment table."""
     s = fitted.scenario
+    poor = ""
+    if fitted.misses:
+        poor = (
+            "# POOR FIT (written with --accept-poor-fit): the simulated team does not show\n"
+            "# these figures of the export within their 95% intervals; read every result with\n"
+            "# that in mind.\n"
+            + "".join(f"#   {clean(line, 200)}\n" for line in miss_table(fitted))
+        )
+    quality = f"# Data quality: {ledger.summary()}.\n" if ledger is not None else ""
     header = (
         "# yaml-language-server: $schema=scenario.schema.json\n"
-        f"# Calibrated by coachsim from {source} as of {as_of.isoformat()}: "
-        f"{fitted.data.deals} deals of {fitted.data.reps} reps.\n"
-        "# Settings with a 'CRM:' comment are fitted so that the simulated team's CRM shows what\n"
-        "# yours does (see the fit report); coaching, the managers' weeks and skill dynamics are\n"
-        "# the reference's: a CRM cannot tell them. Check them, and the team lines, against what\n"
-        "# you know.\n"
+        + poor
+        + f"# Calibrated by coachsim from {clean(source, 120)} as of {as_of.isoformat()}: "
+        f"{fitted.data.deals} deals of {fitted.data.reps} reps.\n" + quality + FITTED_NOTE
     )
     inputs: dict[str, Dist | None] = {}
     for path, e in fitted.settings.items():

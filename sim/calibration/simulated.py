@@ -23,6 +23,8 @@ close dates edited later.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,6 +35,7 @@ import pandas as pd
 from sim.engine.pipeline import Deal
 from sim.model.replication import Replication
 from sim.scenario import Scenario
+from sim.scenario.fields import NAME_PATTERN
 
 START = date(2024, 1, 1)
 """Day 0 of a simulated export (a Monday)."""
@@ -52,8 +55,11 @@ class Export:
 
 
 def crm_stage(name: str) -> str:
-    """A scenario's stage name as a CRM shows it ("needs_analysis" -> "Needs Analysis")."""
-    return name.replace("_", " ").title()
+    """A scenario's stage name as a CRM shows it: an identifier as a CRM would write it
+    ("needs_analysis" -> "Needs Analysis"), any other name as it is ("Negociación")."""
+    if re.fullmatch(NAME_PATTERN, name):
+        return name.replace("_", " ").title()
+    return name
 
 
 def _dates(start: date, days: np.ndarray) -> np.ndarray:
@@ -67,14 +73,16 @@ def simulated_export(
     replication: int = 0,
     start: date = START,
     messy: bool = False,
+    labels: Sequence[str] | None = None,
 ) -> Export:
-    """The CRM export of replication ``replication`` of ``scenario`` run with ``seed``."""
+    """The CRM export of replication ``replication`` of ``scenario`` run with ``seed``; its
+    stages named ``labels`` if given, else as :func:`crm_stage` shows them."""
     run = Replication(scenario, seed, replication, settle=False)
     rep_deals: list[tuple[int, Deal]] = []
     manager_deals: list[tuple[int, Deal]] = []
     run.rep_leads.log, run.manager_leads.log = rep_deals, manager_deals
     run.run()
-    stages = [crm_stage(st.name) for st in scenario.stages]
+    stages = list(labels) if labels is not None else [crm_stage(st.name) for st in scenario.stages]
     n = len(stages)
     horizon = run.horizon_days
     expected = sum(st.duration_mean_days for st in scenario.stages)

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from sim.calibration.backtest import METRICS, Backtest
 from sim.calibration.fit import Figures, Fitted, is_manager, is_won
+from sim.calibration.ledger import Ledger
 from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
 
 CRM, SIMULATED = PALETTE[0], PALETTE[1]
@@ -190,20 +191,30 @@ def _backtest_lines(bt: Backtest | None) -> list[str]:
         return [
             "No backtest: the export spans less than two quarters (one to fit on, one to predict)."
         ]
-    inside = sum(bt.inside(m) for m in METRICS)
-    missed = [METRICS[m].lower() for m in METRICS if not bt.inside(m)]
+    tested = [m for m in METRICS if bt.testable(m)]
+    inside = sum(bt.inside(m) for m in tested)
+    missed = [METRICS[m].lower() for m in tested if not bt.inside(m)]
+    untested = [f"{METRICS[m].lower()} ({bt.verdict(m)})" for m in METRICS if m not in tested]
     line = (
         f"Backtest: fitted on your data up to {bt.cutoff.isoformat()}, the scenario predicted "
-        f"the quarter to {bt.end.isoformat()}: {inside} of {len(METRICS)} figures fell within "
-        "the 95% prediction intervals"
+        f"the quarter to {bt.end.isoformat()}: {inside} of the {len(tested)} figures with "
+        "enough deals to test fell within the 95% prediction intervals"
     )
-    return [line + (f" (outside: {', '.join(missed)})." if missed else ".")]
+    line += f" (outside: {', '.join(missed)})" if missed else ""
+    line += f"; {'; '.join(untested)}" if untested else ""
+    return [line + "."]
 
 
 def fit_report(
-    deals: pd.DataFrame, fitted: Fitted, bt: Backtest | None, source: str, scenario_file: str
+    deals: pd.DataFrame,
+    fitted: Fitted,
+    bt: Backtest | None,
+    source: str,
+    scenario_file: str,
+    ledger: Ledger | None = None,
 ) -> str:
-    """The whole fit report page."""
+    """The whole fit report page: a poor fit's missed figures first, the data-quality ledger,
+    the fit's charts and the backtest."""
     data, sim = fitted.data, fitted.simulated
     figures = [
         Figure(
@@ -263,14 +274,48 @@ def fit_report(
                     f"{_fmt(m, lo)} to {_fmt(m, hi)}"
                     for m, lo, hi in zip(t["metric"], t["low"], t["high"], strict=True)
                 ],
-                "Within": ["yes" if x else "no" for x in t["inside"]],
+                "Verdict": list(t["verdict"]),
             }
         )
         tables = "<h2>Backtest</h2>" + table_html(shown)
     items = "".join(f"<li>{esc(x)}</li>" for x in _fit_lines(fitted) + _backtest_lines(bt))
+    poor = ""
+    if fitted.misses:
+        rows = pd.DataFrame(
+            {
+                "Figure": [m.label for m in fitted.misses],
+                "Your CRM (95% interval)": [
+                    f"{_num(m.crm.value)} ({_num(m.crm.low)} to {_num(m.crm.high)})"
+                    for m in fitted.misses
+                ],
+                "Simulated team": [_num(m.simulated) for m in fitted.misses],
+                "Likely cause": [m.cause for m in fitted.misses],
+            }
+        )
+        poor = (
+            '<h2 id="poor-fit">Poor fit: figures the simulated team does not show</h2>'
+            "<p>The scenario does not reproduce these figures of your export within their 95% "
+            "intervals; results built on it inherit the gap.</p>" + table_html(rows)
+        )
+    quality = ""
+    if ledger is not None:
+        q = ledger.frame()
+        notes = "".join(f"<li>{esc(n)}</li>" for n in ledger.notes)
+        quality = (
+            '<h2 id="data-quality">Data quality</h2>'
+            f"<p>{esc(ledger.summary())}.</p>"
+            + (f'<ul class="assumptions">{notes}</ul>' if notes else "")
+            + (table_html(q.rename(columns=str.capitalize)) if len(q) else "")
+        )
     intro = (
-        f'<ul class="summary">{items}</ul>'
+        poor + f'<ul class="summary">{items}</ul>'
         f'<p class="meta">From {esc(source)}; scenario written to {esc(scenario_file)}. Each '
         "simulated team draws its reps afresh: a team like yours, not your reps.</p>"
     )
-    return page("Calibration: your CRM and the simulated team", intro, figures, tables)
+    return page("Calibration: your CRM and the simulated team", intro, figures, quality + tables)
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from sim.clock import DAYS_PER_WEEK
 from sim.scenario.calibration import CalibrationError, ability_sigma
+from sim.scenario.fields import label_key
 from sim.scenario.loader import load_mapping
 from sim.scenario.problems import Document, ScenarioError
 from sim.scenario.programmes import Programme, group_counts
@@ -34,11 +35,16 @@ def semantic_problems(s: Scenario, calibration: bool = True) -> list[tuple[Loc, 
     False leaves out the one that solves for the ability spread."""
     out: list[tuple[Loc, str]] = []
     names = s.stage_names()
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for i, n in enumerate(names):
-        if n in seen:
+        first = seen.get(label_key(n))
+        if first == n:
             out.append((("stages", i, "name"), f"stage {n!r} is defined twice"))
-        seen.add(n)
+        elif first is not None:
+            out.append(
+                (("stages", i, "name"), f"stage {n!r} is {first!r} again, written differently")
+            )
+        seen.setdefault(label_key(n), n)
 
     def check_stages(loc: Loc, stages: list[str] | None) -> None:
         listed: set[str] = set()

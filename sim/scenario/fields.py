@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
 MAX_WEEKS = 2000
@@ -23,7 +23,8 @@ MIN_CONVERSION = 1e-4
 MIN_HOURS = 1.0 / 60.0
 """The shortest meeting and the fewest outside-coach hours: one minute."""
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
-"""A stage name: lower case letters, digits and _, starting with a letter."""
+"""A stage name written as an identifier (``needs_analysis``), as the shipped scenarios write
+them: ``export-crm`` shows such a name as a CRM would ("Needs Analysis"), any other as it is."""
 PERCENT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*%\s*$")
 """A percentage as a file may give a share: ``10%``, ``12.5 %``."""
 
@@ -67,6 +68,30 @@ Label = Annotated[str, AfterValidator(_control_characters)]
 """A name shown on one line in tables, terminals and reports: no control characters."""
 Text = Annotated[str, AfterValidator(lambda v: _control_characters(v, allowed="\n\t"))]
 """Free text: newlines and tabs, but no other control characters."""
+
+
+def _trimmed(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("must not start or end with a space")
+    return value
+
+
+MAX_STAGE_NAME = 80
+"""The longest stage name, characters."""
+StageLabel = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_STAGE_NAME),
+    AfterValidator(_control_characters),
+    AfterValidator(_trimmed),
+]
+"""A stage's name as the team's CRM writes it, in any language and script ("Negociación",
+"Reunião realizada (SQL)"): one line, no control characters, no space at either end."""
+
+
+def label_key(name: str) -> str:
+    """What two stage names must not share to be told apart: the name with compatible
+    characters unified (NFKC), case folded and runs of spaces made one."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 class Strict(BaseModel):

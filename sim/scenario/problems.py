@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.concepts import hint
-from sim.scenario.fields import NAME_PATTERN, PERCENT, as_share, not_a_share
+from sim.scenario.fields import PERCENT, as_share, not_a_share
 
 MAX_LISTED_KEYS = 20
 """An unknown key's message lists the allowed keys when there are at most this many..."""
@@ -262,8 +262,6 @@ def plain_message(err: Any) -> str:
                 return "must not be empty"
             return f"must have at least {least} {what}"
         return f"must have at most {ctx.get('max_length')} {what}"
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
-        return "must be lower case letters, digits and _, starting with a letter" + _given(value)
     msg = str(err["msg"]).removeprefix("Value error, ")
     msg = msg.replace("Input should be", "must be")
     if isinstance(value, (int, float, str, bool)) or value is None:

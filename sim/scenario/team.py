@@ -6,15 +6,15 @@ from pydantic import Field
 
 from sim.clock import DAYS
 from sim.scenario.evidence import cited
-from sim.scenario.fields import MIN_CONVERSION, MIN_HOURS, NAME_PATTERN, Strict
+from sim.scenario.fields import MIN_CONVERSION, MIN_HOURS, StageLabel, Strict
 
 
 class Stage(Strict):
     """One stage of the sales process."""
 
-    name: str = Field(
-        pattern=NAME_PATTERN,
-        description="Stage name, lower case letters, digits and _ (used in column names).",
+    name: StageLabel = Field(
+        description="Stage name, as your CRM writes it (any language; one line, at most 80 "
+        "characters). Shown in reports and in column names (skill_<name>).",
     )
     base_conversion: float = Field(
         ge=MIN_CONVERSION,

@@ -234,8 +234,8 @@ PLAIN = [
         "team.yaml:2:5: stages[0]: required key 'base_conversion' is missing",
     ),
     (
-        "stages:\n  - {name: Close, base_conversion: 0.5, duration_mean_days: 3}\n",
-        "stages[0].name: must be lower case letters, digits and _, starting with a letter",
+        "stages:\n  - {name: ' Close', base_conversion: 0.5, duration_mean_days: 3}\n",
+        "stages[0].name: must not start or end with a space",
     ),
     ("outside_coach:\n  hours_per_weak: 3\n", "did you mean 'hours_per_week'?"),
 ]

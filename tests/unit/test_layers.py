@@ -87,10 +87,12 @@ def test_the_design_note_lists_the_layers_in_order() -> None:
     assert positions == sorted(positions)
 
 
-def test_no_module_passes_about_four_hundred_lines() -> None:
+def test_no_module_passes_about_six_hundred_lines() -> None:
+    """A module's edges follow its concept (STYLE.md); this only catches one that has grown
+    into several (issue 29 raised the bound from about 400, which split concepts in two)."""
     long = {
         str(p.relative_to(ROOT)): n
         for p in _modules().values()
-        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 620
     }
     assert long == {}, long

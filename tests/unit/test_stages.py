@@ -79,7 +79,7 @@ def test_a_stage_history_becomes_working_days_and_outcomes() -> None:
             ("won", "Close", d("2026-03-16")),
             ("lost", "Qualify", d("2026-03-02")),
             ("lost", "Propose", d("2026-03-04")),
-            ("lost", "Qualify", d("2026-03-05")),  # back a stage: its first entry counts
+            ("lost", "Qualify", d("2026-03-05")),  # back a stage: a new visit to Qualify
             ("open", "Qualify", d("2026-03-23")),
             ("skip", "Qualify", d("2026-03-02")),
             ("skip", "Close", d("2026-03-03")),  # Propose skipped: it says nothing of Propose
@@ -103,11 +103,12 @@ def test_a_stage_history_becomes_working_days_and_outcomes() -> None:
         (2.0, ADVANCED),  # lost: to Propose on Wednesday
         (4.0, OPEN),  # open since Monday 23rd, exported Friday 27th
         (5.0, ADVANCED),  # won
+        (6.0, LOST),  # lost: back in Qualify from the 5th, lost on the 13th
     ]
     p_days, p_out = spells["Propose"]
     assert sorted(zip(p_days.tolist(), p_out.tolist(), strict=True)) == [
+        (1.0, OPEN),  # lost: in Propose from the 4th, stepped back on the 5th (undecided)
         (5.0, ADVANCED),
-        (7.0, LOST),  # lost: in Propose from the 4th (its first entry) to the close on the 13th
     ]
     c_days, c_out = spells["Close"]
     assert sorted(zip(c_days.tolist(), c_out.tolist(), strict=True)) == [
@@ -116,7 +117,7 @@ def test_a_stage_history_becomes_working_days_and_outcomes() -> None:
     ]
     skips = skipped_spells(history, closes, ["Qualify", "Propose", "Close"])
     flagged = dict(zip(q_days.tolist(), skips["Qualify"].tolist(), strict=True))
-    assert flagged == {1.0: True, 2.0: False, 4.0: False, 5.0: False}  # only skip's Qualify
+    assert flagged == {1.0: True, 2.0: False, 4.0: False, 5.0: False, 6.0: False}
     assert not skips["Propose"].any()
     assert not skips["Close"].any()
     early = pd.DataFrame([("w", "Qualify", d("2026-03-02"))], columns=["deal", "stage", "date"])
