@@ -22,6 +22,7 @@ from sim.calibration.history import hubspot_history, read_history, stage_order
 from sim.calibration.ledger import Ledger, lines_of
 from sim.calibration.scenario import scenario_text
 from sim.scenario import Scenario
+from sim.scenario.problems import clean
 
 
 @dataclass(frozen=True)
@@ -41,26 +42,26 @@ class Calibrated:
 
 
 def read_columns(path: str) -> dict[str, str]:
-    """A ``--columns`` file: ``our field: their column`` lines."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """A ``--columns`` file: ``our field: their column`` lines, read as safely as a scenario
+    file (a regular file of at most 1 MB, no tags, no alias bombs, no deep nesting)."""
+    from sim.scenario import ScenarioError
+    from sim.scenario.loader import load_record
 
     shown = Path(path).name
     try:
-        data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ExportError([f"{shown}: cannot read it as YAML ({first})"]) from None
+        data = load_record(path).data
+    except ScenarioError as exc:
+        raise ExportError([f"--columns {line}" for line in str(exc).splitlines()]) from None
     if not isinstance(data, dict):
         raise ExportError([f"{shown}: should be lines of 'field: column', e.g. 'deal: Opp ID'"])
     known = set(KNOWN_FIELDS)
     problems = [
-        f"{shown}: {k}: not a field (known: {', '.join(sorted(known))})"
+        f"{shown}: {clean(str(k), 60)}: not a field (known: {', '.join(sorted(known))})"
         for k in data
         if k not in known
     ]
     problems += [
-        f"{shown}: {k}: the column should be a name, not {v!r}"
+        f"{shown}: {clean(str(k), 60)}: the column should be a name, not {clean(repr(v), 60)}"
         for k, v in data.items()
         if not isinstance(v, str) or not v.strip()
     ]

@@ -44,6 +44,7 @@ from sim.calibration.ledger import Ledger, lines_of
 from sim.calibration.reading import (
     LINE,
     DateOrder,
+    ExportError,
     ReadError,
     Table,
     decide_order,
@@ -52,6 +53,9 @@ from sim.calibration.reading import (
     read_table,
 )
 from sim.scenario.fields import MAX_STAGE_NAME, label_key
+from sim.scenario.problems import clean
+
+__all__ = ["Export", "ExportError", "Options", "detect", "outcome_of", "read_export", "read_rates"]
 
 Format = Literal["salesforce", "hubspot", "generic"]
 FIELDS = ("deal", "owner", "stage", "amount", "created", "closed", "won")
@@ -115,14 +119,6 @@ _WON = re.compile(r"\b(won|win|ganad[oa]s?|ganh[oa]s?|gagnee?s?|gewonnen|vint[oa
 _LOST = re.compile(
     r"\b(lost|loss|perdid[oa]s?|perdu[e]?s?|verloren|pers[oa]|perse|przegrana|no ganad[oa])\b"
 )
-
-
-class ExportError(ValueError):
-    """An export that cannot be used: one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -380,9 +376,13 @@ def deals_table(table: Table, options: Options, ledger: Ledger) -> Export:
     closed = closed.where(~early, created)
     closed = closed.where(is_closed)
     # Amounts.
-    amount, said = parse_amounts(col["amount"], shown, "amounts", table.delimiter == ";")
+    amount, said, conflict = parse_amounts(col["amount"], shown, "amounts", table.delimiter == ";")
     ledger.note(said)
-    repaired(amount.isna() & (col["amount"] != ""), "an amount that is not a number: read as blank")
+    repaired(conflict, "an amount written with the other decimal separator: read as blank")
+    repaired(
+        amount.isna() & (col["amount"] != "") & ~conflict,
+        "an amount that is not a number: read as blank",
+    )
     set_aside(amount < 0, "a negative amount (a credit, not a deal)")
     set_aside(amount > MAX_AMOUNT, f"an amount over {MAX_AMOUNT:,.0f}")
     deals["amount"] = amount.astype(float)
@@ -420,7 +420,7 @@ def _one_pipeline(
     counts = pipeline[~aside].value_counts()
     if chosen is None:
         if len(counts) > 1:
-            listed = ", ".join(f"{p or '(blank)'} {n:,}" for p, n in counts.items())
+            listed = ", ".join(f"{clean(str(p), 40) or '(blank)'} {n:,}" for p, n in counts.items())
             raise ExportError(
                 [
                     f"{shown}: deals of {len(counts)} pipelines ({listed}): choose one with "
@@ -429,10 +429,14 @@ def _one_pipeline(
             )
         return
     if chosen not in counts.index:
-        listed = ", ".join(f"{p or '(blank)'}" for p in counts.index)
-        raise ExportError([f"--pipeline {chosen}: {shown} has no such pipeline (it has {listed})"])
+        listed = ", ".join(f"{clean(str(p), 40) or '(blank)'}" for p in list(counts.index)[:8])
+        raise ExportError(
+            [f"--pipeline {clean(chosen, 40)}: {shown} has no such pipeline (it has {listed})"]
+        )
     other = (pipeline != chosen).to_numpy() & ~aside
-    ledger.add_count(shown, "set aside", f"in another pipeline than {chosen}", int(other.sum()))
+    ledger.add_count(
+        shown, "set aside", f"in another pipeline than {clean(chosen, 40)}", int(other.sum())
+    )
     aside[other] = True
 
 
@@ -449,18 +453,26 @@ def _currencies(
     when several currencies would be added up."""
     code = currency.str.upper()
     counts = code[~aside & amount.notna().to_numpy()].value_counts()
-    listed = ", ".join(f"{c or '(blank)'} {n:,}" for c, n in counts.items())
+    listed = ", ".join(
+        f"{clean(str(c), 12) or '(blank)'} {n:,}" for c, n in list(counts.items())[:8]
+    )
+    if len(counts) > 8:
+        listed += f" and {len(counts) - 8} more"
     if options.rates is not None:
         missing = sorted(set(counts.index) - set(options.rates))
         if missing:
             raise ExportError(
-                [f"--rates: no rate for {', '.join(m or '(blank)' for m in missing)} ({listed})"]
+                [
+                    "--rates: no rate for "
+                    + ", ".join(clean(m, 12) or "(blank)" for m in missing[:8])
+                    + f" ({listed})"
+                ]
             )
         ledger.note(f"{shown}: amounts converted to US dollars with --rates ({listed})")
         rate = code.map(options.rates).astype(float)
         return amount * rate
     if options.currency is not None:
-        keep = options.currency.upper()
+        keep = clean(options.currency.upper(), 12)
         other = (code != keep).to_numpy() & ~aside
         ledger.add(
             shown, "set aside", f"an amount in another currency than {keep}", lines_of(deals, other)
@@ -542,7 +554,7 @@ def read_rates(path: str) -> dict[str, float]:
     rate = find_column(table.columns, ["usd_per_unit", "rate", "usd"])
     if code is None or rate is None:
         raise ExportError([f"{shown}: should have the columns currency,usd_per_unit"])
-    values, _ = parse_amounts(table.rows[rate], shown, "rates")
+    values, _, _ = parse_amounts(table.rows[rate], shown, "rates")
     codes = table.rows[code].astype(str).str.strip().str.upper()
     bad = ~(values > 0) | ~np.isfinite(values.to_numpy(dtype=float)) | (codes == "")
     if bad.any():

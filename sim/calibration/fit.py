@@ -369,10 +369,15 @@ def _usable(e: Estimate, logit_scale: bool) -> bool:
     return 0.0 < e.value < 1.0 if logit_scale else e.value > 0.0
 
 
+def _inside(p: float) -> float:
+    """A share kept off 0 and 1 (an interval's end may reach them), for its logit."""
+    return min(max(p, 1e-4), 1 - 1e-4)
+
+
 def _moved(x: float, to: float, by: float, logit_scale: bool) -> float:
     """``x`` moved as far as ``by`` is from ``to`` (on the logit scale, or in proportion)."""
     if logit_scale:
-        z = logit(x) + logit(to) - logit(min(max(by, 1e-4), 1 - 1e-4))
+        z = logit(x) + logit(_inside(to)) - logit(_inside(by))
         return 1.0 / (1.0 + math.exp(-z))
     return x * to / by
 
@@ -528,7 +533,12 @@ def misses(fitted: Fitted) -> list[Miss]:
         cause = "the simulated team has no such figure (too few of its deals)"
         if math.isfinite(seen):
             cause = (
-                f"the fit stopped after {fitted.rounds} rounds still {fitted.gap:.3g} away"
+                (
+                    f"the fit stopped after {fitted.rounds} rounds still {fitted.gap:.3g} away"
+                    if math.isfinite(fitted.gap)
+                    else f"the fit stopped after {fitted.rounds} rounds: the simulated team "
+                    "never shows one of the figures"
+                )
                 if fitted.gap >= TOLERANCE
                 else "the model does not show it with the base scenario's other settings "
                 "(skill, coaching, the stages' shape)"

@@ -36,6 +36,7 @@ from sim.calibration.exports import (
 )
 from sim.calibration.ledger import Ledger, lines_of
 from sim.calibration.reading import LINE, ReadError, decide_order, parse_dates, read_table
+from sim.scenario.problems import clean
 
 SALESFORCE_HISTORY = {
     "deal": ("OpportunityId", "Opportunity ID", "Opportunity"),
@@ -284,8 +285,13 @@ def stage_order(
     or by the moves deals make (:func:`order_by_moves`)."""
     seen = list(dict.fromkeys(history["stage"]))
     if given is not None:
-        keys = {_key(g): g for g in given}
-        unknown = [s for s in seen if _key(s) not in keys]
+        keys = [_key(g) for g in given]
+        twice = sorted(
+            {clean(g, 40) for g, k in zip(given, keys, strict=True) if keys.count(k) > 1}
+        )
+        if twice:
+            raise ExportError([f"--stages: {', '.join(twice)} listed twice"])
+        unknown = [clean(s, 40) for s in seen if _key(s) not in keys]
         if unknown:
             raise ExportError(
                 [
@@ -293,7 +299,8 @@ def stage_order(
                     + ", ".join(unknown[:5])
                 ]
             )
-        return list(given), "as given with --stages"
+        spelled = {_key(s): s for s in seen}  # the history's own spelling of each
+        return [spelled.get(_key(g), g) for g in given], "as given with --stages"
     if sort_keys and all(s in sort_keys for s in seen):
         ranked = sorted(sort_keys, key=lambda s: sort_keys[s])
         return ranked, "by the export's stage sort order or probability"

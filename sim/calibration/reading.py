@@ -47,6 +47,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sim.scenario.problems import clean
+
 MAX_BYTES = 2 * 1024**3
 """The largest file read (2 GB: a CRM export of millions of rows)."""
 LINE = "__line__"
@@ -71,12 +73,18 @@ ENCODING_NAMES = {
 DateOrder = Literal["dmy", "mdy", "ymd"]
 
 
-class ReadError(ValueError):
-    """A file that cannot be read as a CSV export: one line per problem."""
+class ExportError(ValueError):
+    """An export that cannot be used as it is: one line per problem (a file that cannot be read,
+    dates that contradict each other, a column missing, currencies that cannot be added up)."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+ReadError = ExportError
+"""What the readers of this module raise: the same error, so nothing a reader refuses can
+escape the command as anything but its lines."""
 
 
 @dataclass
@@ -128,11 +136,15 @@ def decode(data: bytes, shown: str, encoding: str | None = None) -> tuple[str, s
     """(text, encoding used, notes) of a file's bytes (see the module docstring)."""
     if encoding is not None:
         try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ReadError([f"--encoding {encoding}: not an encoding Python knows"]) from None
+            b"".decode(encoding)  # a text encoding (not a codec such as 'hex' or 'zlib')
+        except (LookupError, TypeError, ValueError):
+            raise ReadError(
+                [f"--encoding {clean(encoding, 40)}: not a text encoding (e.g. utf-8, cp1252)"]
+            ) from None
         try:
             return data.decode(encoding), encoding, []
+        except (LookupError, TypeError):
+            raise ReadError([f"--encoding {clean(encoding, 40)}: not a text encoding"]) from None
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise ReadError(
@@ -308,10 +320,15 @@ def _year(text: pd.Series) -> pd.Series:
     return y.where(text.str.len() == 4, np.where(y < 70, 2000 + y, 1900 + y))
 
 
+FIRST_YEAR, LAST_YEAR = 1980, 2100
+"""Dates outside these years are not a CRM's: read as not a date."""
+
+
 def _assemble(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
+    year = pd.to_numeric(y, errors="coerce")
     frame = pd.DataFrame(
         {
-            "year": pd.to_numeric(y, errors="coerce"),
+            "year": year.where(year.between(FIRST_YEAR, LAST_YEAR)),
             "month": pd.to_numeric(m, errors="coerce"),
             "day": pd.to_numeric(d, errors="coerce"),
         }
@@ -370,6 +387,7 @@ def parse_dates(values: pd.Series, order: DateOrder) -> pd.Series:
     own exports write, take a vectorised path; each other distinct value is read once."""
     text = values.astype(str).str.strip()
     iso = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    iso = iso.where(iso.dt.year.between(FIRST_YEAR, LAST_YEAR))
     rest = iso.isna() & (text != "")
     if not rest.any():
         return pd.Series(iso.to_numpy(dtype="datetime64[ns]"), index=values.index)
@@ -397,16 +415,21 @@ def _parse_forms(text: pd.Series, order: DateOrder) -> pd.Series:
         day, month = ("a", "b") if order == "dmy" else ("b", "a")
         out[ok] = _assemble(_year(num.loc[ok, "y"]), num.loc[ok, month], num.loc[ok, day])
     serial = pd.to_numeric(text.str.extract(_SERIAL)["n"], errors="coerce")
-    ok = serial.between(20_000, 80_000) & out.isna()
+    ok = serial.between(29_221, 73_415) & out.isna()  # 1980 to 2100
     if ok.any():
         days = serial[ok].to_numpy(dtype=np.int64).astype("timedelta64[D]")
         out[ok] = (EXCEL_EPOCH + days).astype("datetime64[ns]")
     rest = out.isna() & (text != "")
     if rest.any():  # month names and other forms pandas knows ("5 Mar 2024", "Mar 5, 2024")
-        guess = pd.to_datetime(
-            text[rest], errors="coerce", format="mixed", dayfirst=order == "dmy", utc=True
-        )
-        out[rest] = guess.dt.tz_convert(None).dt.normalize()
+        try:
+            guess = pd.to_datetime(
+                text[rest], errors="coerce", format="mixed", dayfirst=order == "dmy", utc=True
+            )
+        except (ValueError, OverflowError):  # pandas raises for some years out of its range
+            guess = pd.Series(pd.NaT, index=text[rest].index, dtype="datetime64[ns, UTC]")
+        guess = guess.dt.tz_convert(None)
+        inside = guess.dt.year.between(FIRST_YEAR, LAST_YEAR)
+        out[rest] = guess.where(inside).dt.normalize()
     normal: pd.Series = out.dt.normalize()
     return normal
 
@@ -430,24 +453,28 @@ _DOT_DECIMAL = re.compile(
 
 def parse_amounts(
     values: pd.Series, shown: str, what: str, european: bool = False
-) -> tuple[pd.Series, str | None]:
+) -> tuple[pd.Series, str | None, pd.Series]:
     """Numbers from amounts as exports write them (see the module docstring): NaN where blank
-    or not a number; a note when the column was read with a decimal comma. The decimal
-    separator is the one the column's unambiguous values show; a column with none (every
-    value like 1,234 or 1.234) is read as ``european`` files are (a ';'-separated file writes
-    a decimal comma) and said. A negative amount in parentheses, ``(1,234.00)``, is negative."""
+    or not a number; a note when the column was read with a decimal comma; and the values
+    written with the other decimal separator than most (read as NaN: ``12,50`` among
+    ``1,234.56``s cannot be read with certainty). The decimal separator is the one the
+    column's unambiguous values show; a column with none (every value like 1,234 or 1.234) is
+    read as ``european`` files are (a ';'-separated file writes a decimal comma) and said. A
+    negative amount in parentheses, ``(1,234.00)``, is negative."""
     text = values.astype(str).str.strip()
     negative = text.str.startswith("(") & text.str.endswith(")")
     text = text.str.strip("()")
     text = text.str.replace(_SIGNS, "", regex=True).str.replace(_SPACES, "", regex=True)
-    comma = bool(text.str.match(_COMMA_DECIMAL).any())
-    dot = bool(text.str.match(_DOT_DECIMAL).any())
+    commas = text.str.match(_COMMA_DECIMAL).fillna(False).astype(bool)
+    dots = text.str.match(_DOT_DECIMAL).fillna(False).astype(bool)
+    conflict = pd.Series(False, index=values.index)
+    if commas.any() and dots.any():
+        conflict = dots if commas.sum() > dots.sum() else commas
+        text = text.where(~conflict, "")
+    comma = bool((commas & ~conflict).any())
+    dot = bool((dots & ~conflict).any())
     grouped = bool(text.str.contains(r"[.,]\d{3}$", regex=True).any())
     note = None
-    if comma and dot:
-        raise ReadError(
-            [f"{shown}: {what} mixes decimal commas (12,50) and decimal points (12.50)"]
-        )
     if comma or (european and not dot and grouped):
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         note = f"{shown}: {what} read with a decimal comma (1.234,56 is 1234.56)"
@@ -460,5 +487,5 @@ def parse_amounts(
                 f"{shown}: {what} such as 1,234 read as thousands (1234); every value could be "
                 "read either way"
             )
-    number = pd.to_numeric(text.where(text != ""), errors="coerce")
-    return number.where(~negative, -number), note
+    number = pd.to_numeric(text.where(text != ""), errors="coerce").astype(float)
+    return number.where(~negative, -number), note, conflict
