@@ -338,7 +338,7 @@ def deals_table(table: Table, options: Options, ledger: Ledger) -> Export:
     repaired(changed & (cleaned != ""), "stage name cleaned of invisible characters or line breaks")
     stage, renamed = unify_labels(cleaned.where(~aside, ""))
     for old, new in renamed.items():
-        repaired(cleaned == old, f"stage written as {old!r}: read as {new!r}")
+        repaired(cleaned == old, f"stage written as {clean(old, 40)!r}: read as {clean(new, 40)!r}")
     deals["stage"] = stage
     # Pipeline: one at a time.
     if "pipeline" in names:

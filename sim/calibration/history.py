@@ -36,6 +36,7 @@ from sim.calibration.exports import (
 )
 from sim.calibration.ledger import Ledger, lines_of
 from sim.calibration.reading import LINE, ReadError, decide_order, parse_dates, read_table
+from sim.scenario.fields import MAX_STAGE_NAME
 from sim.scenario.problems import clean
 
 SALESFORCE_HISTORY = {
@@ -126,6 +127,10 @@ def read_history(
 
     set_aside(history["deal"] == "", "no deal id")
     set_aside(history["stage"] == "", "no stage")
+    set_aside(
+        history["stage"].str.len() > MAX_STAGE_NAME,
+        f"a stage name over {MAX_STAGE_NAME} characters",
+    )
     set_aside(history["date"].isna(), "a date that is not a date")
     read_deals = set(export.table.rows[export.names["deal"]].astype(str).str.strip())
     set_aside(
@@ -249,6 +254,12 @@ def hubspot_history(export: Export, options: Options, ledger: Ledger) -> pd.Data
             continue
         label = clean_labels(pd.Series([stage]))[0].iloc[0]
         label = known.get(_key(label), label)
+        if not label or len(label) > MAX_STAGE_NAME:
+            ledger.note(
+                f"{table.name}: a 'Date entered' column whose stage name is blank or over "
+                f"{MAX_STAGE_NAME} characters was not read"
+            )
+            continue
         if not _is_open(label, export, options):
             continue
         dates = parse_dates(text, order)

@@ -143,8 +143,6 @@ def decode(data: bytes, shown: str, encoding: str | None = None) -> tuple[str, s
             ) from None
         try:
             return data.decode(encoding), encoding, []
-        except (LookupError, TypeError):
-            raise ReadError([f"--encoding {clean(encoding, 40)}: not a text encoding"]) from None
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise ReadError(
@@ -153,6 +151,8 @@ def decode(data: bytes, shown: str, encoding: str | None = None) -> tuple[str, s
                     "cannot be read as it; leave --encoding out to detect the encoding"
                 ]
             ) from None
+        except (LookupError, TypeError, UnicodeError):  # a codec that is no text encoding
+            raise ReadError([f"--encoding {clean(encoding, 40)}: not a text encoding"]) from None
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", shown), "utf-8-sig", []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
