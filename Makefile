@@ -47,10 +47,12 @@ test: lint typecheck pytest
 test-fast: install-test
 	$(BIN)/python -m pytest -q -m "not slow" tests/unit tests/sim tests/cli
 
-# Thousands of mutated scenario files (the test suite checks a fixed sample of 300); failures are
-# kept in outputs/fuzz with the commands that reproduce them.
+# Thousands of mutated scenario files (the test suite checks a fixed sample of 300) and CRM
+# exports (the suite checks 40); failures are kept in outputs/fuzz and outputs/fuzz-crm with the
+# commands that reproduce them.
 fuzz: install-test
 	$(BIN)/python -m tests.fuzz --count 5000 --out outputs/fuzz
+	$(BIN)/python -m tests.fuzz.crm_main --count 2000 --out outputs/fuzz-crm
 
 # Optional: compile the engine's hot modules with mypyc (needs a C compiler and the Python
 # headers; about a minute). Same numbers, less CPU; see sim/compiled.py. `make plain` undoes it.

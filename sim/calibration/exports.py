@@ -115,6 +115,9 @@ TRUE = {"true", "1", "yes", "y", "t", "verdadero", "sí", "si", "sim", "vrai", "
 FALSE = {"false", "0", "no", "n", "f", "", "falso", "não", "nao", "faux", "falsch"}
 MAX_AMOUNT = 1e9
 """The largest amount one deal may have (the scenario's bound on a mean deal)."""
+MIN_RATE, MAX_RATE = 1e-9, 1e6
+"""US dollars a unit of a currency may be worth in ``--rates`` (the weakest currencies are worth
+about 1e-5, the strongest a few dollars)."""
 _WON = re.compile(r"\b(won|win|ganad[oa]s?|ganh[oa]s?|gagnee?s?|gewonnen|vint[oa]|vinte|wygrana)\b")
 _LOST = re.compile(
     r"\b(lost|loss|perdid[oa]s?|perdu[e]?s?|verloren|pers[oa]|perse|przegrana|no ganad[oa])\b"
@@ -387,9 +390,11 @@ def deals_table(table: Table, options: Options, ledger: Ledger) -> Export:
     set_aside(amount > MAX_AMOUNT, f"an amount over {MAX_AMOUNT:,.0f}")
     deals["amount"] = amount.astype(float)
     if "currency" in names:
-        deals["amount"] = _currencies(
+        converted = _currencies(
             deals["amount"], col["currency"], options, shown, ledger, aside, deals
         )
+        set_aside(converted > MAX_AMOUNT, f"an amount over {MAX_AMOUNT:,.0f} US dollars converted")
+        deals["amount"] = converted
     deals["created"] = created
     deals["closed"] = closed
     deals["won"] = (won & is_closed).astype(bool)
@@ -556,10 +561,15 @@ def read_rates(path: str) -> dict[str, float]:
         raise ExportError([f"{shown}: should have the columns currency,usd_per_unit"])
     values, _, _ = parse_amounts(table.rows[rate], shown, "rates")
     codes = table.rows[code].astype(str).str.strip().str.upper()
-    bad = ~(values > 0) | ~np.isfinite(values.to_numpy(dtype=float)) | (codes == "")
+    bad = ~values.between(MIN_RATE, MAX_RATE) | (codes == "")
     if bad.any():
         lines = ", ".join(str(x) for x in table.rows.loc[bad, LINE].head(5))
-        raise ExportError([f"{shown}: a currency with no positive rate on lines {lines}"])
+        raise ExportError(
+            [
+                f"{shown}: a currency without a rate between {MIN_RATE:g} and {MAX_RATE:g} US "
+                f"dollars a unit on lines {lines}"
+            ]
+        )
     if codes.duplicated().any():
         raise ExportError([f"{shown}: {codes[codes.duplicated()].iloc[0]} is given twice"])
     return {c: float(v) for c, v in zip(codes, values, strict=True) if math.isfinite(v)}

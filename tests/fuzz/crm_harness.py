@@ -367,10 +367,21 @@ def run_many(
 
     def lost(slot: _Slot, why: str, cls: str) -> Outcome:
         assert slot.task is not None
-        m = crm_mutant(*slot.task)
-        o = Outcome(
-            m.id, m.base, m.description, "failure", cls, why, time.monotonic() - slot.started
-        )
+        took = time.monotonic() - slot.started
+        try:
+            m = crm_mutant(*slot.task)
+        except Exception as exc:  # the mutant itself cannot be made: the fuzzer's own bug
+            seed_, index = slot.task
+            return Outcome(
+                f"{seed_}-{index:05d}",
+                "?",
+                "?",
+                "failure",
+                f"fuzzer: mutant not made: {type(exc).__name__}",
+                f"{why}; {_tail(traceback.format_exc(), 6)}",
+                took,
+            )
+        o = Outcome(m.id, m.base, m.description, "failure", cls, why, took)
         save_failure(m, o, None, out_dir)
         return o
 

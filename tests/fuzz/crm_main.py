@@ -26,6 +26,7 @@ from pathlib import Path
 
 from tests.fuzz.crm_harness import TIMEOUT, VERDICTS, Outcome, check, command, run_many, summarize
 from tests.fuzz.crm_mutate import crm_mutant
+from tests.fuzz.harness import MEMORY_LIMIT, _limit_memory
 
 DEFAULT_SEED = 20261207
 
@@ -54,6 +55,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _one(seed: int, index: int, timeout: float) -> int:
+    _limit_memory(MEMORY_LIMIT)  # as in a worker: /dev/zero as a file must not take the machine
     m = crm_mutant(seed, index)
     print(f"{m.id} from {m.base}: {m.description}")
     print(f"command: coachsim {' '.join(command(m))}")

@@ -40,6 +40,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import math
 import os
 import random
 import re
@@ -439,7 +440,9 @@ class Draft:
             self.delimiter[name] = sheet.delimiter
             text = sheet.text()
         else:
-            text = self.files[name].decode(self.encoding[name]).removeprefix("\ufeff")
+            # bytes operators may have left bytes the encoding cannot read: replaced
+            raw = self.files[name]
+            text = raw.decode(self.encoding[name], errors="replace").removeprefix("\ufeff")
         self.texts[name] = text
         return text
 
@@ -720,9 +723,10 @@ def _number(text: str) -> float | None:
     if re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?", t) and ("," in t or t.count(".") > 1):
         t = t.replace(".", "").replace(",", ".")
     try:
-        return float(t.replace(",", ""))
+        v = float(t.replace(",", ""))
     except ValueError:
         return None
+    return v if math.isfinite(v) else None
 
 
 def _format_amount(v: float, style: str) -> str:
@@ -1007,7 +1011,19 @@ def op_ragged(rng: random.Random, d: Draft) -> str:
     return f"{name}: {k} rows of another width"
 
 
-CURRENCIES = ["USD", "EUR", "MXN", "usd", "", "XXX", "\u20ac", "BRL", "US$", "EUR\x1b[0m"]
+CURRENCIES = [
+    "USD",
+    "EUR",
+    "MXN",
+    "usd",
+    "",
+    "XXX",
+    "\u20ac",
+    "BRL",
+    "US$",
+    "EUR\x1b[0m",
+    "EU\x07\x08R",
+]
 
 
 def op_currencies(rng: random.Random, d: Draft) -> str:
@@ -1053,7 +1069,18 @@ def op_currencies(rng: random.Random, d: Draft) -> str:
     return f"{told}; --rates {kind}"
 
 
-PIPELINES = ["Sales", "Renewals", "Ventas Brasil", "", "x" * 500, "Sales\x1b[2J", "Sales, EMEA"]
+PIPELINES = [
+    "Sales",
+    "Renewals",
+    "Ventas Brasil",
+    "",
+    "x" * 500,
+    "Sales\x1b[2J",
+    "Sales\x07\x08\x7f",
+    "Sales, EMEA",
+]
+"""Pipeline names (an ANSI escape is stripped by click off a terminal; other control characters
+are not)."""
 
 
 def op_pipelines(rng: random.Random, d: Draft) -> str:
