@@ -496,7 +496,7 @@ def _currencies(
             ]
         )
     if len(counts) == 1 and counts.index[0] not in ("USD", ""):
-        only = counts.index[0]
+        only = clean(str(counts.index[0]), 12)
         ledger.note(
             f"{shown}: every amount is in {only}: used as it is, so the scenario's money is in "
             f"{only}; give --rates to convert to US dollars"

@@ -227,7 +227,7 @@ def read_table(
     """The CSV at ``path`` as a :class:`Table`, or :class:`ReadError` (see the module
     docstring)."""
     p = Path(path)
-    shown = shown or p.name
+    shown = clean(shown or p.name, 80)
     text, used, notes = decode(_regular_bytes(p, shown), shown, encoding)
     if "\x00" in text[:65536]:
         raise ReadError([f"{shown}: a binary file, not a CSV export"])
