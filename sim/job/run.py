@@ -169,8 +169,15 @@ def _resumed(job: Job, target: Path, store: Store) -> tuple[list[Scenario], dict
         raise ScenarioError(problems)
     if [s.name for s in scenarios] != record["names"]:
         raise JobRefused(f"{store.dir / 'run.json'}: names do not match the scenarios' names")
-    given = paired(job.scenarios, job.files)[0] if job.kind == "compare" else job.scenarios
-    if given and [g.digest() for g in given] != [x.digest() for x in scenarios]:
+    given, notes = (
+        paired(job.scenarios, job.files) if job.kind == "compare" else (job.scenarios, [])
+    )
+    # The same comparison: the same scenarios once paired, reached the same way (a file of
+    # another horizon cut to the shared one is another file, though it runs the same weeks).
+    same = [g.digest() for g in given] == [x.digest() for x in scenarios] and notes == list(
+        record.get("notes", [])
+    )
+    if given and not same:
         raise JobRefused(
             f"{store.dir} holds results of different scenarios "
             f"({', '.join(clean(n, 60) for n in record['names'])}); name no scenario to resume "
