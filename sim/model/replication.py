@@ -332,7 +332,15 @@ class Replication:
         sk = self.scenario.skill
         for k in stages:
             rep.set_state(
-                k, dyn.train(rep.state(k), t, tr.gain, sk.initial_stability_days, rep.ceiling)
+                k,
+                dyn.train(
+                    rep.state(k),
+                    t,
+                    tr.gain,
+                    sk.initial_stability_days,
+                    rep.ceiling,
+                    tr.transfer_floor,
+                ),
             )
         rep.check_alike()
         rep.t_train_days, rep.dip_depth = t, tr.dip_depth

@@ -9,7 +9,8 @@ both on the logit scale of that stage's win probability:
 
 ``learned(t) = consolidated + fresh * exp(-(t - t_last) / stability)``.
 
-Training adds to ``fresh`` and starts a short dip (people try new habits and fumble at first).
+Training adds to ``fresh`` (and a share of its gain, the transfer that lasts, to ``consolidated``)
+and starts a short dip (people try new habits and fumble at first).
 A coaching session of effect ``e`` moves part of what is still retained into ``consolidated``
 (consolidation), makes what remains fresh decay more slowly (spacing), and adds new learning in
 proportion to the gap to a ceiling (improvement with diminishing returns). Every gain saturates at
@@ -60,17 +61,26 @@ def dip(depth: float, t_train_days: float, recovery_days: float, t: float) -> fl
 
 
 def train(
-    state: SkillState, t: float, gain: float, initial_stability_days: float, ceiling: float
+    state: SkillState,
+    t: float,
+    gain: float,
+    initial_stability_days: float,
+    ceiling: float,
+    floor: float = 0.0,
 ) -> SkillState:
     """A training programme on this stage at ``t``.
 
-    The retained fresh skill gains ``gain`` (capped so learned skill stays at or below the
-    ceiling), forgetting restarts from ``t`` and stability resets to its initial value.
+    The skill gains ``gain`` (capped so learned skill stays at or below the ceiling): a share
+    ``floor`` of it for good (consolidated: what a training leaves however long nobody
+    reinforces it), the rest fresh. Forgetting restarts from ``t`` and stability resets to its
+    initial value.
     """
     consolidated, fresh, t_last_days, stability_days = state
     kept = retained_fresh(fresh, t_last_days, stability_days, t)
     room = max(0.0, ceiling - consolidated - kept)
-    return (consolidated, kept + min(max(gain, 0.0), room), t, initial_stability_days)
+    added = min(max(gain, 0.0), room)
+    lasting = min(max(floor, 0.0), 1.0) * added
+    return (consolidated + lasting, kept + added - lasting, t, initial_stability_days)
 
 
 def coach(

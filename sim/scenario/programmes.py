@@ -289,6 +289,16 @@ class Training(Strict):
         description="Fresh skill added on each trained stage, logit units (assumption).",
         json_schema_extra=cited("training.gain"),
     )
+    transfer_floor: float = Field(
+        default=0.35,
+        ge=0.0,
+        le=1.0,
+        description="Share of the gain a training leaves for good, never forgotten: training "
+        "professionals report 62%, 44% and 34% of employees applying training immediately, six "
+        "months and a year after it (Saks and Belcourt 2006), a curve that levels off at about a "
+        "third of the first transfer. 0 forgets everything. See docs/evidence.md.",
+        json_schema_extra=cited("training.transfer_floor"),
+    )
     dip_depth: float = Field(
         default=0.3,
         ge=0.0,

@@ -67,21 +67,22 @@ def test_nothing_differs_before_training(weekly: dict[str, pd.DataFrame]) -> Non
         assert before["stage_advances"].equals(base["stage_advances"])
 
 
-def test_training_only_dips_boosts_then_returns_to_baseline(
+def test_training_only_dips_boosts_then_slips_back_part_of_the_way(
     weekly: dict[str, pd.DataFrame],
 ) -> None:
+    """docs/claims.md's row: the dip and the boost hold; the slip back only partly, since a
+    training leaves a third of its gain for good (the transfer floor, Saks and Belcourt)."""
     _, _, dip_high = progress_diff(weekly, "training_only", T, T)
     assert dip_high < 0, "a slight dip right after training"
     boost, boost_low, _ = progress_diff(weekly, "training_only", T + 2, T + 5)
     assert boost_low > 0, "a one-time boost"
-    six_months, _, _ = progress_diff(weekly, "training_only", T + 26, T + 38)
-    # Mostly back: to under a quarter of the boost in months 6-9 (docs/claims.md's row says why not
-    # all the way: forgetting is slower than the article's under the evidence-based default).
-    assert abs(six_months) < 0.25 * boost, "behaviour mostly back to baseline within 6-9 months"
+    _, six_low, six_high = progress_diff(weekly, "training_only", T + 26, T + 38)
+    assert six_high < boost, "people slip back from the boost"
+    assert six_low > 0, "but not all the way: what a training leaves for good"
     _, rev_low, _ = revenue_uplift(weekly, "training_only", T + 14, T + 25)
     assert rev_low > 0, "the boost reaches revenue, one sales cycle later"
-    late, _, _ = revenue_uplift(weekly, "training_only", 65, 103)
-    assert abs(late) < 0.25, "no lasting revenue gain from training alone"
+    _, late_low, _ = revenue_uplift(weekly, "training_only", 65, 103)
+    assert late_low > 0, "a lasting revenue gain from training alone"
 
 
 def test_training_then_coaching_dips_then_keeps_growing(weekly: dict[str, pd.DataFrame]) -> None:

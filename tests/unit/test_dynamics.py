@@ -101,6 +101,37 @@ def test_spacing_slows_forgetting(sc: tuple[dyn.SkillState, float], e: float, la
     assert dyn.learned(coached, t + later) >= dyn.learned(state, t + later) - 1e-12
 
 
+@given(states(), pos, unit, st.floats(min_value=0.0, max_value=100.0), times)
+def test_a_training_leaves_its_floor_for_good(
+    sc: tuple[dyn.SkillState, float], gain: float, floor: float, dt: float, later: float
+) -> None:
+    """The transfer floor: the same skill right after training whatever the floor, and long
+    after it a share ``floor`` of what the training added is still there (none at floor 0, as
+    before the floor existed)."""
+    state, c = sc
+    t = state[2] + dt
+    before = dyn.learned(state, t)
+    with_floor = dyn.train(state, t, gain, 40.0, c, floor)
+    without = dyn.train(state, t, gain, 40.0, c)
+    assert math.isclose(dyn.learned(with_floor, t), dyn.learned(without, t), abs_tol=1e-12)
+    added = dyn.learned(without, t) - before
+    assert math.isclose(with_floor[0] - state[0], floor * added, abs_tol=1e-12)
+    forever = t + 1e6
+    assert math.isclose(
+        dyn.learned(with_floor, forever) - dyn.learned(without, forever),
+        floor * added,
+        abs_tol=1e-9,
+    )
+    assert dyn.learned(with_floor, t + later) >= dyn.learned(without, t + later) - 1e-12
+
+
+def test_the_transfer_floor_exact() -> None:
+    s = dyn.train((0.0, 0.0, 0.0, 40.0), 5.0, 0.15, 40.0, 0.35, 0.35)
+    assert math.isclose(s[0], 0.0525)
+    assert math.isclose(s[1], 0.0975)
+    assert math.isclose(dyn.learned(s, 5.0 + 40.0), 0.0525 + 0.0975 / math.e)
+
+
 def test_zero_effect_changes_nothing() -> None:
     state = (0.1, 0.05, 3.0, 40.0)
     assert dyn.coach(state, 10.0, 0.0, 0.6, 0.3, 0.08, 0.35) == state
