@@ -274,15 +274,7 @@ def deals_table(table: Table, options: Options, ledger: Ledger) -> Export:
     **repaired**."""
     shown = table.name
     raw = table.rows
-    ledger.rows(shown, len(raw) + len(table.bad_lines))
-    for note in table.notes:
-        ledger.note(note)
-    ledger.add(
-        shown,
-        "set aside",
-        "another number of fields than the header",
-        [line for line, _ in table.bad_lines],
-    )
+    ledger.file(table)
     if raw.empty:
         raise ExportError([f"{shown}: no deals (only a header, or nothing)"])
     mapping = dict(options.columns or {})

@@ -81,15 +81,7 @@ def read_history(
     except ReadError as exc:
         raise ExportError(exc.problems) from None
     shown = table.name
-    ledger.rows(shown, len(table.rows) + len(table.bad_lines))
-    for note in table.notes:
-        ledger.note(note)
-    ledger.add(
-        shown,
-        "set aside",
-        "another number of fields than the header",
-        [x for x, _ in table.bad_lines],
-    )
+    ledger.file(table)
     names = {f: find_column(table.columns, c) for f, c in SALESFORCE_HISTORY.items()}
     missing = [SALESFORCE_HISTORY[f][0] for f, c in names.items() if c is None]
     if missing:

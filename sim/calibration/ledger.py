@@ -23,6 +23,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sim.calibration.reading import LINE, Table
+
 Action = Literal["repaired", "set aside"]
 SHOWN_LINES = 5
 """Lines named in one entry."""
@@ -55,6 +57,19 @@ class Ledger:
     def rows(self, file: str, count: int) -> None:
         """Record that ``count`` rows of ``file`` were read."""
         self.read[file] = self.read.get(file, 0) + count
+
+    def file(self, table: Table) -> None:
+        """Record a file read (:func:`sim.calibration.reading.read_table`): its rows, how it
+        was read, and the rows set aside for another number of fields than the header."""
+        self.rows(table.name, len(table.rows) + len(table.bad_lines))
+        for line in table.notes:
+            self.note(line)
+        self.add(
+            table.name,
+            "set aside",
+            "another number of fields than the header",
+            [line for line, _ in table.bad_lines],
+        )
 
     def note(self, line: str | None) -> None:
         """Record how a file was read (nothing for None)."""
@@ -155,6 +170,4 @@ def _where(e: Entry) -> str:
 
 def lines_of(frame: pd.DataFrame, mask: pd.Series | np.ndarray | Sequence[bool]) -> np.ndarray:
     """The lines (see :data:`sim.calibration.reading.LINE`) of ``frame``'s rows in ``mask``."""
-    from sim.calibration.reading import LINE
-
     return np.asarray(frame[LINE].to_numpy()[np.asarray(mask, dtype=bool)])

@@ -16,15 +16,13 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
-from tests.fuzz.harness import TIMEOUT, Outcome, check, run_many, summarize
+from tests.fuzz.harness import TIMEOUT, Outcome, check, fuzz_all, run_many, summarize
 from tests.fuzz.mutate import mutant
 
 DEFAULT_SEED = 20261129
@@ -98,37 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return _one(a.seed, a.only, a.timeout)
     out = a.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-
-    def progress(o: Outcome, done: int, total: int) -> None:
-        if a.quiet:
-            return
-        if o.failed:
-            print(f"[{done}/{total}] FAIL {o.id}: {o.failure_class[:150]}", flush=True)
-        elif done % 100 == 0 or done == total:
-            rate = done / (time.perf_counter() - t0)
-            print(f"[{done}/{total}] {rate:.1f} mutants/s", flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="coachsim-fuzz-") as tmp:
-        outcomes = run_many(
-            a.seed,
-            range(a.start, a.start + a.count),
-            out,
-            Path(tmp),
-            workers=a.workers,
-            timeout=a.timeout,
-            progress=progress,
-        )
-    wall = time.perf_counter() - t0
-    text = report(outcomes, wall, a.workers)
-    print("\n" + text)
-    (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
-    (out / "outcomes.json").write_text(
-        json.dumps([o.__dict__ for o in outcomes], indent=1, default=str) + "\n",
-        encoding="utf-8",
-    )
-    print(f"\nfailing mutants and summary in {out}")
-    return 1 if any(o.failed for o in outcomes) else 0
+    return fuzz_all(a, out, run_many, report, "coachsim-fuzz-", every=100)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ reproduce them.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import shlex
 import shutil
@@ -35,10 +34,8 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 import tests.fuzz.harness as harness
 from tests.fuzz.crm_mutate import CrmMutant, crm_mutant, write_mutant
@@ -61,6 +58,7 @@ from tests.fuzz.harness import (
     _tail,
     cwd,
     invoke,
+    run_pool,
     snapshot,
     summarize,
     time_limit,
@@ -316,12 +314,23 @@ def _worker(conn: Connection, root: str, out_dir: str, timeout: float, memory: i
         conn.send(outcome)
 
 
-@dataclass
-class _Slot:
-    proc: Any
-    conn: Connection
-    task: tuple[int, int] | None = None
-    started: float = 0.0
+def _lost(task: tuple[int, int], why: str, cls: str, took: float, out_dir: Path) -> Outcome:
+    try:
+        m = crm_mutant(*task)
+    except Exception as exc:  # the mutant itself cannot be made: the fuzzer's own bug
+        seed_, index = task
+        return Outcome(
+            f"{seed_}-{index:05d}",
+            "?",
+            "?",
+            "failure",
+            f"fuzzer: mutant not made: {type(exc).__name__}",
+            f"{why}; {_tail(traceback.format_exc(), 6)}",
+            took,
+        )
+    o = Outcome(m.id, m.base, m.description, "failure", cls, why, took)
+    save_failure(m, o, None, out_dir)
+    return o
 
 
 def run_many(
@@ -334,113 +343,8 @@ def run_many(
     memory: int = MEMORY_LIMIT,
     progress: Callable[[Outcome, int, int], None] | None = None,
 ) -> list[Outcome]:
-    """Check mutants ``indices`` of ``seed`` in ``workers`` processes; failures go to
-    ``out_dir``. A worker that does not answer within four wall-clock limits plus a margin (a
-    hang the alarms could not break, in C code) or dies is replaced, and its mutant is a
-    failure."""
-    ctx = mp.get_context("spawn")
-    work_root.mkdir(parents=True, exist_ok=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    deadline = 4 * WALL_FACTOR * timeout + 30
-    todo = list(indices)[::-1]
-    results: list[Outcome] = []
-    slots: list[_Slot] = []
-
-    def spawn() -> _Slot:
-        mine, theirs = ctx.Pipe()
-        proc = ctx.Process(
-            target=_worker,
-            args=(theirs, str(work_root), str(out_dir), timeout, memory),
-            daemon=True,
-        )
-        proc.start()
-        theirs.close()
-        return _Slot(proc, mine)
-
-    def feed(slot: _Slot) -> None:
-        if todo:
-            slot.task = (seed, todo.pop())
-            slot.started = time.monotonic()
-            slot.conn.send(slot.task)
-        else:
-            slot.task = None
-
-    def lost(slot: _Slot, why: str, cls: str) -> Outcome:
-        assert slot.task is not None
-        took = time.monotonic() - slot.started
-        try:
-            m = crm_mutant(*slot.task)
-        except Exception as exc:  # the mutant itself cannot be made: the fuzzer's own bug
-            seed_, index = slot.task
-            return Outcome(
-                f"{seed_}-{index:05d}",
-                "?",
-                "?",
-                "failure",
-                f"fuzzer: mutant not made: {type(exc).__name__}",
-                f"{why}; {_tail(traceback.format_exc(), 6)}",
-                took,
-            )
-        o = Outcome(m.id, m.base, m.description, "failure", cls, why, took)
-        save_failure(m, o, None, out_dir)
-        return o
-
-    def done(o: Outcome) -> None:
-        results.append(o)
-        if progress:
-            progress(o, len(results), len(indices))
-
-    try:
-        for _ in range(max(1, min(workers, len(todo)))):
-            slot = spawn()
-            slots.append(slot)
-            feed(slot)
-        while any(s.task is not None for s in slots):
-            busy = [s for s in slots if s.task is not None]
-            ready = wait([s.conn for s in busy], timeout=1.0)
-            now = time.monotonic()
-            for i, slot in enumerate(slots):
-                if slot.task is None:
-                    continue
-                if slot.conn in ready:
-                    try:
-                        done(slot.conn.recv())
-                        feed(slot)
-                        continue
-                    except (EOFError, OSError):
-                        slot.proc.join(5)
-                        code = slot.proc.exitcode
-                        done(
-                            lost(
-                                slot,
-                                f"worker process died (exit code {code})",
-                                f"worker died (exit code {code})",
-                            )
-                        )
-                elif now - slot.started > deadline:
-                    slot.proc.kill()
-                    slot.proc.join(5)
-                    done(
-                        lost(
-                            slot,
-                            f"no answer in {deadline:g} s; the worker was killed "
-                            "(stuck where signals could not interrupt)",
-                            "hang: worker killed",
-                        )
-                    )
-                else:
-                    continue
-                slot.conn.close()
-                slots[i] = spawn()
-                feed(slots[i])
-    finally:
-        for slot in slots:
-            with contextlib.suppress(OSError, BrokenPipeError):
-                slot.conn.send(None)
-        for slot in slots:
-            slot.proc.join(10)
-            if slot.proc.is_alive():
-                slot.proc.kill()
-    order = {i: n for n, i in enumerate(indices)}
-    results.sort(key=lambda o: order.get(int(o.id.rsplit("-", 1)[1]), 0))
-    return results
+    """Check CRM mutants ``indices`` of ``seed`` in ``workers`` processes (the scenario
+    fuzzer's pool, :func:`tests.fuzz.harness.run_pool`)."""
+    return run_pool(
+        seed, indices, out_dir, work_root, _worker, _lost, workers, timeout, memory, progress
+    )

@@ -16,17 +16,15 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
 from tests.fuzz.crm_harness import TIMEOUT, VERDICTS, Outcome, check, command, run_many, summarize
 from tests.fuzz.crm_mutate import crm_mutant
-from tests.fuzz.harness import MEMORY_LIMIT, _limit_memory
+from tests.fuzz.harness import MEMORY_LIMIT, _limit_memory, fuzz_all
 
 DEFAULT_SEED = 20261207
 
@@ -107,37 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     out = a.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     crm_mutant(a.seed, a.start)  # the seed exports, made once before the workers start
-    t0 = time.perf_counter()
-
-    def progress(o: Outcome, done: int, total: int) -> None:
-        if a.quiet:
-            return
-        if o.failed:
-            print(f"[{done}/{total}] FAIL {o.id}: {o.failure_class[:150]}", flush=True)
-        elif done % 25 == 0 or done == total:
-            rate = done / (time.perf_counter() - t0)
-            print(f"[{done}/{total}] {rate:.2f} mutants/s", flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="coachsim-fuzz-crm-") as tmp:
-        outcomes = run_many(
-            a.seed,
-            range(a.start, a.start + a.count),
-            out,
-            Path(tmp),
-            workers=a.workers,
-            timeout=a.timeout,
-            progress=progress,
-        )
-    wall = time.perf_counter() - t0
-    text = report(outcomes, wall, a.workers)
-    print("\n" + text)
-    (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
-    (out / "outcomes.json").write_text(
-        json.dumps([o.__dict__ for o in outcomes], indent=1, default=str) + "\n",
-        encoding="utf-8",
-    )
-    print(f"\nfailing mutants and summary in {out}")
-    return 1 if any(o.failed for o in outcomes) else 0
+    return fuzz_all(a, out, run_many, report, "coachsim-fuzz-crm-", every=25)
 
 
 if __name__ == "__main__":

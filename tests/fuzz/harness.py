@@ -767,19 +767,24 @@ class _Slot:
     started: float = 0.0
 
 
-def run_many(
+def run_pool(
     seed: int,
     indices: Sequence[int],
     out_dir: Path,
     work_root: Path,
+    worker: Callable[[Connection, str, str, float, int], None],
+    lost_outcome: Callable[[tuple[int, int], str, str, float, Path], Outcome],
     workers: int = 2,
     timeout: float = TIMEOUT,
     memory: int = MEMORY_LIMIT,
     progress: Callable[[Outcome, int, int], None] | None = None,
 ) -> list[Outcome]:
-    """Check mutants ``indices`` of ``seed`` in ``workers`` processes; failures go to
+    """Check mutants ``indices`` of ``seed`` in ``workers`` processes running ``worker``
+    (receives (seed, index), sends back Outcomes; ``None`` stops it); failures go to
     ``out_dir``. A worker that does not answer within four time limits plus a margin (a hang
-    the alarms could not break, in C code) or dies is replaced, and its mutant is a failure."""
+    the alarms could not break, in C code) or dies is replaced, and its mutant is the failure
+    ``lost_outcome(task, why, class, seconds, out_dir)`` makes. Shared by the scenario fuzzer
+    and the CRM export fuzzer (tests/fuzz/crm_harness.py)."""
     ctx = mp.get_context("spawn")
     work_root.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -791,7 +796,7 @@ def run_many(
     def spawn() -> _Slot:
         mine, theirs = ctx.Pipe()
         proc = ctx.Process(
-            target=_worker,
+            target=worker,
             args=(theirs, str(work_root), str(out_dir), timeout, memory),
             daemon=True,
         )
@@ -809,12 +814,7 @@ def run_many(
 
     def lost(slot: _Slot, why: str, cls: str) -> Outcome:
         assert slot.task is not None
-        m = mutant(*slot.task)
-        o = Outcome(
-            m.id, m.base, m.description, "failure", cls, why, time.monotonic() - slot.started
-        )
-        save_failure(m, o, None, out_dir)
-        return o
+        return lost_outcome(slot.task, why, cls, time.monotonic() - slot.started, out_dir)
 
     def done(o: Outcome) -> None:
         results.append(o)
@@ -877,6 +877,30 @@ def run_many(
     return results
 
 
+def _lost(task: tuple[int, int], why: str, cls: str, took: float, out_dir: Path) -> Outcome:
+    m = mutant(*task)
+    o = Outcome(m.id, m.base, m.description, "failure", cls, why, took)
+    save_failure(m, o, None, out_dir)
+    return o
+
+
+def run_many(
+    seed: int,
+    indices: Sequence[int],
+    out_dir: Path,
+    work_root: Path,
+    workers: int = 2,
+    timeout: float = TIMEOUT,
+    memory: int = MEMORY_LIMIT,
+    progress: Callable[[Outcome, int, int], None] | None = None,
+) -> list[Outcome]:
+    """Check scenario mutants ``indices`` of ``seed`` in ``workers`` processes (see
+    :func:`run_pool`)."""
+    return run_pool(
+        seed, indices, out_dir, work_root, _worker, _lost, workers, timeout, memory, progress
+    )
+
+
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
     """Failures grouped by class, largest group first."""
     groups: dict[str, list[Outcome]] = {}
@@ -884,3 +908,51 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
         if o.failed:
             groups.setdefault(o.failure_class, []).append(o)
     return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+
+def fuzz_all(
+    a: Any,
+    out: Path,
+    run: Callable[..., list[Outcome]],
+    report: Callable[[Sequence[Outcome], float, int], str],
+    prefix: str,
+    every: int = 100,
+) -> int:
+    """Run the mutants the command line ``a`` asks for (``seed``, ``start``, ``count``,
+    ``workers``, ``timeout``, ``quiet``) with ``run``, printing progress every ``every``
+    mutants and each failure; write ``summary.txt`` and ``outcomes.json`` to ``out``. The exit
+    status: 1 if any mutant failed. Shared by ``python -m tests.fuzz`` and the CRM fuzzer."""
+    import json
+    import tempfile
+
+    t0 = time.perf_counter()
+
+    def progress(o: Outcome, done: int, total: int) -> None:
+        if a.quiet:
+            return
+        if o.failed:
+            print(f"[{done}/{total}] FAIL {o.id}: {o.failure_class[:150]}", flush=True)
+        elif done % every == 0 or done == total:
+            rate = done / (time.perf_counter() - t0)
+            print(f"[{done}/{total}] {rate:.2f} mutants/s", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        outcomes = run(
+            a.seed,
+            range(a.start, a.start + a.count),
+            out,
+            Path(tmp),
+            workers=a.workers,
+            timeout=a.timeout,
+            progress=progress,
+        )
+    wall = time.perf_counter() - t0
+    text = report(outcomes, wall, a.workers)
+    print("\n" + text)
+    (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
+    (out / "outcomes.json").write_text(
+        json.dumps([o.__dict__ for o in outcomes], indent=1, default=str) + "\n",
+        encoding="utf-8",
+    )
+    print(f"\nfailing mutants and summary in {out}")
+    return 1 if any(o.failed for o in outcomes) else 0
