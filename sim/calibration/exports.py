@@ -45,7 +45,6 @@ from sim.calibration.reading import (
     LINE,
     DateOrder,
     ExportError,
-    ReadError,
     Table,
     decide_order,
     parse_amounts,
@@ -253,10 +252,7 @@ def read_export(
     """The deals of the export at ``path`` (see the module docstring)."""
     options = options or Options()
     ledger = ledger if ledger is not None else Ledger()
-    try:
-        table = read_table(path, options.encoding)
-    except ReadError as exc:
-        raise ExportError(exc.problems) from None
+    table = read_table(path, options.encoding)
     return deals_table(table, options, ledger)
 
 
@@ -401,8 +397,13 @@ def deals_table(table: Table, options: Options, ledger: Ledger) -> Export:
     if options.strict and ledger.entries:
         raise ExportError(ledger.problems())
     columns = [*FIELDS, LINE, *(["role"] if "role" in kept else [])]
-    outcomes = _outcomes(kept, col, names, aside, options)
-    sort_keys = _sort_keys(stage[~aside], col, names, outcomes)
+    outcomes = _outcomes(kept, names, options)
+    kept_stage = stage[~aside]
+    sort_keys = stage_ranks(
+        [col[f][kept_stage.index] if f in names else None for f in ("sort_order", "probability")],
+        kept_stage,
+        outcomes,
+    )
     return Export(kept[columns], table, shape, names, order, outcomes, sort_keys)
 
 
@@ -496,13 +497,7 @@ def _currencies(
     return amount
 
 
-def _outcomes(
-    kept: pd.DataFrame,
-    col: dict[str, pd.Series],
-    names: Mapping[str, str],
-    aside: np.ndarray,
-    options: Options,
-) -> dict[str, str]:
+def _outcomes(kept: pd.DataFrame, names: Mapping[str, str], options: Options) -> dict[str, str]:
     """Stage labels that are outcomes: named so, or the stage of closed deals only."""
     out: dict[str, str] = {}
     labels = set(kept["stage"])
@@ -520,20 +515,18 @@ def _outcomes(
     return out
 
 
-def _sort_keys(
-    stage: pd.Series,
-    col: dict[str, pd.Series],
-    names: Mapping[str, str],
-    outcomes: Mapping[str, str],
+def stage_ranks(
+    candidates: Sequence[pd.Series | None], stage: pd.Series, outcomes: Mapping[str, str]
 ) -> dict[str, float]:
-    """A rank per open stage from a sort order or probability column (its median per stage)."""
-    for f in ("sort_order", "probability"):
-        if f not in names:
+    """A rank per open stage from the first of ``candidates`` (a sort order, then a probability
+    column, aligned with ``stage``) that gives every open stage a distinct median; ``{}`` if
+    none does."""
+    for values in candidates:
+        if values is None:
             continue
-        value = pd.to_numeric(
-            col[f][stage.index].str.rstrip("%").str.replace(",", "."), errors="coerce"
-        )
-        ranks = value.groupby(stage).median().dropna()
+        text = values.astype(str).str.strip().str.rstrip("%").str.replace(",", ".")
+        number = pd.to_numeric(text, errors="coerce")
+        ranks = number.groupby(stage.to_numpy()).median().dropna()
         ranks = ranks[[s not in outcomes for s in ranks.index]]
         if len(ranks) > 1 and ranks.nunique() == len(ranks):
             return {str(k): float(v) for k, v in ranks.items()}
@@ -542,10 +535,7 @@ def _sort_keys(
 
 def read_rates(path: str) -> dict[str, float]:
     """A ``--rates`` file: lines ``currency,usd_per_unit`` (a header naming them)."""
-    try:
-        table = read_table(path)
-    except ReadError as exc:
-        raise ExportError(exc.problems) from None
+    table = read_table(path)
     shown = table.name
     code = find_column(table.columns, ["currency", "code", "CurrencyIsoCode"])
     rate = find_column(table.columns, ["usd_per_unit", "rate", "usd"])

@@ -27,15 +27,17 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.exports import (
+    OPTIONAL,
     Export,
     ExportError,
     Options,
     clean_labels,
     find_column,
     outcome_of,
+    stage_ranks,
 )
 from sim.calibration.ledger import Ledger, lines_of
-from sim.calibration.reading import LINE, ReadError, decide_order, parse_dates, read_table
+from sim.calibration.reading import LINE, decide_order, parse_dates, read_table
 from sim.scenario.fields import MAX_STAGE_NAME
 from sim.scenario.problems import clean
 
@@ -45,11 +47,6 @@ SALESFORCE_HISTORY = {
     "date": ("CreatedDate", "Created Date", "Edit Date", "Date"),
 }
 """Each field's columns in a Salesforce OpportunityHistory export."""
-SORT_COLUMNS = (
-    ("StageSortOrder", "Stage Sort Order", "SortOrder"),
-    ("Probability", "Probability (%)"),
-)
-"""Columns that rank the stages, best first: a sort order, else the stage's probability."""
 ENTERED = re.compile(
     r"^\s*(?:Date entered|Fecha de entrada(?: en| a)?|Fecha introducida|Data de entrada(?: em| no)?"
     r"|Date d.entr[ée]e(?: dans)?|Datum des Eintritts(?: in)?|Eintrittsdatum)\s*"
@@ -76,10 +73,7 @@ def read_history(
     """A Salesforce OpportunityHistory export as ``deal, stage, date, seq`` (see the module
     docstring); its sort order or probability columns fill ``export.sort_keys`` if the
     opportunities export had none."""
-    try:
-        table = read_table(path, options.encoding)
-    except ReadError as exc:
-        raise ExportError(exc.problems) from None
+    table = read_table(path, options.encoding)
     shown = table.name
     ledger.file(table)
     names = {f: find_column(table.columns, c) for f, c in SALESFORCE_HISTORY.items()}
@@ -137,7 +131,11 @@ def read_history(
         lines_of(history, np.asarray(changed.reindex(history.index), bool) & ~aside),
     )
     if not export.sort_keys:
-        ranks = _ranks(raw.loc[history.index], history["stage"], export.outcomes, table.columns)
+        rows = raw.loc[history.index]
+        found = (find_column(table.columns, OPTIONAL[f]) for f in ("sort_order", "probability"))
+        ranks = stage_ranks(
+            [rows[c] if c is not None else None for c in found], history["stage"], export.outcomes
+        )
         if ranks:
             export.sort_keys = ranks
     if options.strict and ledger.entries:
@@ -163,23 +161,6 @@ def _is_open(label: str, export: Export, options: Options) -> bool:
     if label in export.outcomes:
         return False
     return outcome_of(label, options.won_stages, options.lost_stages) is None
-
-
-def _ranks(
-    raw: pd.DataFrame, stage: pd.Series, outcomes: Mapping[str, str], columns: Sequence[str]
-) -> dict[str, float]:
-    for candidates in SORT_COLUMNS:
-        c = find_column(columns, candidates)
-        if c is None:
-            continue
-        value = pd.to_numeric(
-            raw[c].astype(str).str.strip().str.rstrip("%").str.replace(",", "."), errors="coerce"
-        )
-        ranks = value.groupby(stage.to_numpy()).median().dropna()
-        ranks = ranks[[s not in outcomes for s in ranks.index]]
-        if len(ranks) > 1 and ranks.nunique() == len(ranks):
-            return {str(k): float(v) for k, v in ranks.items()}
-    return {}
 
 
 def entered_columns(

@@ -82,11 +82,6 @@ class ExportError(ValueError):
         self.problems = problems
 
 
-ReadError = ExportError
-"""What the readers of this module raise: the same error, so nothing a reader refuses can
-escape the command as anything but its lines."""
-
-
 @dataclass
 class Table:
     """A CSV file read as text: every cell a string (blanks empty), each row's line in
@@ -113,13 +108,13 @@ def _regular_bytes(path: Path, shown: str) -> bytes:
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise ReadError([f"{shown}: cannot read it ({exc.strerror or exc})"]) from None
+        raise ExportError([f"{shown}: cannot read it ({exc.strerror or exc})"]) from None
     if stat.S_ISDIR(info.st_mode):
-        raise ReadError([f"{shown}: a folder, not a CSV export"])
+        raise ExportError([f"{shown}: a folder, not a CSV export"])
     if not stat.S_ISREG(info.st_mode):
-        raise ReadError([f"{shown}: not a regular file (a device, pipe or socket)"])
+        raise ExportError([f"{shown}: not a regular file (a device, pipe or socket)"])
     if info.st_size > MAX_BYTES:
-        raise ReadError(
+        raise ExportError(
             [
                 f"{shown}: {info.st_size / 1024**3:,.1f} GB, more than the "
                 f"{MAX_BYTES // 1024**3} GB an export is read up to; export fewer rows or columns"
@@ -129,7 +124,7 @@ def _regular_bytes(path: Path, shown: str) -> bytes:
         with open(path, "rb") as f:
             return f.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise ReadError([f"{shown}: cannot read it ({exc.strerror or exc})"]) from None
+        raise ExportError([f"{shown}: cannot read it ({exc.strerror or exc})"]) from None
 
 
 def decode(data: bytes, shown: str, encoding: str | None = None) -> tuple[str, str, list[str]]:
@@ -138,21 +133,21 @@ def decode(data: bytes, shown: str, encoding: str | None = None) -> tuple[str, s
         try:
             b"".decode(encoding)  # a text encoding (not a codec such as 'hex' or 'zlib')
         except (LookupError, TypeError, ValueError):
-            raise ReadError(
+            raise ExportError(
                 [f"--encoding {clean(encoding, 40)}: not a text encoding (e.g. utf-8, cp1252)"]
             ) from None
         try:
             return data.decode(encoding), encoding, []
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise ReadError(
+            raise ExportError(
                 [
                     f"{shown}: not {encoding}: byte 0x{data[exc.start]:02x} on line {line} "
                     "cannot be read as it; leave --encoding out to detect the encoding"
                 ]
             ) from None
         except (LookupError, TypeError, UnicodeError):  # a codec that is no text encoding
-            raise ReadError([f"--encoding {clean(encoding, 40)}: not a text encoding"]) from None
+            raise ExportError([f"--encoding {clean(encoding, 40)}: not a text encoding"]) from None
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", shown), "utf-8-sig", []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -162,7 +157,7 @@ def decode(data: bytes, shown: str, encoding: str | None = None) -> tuple[str, s
     except UnicodeDecodeError as exc:
         bad = exc.start
     if b"\x00" in data[:65536]:
-        raise ReadError([f"{shown}: a binary file, not a CSV export"])
+        raise ExportError([f"{shown}: a binary file, not a CSV export"])
     for name in LEGACY:
         try:
             text = data.decode(name)
@@ -174,7 +169,7 @@ def decode(data: bytes, shown: str, encoding: str | None = None) -> tuple[str, s
             f"0x{data[bad]:02x} on line {line}); give --encoding if it is another"
         )
         return text, name, [note]
-    raise ReadError([f"{shown}: not text in any encoding this reads; give --encoding"])
+    raise ExportError([f"{shown}: not text in any encoding this reads; give --encoding"])
 
 
 def _strict(data: bytes, encoding: str, shown: str) -> str:
@@ -182,7 +177,7 @@ def _strict(data: bytes, encoding: str, shown: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ReadError(
+        raise ExportError(
             [f"{shown}: its byte order mark says {encoding}, but line {line} is not"]
         ) from None
 
@@ -224,15 +219,15 @@ def _looks_like_header(header: Sequence[str]) -> bool:
 def read_table(
     path: str | os.PathLike[str], encoding: str | None = None, shown: str | None = None
 ) -> Table:
-    """The CSV at ``path`` as a :class:`Table`, or :class:`ReadError` (see the module
+    """The CSV at ``path`` as a :class:`Table`, or :class:`ExportError` (see the module
     docstring)."""
     p = Path(path)
     shown = clean(shown or p.name, 80)
     text, used, notes = decode(_regular_bytes(p, shown), shown, encoding)
     if "\x00" in text[:65536]:
-        raise ReadError([f"{shown}: a binary file, not a CSV export"])
+        raise ExportError([f"{shown}: a binary file, not a CSV export"])
     if not text.strip():
-        raise ReadError([f"{shown}: empty"])
+        raise ExportError([f"{shown}: empty"])
     delimiter = _delimiter(text)
     old = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
@@ -260,15 +255,15 @@ def read_table(
             body.append(row)
             lines.append(line)
     except csv.Error as exc:
-        raise ReadError([f"{shown}: not a readable CSV ({exc})"]) from None
+        raise ExportError([f"{shown}: not a readable CSV ({exc})"]) from None
     finally:
         csv.field_size_limit(old)
     if header is None or not _looks_like_header(header):
-        raise ReadError(
+        raise ExportError(
             [f"{shown}: not a CSV export (its first line is not a header of named columns)"]
         )
     if not body and bad:
-        raise ReadError(
+        raise ExportError(
             [
                 f"{shown}: no row has the header's {len(header)} fields (line {bad[0][0]} has "
                 f"{bad[0][1]}): is the delimiter or the quoting odd?"
@@ -276,7 +271,7 @@ def read_table(
         )
     twice = sorted({c for c in header if header.count(c) > 1 and c})
     if twice:
-        raise ReadError(
+        raise ExportError(
             [
                 f"{shown}: the column {c!r} appears {header.count(c)} times; export it once, or "
                 "rename one and map it with --columns"
@@ -349,19 +344,19 @@ def decide_order(
     columns: Sequence[pd.Series], shown: str, delimiter: str, given: DateOrder | None
 ) -> tuple[DateOrder, str | None]:
     """The order of a file's numeric dates such as ``03/04/2024`` (see the module docstring),
-    and a note when it was assumed; :class:`ReadError` when the file's dates contradict."""
+    and a note when it was assumed; :class:`ExportError` when the file's dates contradict."""
     day_first = month_first = numeric = False
     for values in columns:
         d, m, n = date_evidence(values.astype(str))
         day_first, month_first, numeric = day_first or d, month_first or m, numeric or n
     if given is not None:
         if (given == "mdy" and day_first) or (given == "dmy" and month_first):
-            raise ReadError(
+            raise ExportError(
                 [f"{shown}: --date-order {given}, but some dates can only be read the other way"]
             )
         return given, None
     if day_first and month_first:
-        raise ReadError(
+        raise ExportError(
             [
                 f"{shown}: some dates can only be day first (such as 25/03) and others only "
                 "month first (such as 03/25): a column mixes the two; fix the export"
