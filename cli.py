@@ -631,14 +631,11 @@ def _team_file(path: str, force: bool) -> Path:
     return out
 
 
-class PoorFit(click.ClickException):
-    """A fit that does not reproduce the export: the table of what it missed, exit code 3."""
+class PoorFit(ScenarioProblems):
+    """A fit that does not reproduce the export: the table of what it missed, as it is, exit
+    code 3."""
 
     exit_code = 3
-
-    def show(self, file: Any = None) -> None:
-        """Print the message as it is, without click's prefix."""
-        click.echo(self.message, err=True)
 
 
 def _names(text: str | None) -> tuple[str, ...]:

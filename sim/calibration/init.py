@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sim.analysis.crm import Estimate
-from sim.calibration.fit import NONE, Figures, Fitted, fit_figures
+from sim.calibration.fit import NONE, Figures, Fitted, fit_figures, shape_stages
 from sim.calibration.simulated import START, crm_stage
 from sim.scenario import Scenario
 from sim.scenario.template import scenario_yaml
@@ -98,13 +98,8 @@ def answer(name: str, text: str) -> float:
 
 def business_figures(b: Business, base: Scenario) -> Figures:
     """The figures a CRM of the team ``b`` describes would show, on ``base``'s stages."""
-    conversions = [st.base_conversion for st in base.stages]
-    # Each stage's conversion raised to one power: the stages keep their order and together
-    # give the win rate.
-    power = math.log(b.win_rate) / sum(math.log(c) for c in conversions)
-    days = [st.duration_mean_days for st in base.stages]
     working_cycle = b.cycle_days * WORKING_DAYS_PER_WEEK / 7
-    scale = working_cycle / sum(days)
+    conversions, days = shape_stages(base, b.win_rate, working_cycle)
     reps = b.managers * b.reps_per_manager
 
     def given(value: float) -> Estimate:
@@ -112,9 +107,9 @@ def business_figures(b: Business, base: Scenario) -> Figures:
 
     return Figures(
         stages=[crm_stage(st.name) for st in base.stages],
-        conversion=[given(c**power) for c in conversions],
-        days_in_stage=[given(d * scale) for d in days],
-        days_to_advance=[given(d * scale) for d in days],
+        conversion=[given(c) for c in conversions],
+        days_in_stage=[given(d) for d in days],
+        days_to_advance=[given(d) for d in days],
         leads_per_rep_per_week=given(b.opportunities_per_month / WEEKS_PER_MONTH),
         deal_mean_usd=given(b.deal_usd),
         deal_cv=given(base.deal_value.cv),
@@ -124,7 +119,7 @@ def business_figures(b: Business, base: Scenario) -> Figures:
         managers=b.managers,
         manager_leads_per_week=math.nan,
         deals=0,
-        win_rate=math.prod(c**power for c in conversions[1:]),
+        win_rate=math.prod(conversions[1:]),
         cycle_days=working_cycle,
     )
 

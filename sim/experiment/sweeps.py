@@ -22,7 +22,7 @@ from sim.experiment.batches import Engine
 from sim.experiment.uncertainty import PlanError, draw_problems
 from sim.scenario import Scenario
 from sim.scenario.designs import Design, make_grid
-from sim.scenario.uncertain import not_whole, path_problem
+from sim.scenario.uncertain import path_problem, values_problem
 
 MAX_POINTS = 400
 """Most grid points a sweep may have (each is a whole comparison)."""
@@ -47,21 +47,16 @@ def plan_sweep(
     targets: dict[str, tuple[int, ...] | None] = {}
     problems: list[str] = []
     for path, values in sets:
-        users, why = [], None
+        users, unused, bad = [], None, None
         for i, s in enumerate(scenarios[1:], start=1):
-            problem, (low, high) = path_problem(path, s)
+            problem, bounds = path_problem(path, s)
             if problem is None:
                 users.append(i)
-                outside = [v for v in values if not low <= v <= high]
-                fractions = [w for v in values if (w := not_whole(path, v))]
-                if outside:
-                    why = f"{outside[0]:g} is outside [{low:g}, {high:g}]"
-                elif fractions:
-                    why = fractions[0]
+                bad = bad or values_problem(path, values, bounds)
             else:
-                why = why or problem
-        if not users or (why and ("outside" in why or "whole" in why)):
-            problems.append(f"--set {path}: {why or 'no alternative uses it'}")
+                unused = unused or problem
+        if bad or not users:
+            problems.append(f"--set {path}: {bad or unused or 'no alternative uses it'}")
             continue
         if path in points:
             problems.append(f"--set {path}: given twice")

@@ -205,19 +205,24 @@ def check_sweep(block: Mapping[str, Sequence[float]], scenario: Scenario) -> lis
     ``scenario`` uses, or with a value outside the field's bounds."""
     problems = []
     for path, values in block.items():
-        problem, (low, high) = path_problem(path, scenario)
+        problem, bounds = path_problem(path, scenario)
         if problem is None:
-            outside = [v for v in values if not low <= v <= high]
-            fractions = [why for v in values if (why := not_whole(path, v))]
-            if outside:
-                problem = f"{outside[0]:g} is outside [{low:g}, {high:g}]"
-            elif fractions:
-                problem = fractions[0]
-            elif len(set(values)) != len(values):
-                problem = "a value is listed twice"
+            problem = values_problem(path, values, bounds)
+        if problem is None and len(set(values)) != len(values):
+            problem = "a value is listed twice"
         if problem:
             problems.append((path, problem))
     return problems
+
+
+def values_problem(path: str, values: Sequence[float], bounds: tuple[float, float]) -> str | None:
+    """What is wrong with setting ``path`` to each of ``values`` (a sweep's or ``--set``'s),
+    given the field's ``bounds``: a value outside them, or a fraction for a whole number."""
+    low, high = bounds
+    outside = [v for v in values if not low <= v <= high]
+    if outside:
+        return f"{outside[0]:g} is outside [{low:g}, {high:g}]"
+    return next((why for v in values if (why := not_whole(path, v))), None)
 
 
 def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
