@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> None:
         f"calibrate: exit {done.returncode}, wall {wall:.1f} s (budget 30), CPU {cpu:.1f} s, "
         f"peak memory {after.ru_maxrss / 1024:,.0f} MB (budget 2,048)"
     )
+    print(
+        f"wall_over_budget={wall / 30:.2f} memory_over_budget={after.ru_maxrss / 1024 / 2048:.2f}"
+    )
     # Where the time goes: the same calibration profiled in this process.
     sys.path.insert(0, str(ROOT))
     from sim.calibration.command import calibrate
