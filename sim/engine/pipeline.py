@@ -284,12 +284,16 @@ class Pipeline(SkillLists):
                 return j
         return k
 
+    def stage_of(self, deal: Deal, t: float) -> int:
+        """The stage an open deal is in for a session at ``t`` (see :meth:`stage_at`)."""
+        return deal.stage if self.sure is None else self.stage_at(deal, t)
+
     def boost(self, deal: Deal, t: float, logit: float) -> int:
         """A session at ``t`` boosts an open deal by ``logit``; return the stage it is in.
 
         A boost to a stage that surely advances is lost (the advance resets it); a doomed
         deal may now advance, so its stage end is queued."""
-        k = deal.stage if self.sure is None else self.stage_at(deal, t)
+        k = self.stage_of(deal, t)
         if k == deal.stage:
             deal.boost += logit
             if deal.doomed_at != math.inf:

@@ -2,8 +2,9 @@
 
 **What it stands in for.** :mod:`sim.model.skill` defines a stage's skill state as a tuple
 (consolidated, fresh, last refresh, stability) and the pure functions on it: ``learned`` (fresh
-skill fading with the forgetting curve) and ``coach`` (a session consolidating some fresh skill,
-closing part of the gap to the ceiling and slowing forgetting). They run for every rep, stage,
+skill fading with the forgetting curve), ``coach`` (a session consolidating some fresh skill,
+closing part of the gap to the ceiling and slowing forgetting) and ``harm`` (a poor session
+moving skill toward a floor below zero). They run for every rep, stage,
 session and week, so here they are written out over one list per field, and stages that share
 their last refresh and stability (every stage, while sessions and trainings have covered them
 all alike) share one ``exp``.
@@ -120,7 +121,7 @@ class SkillLists:
                     decay_tl, decay_s = tl[k], s[k]
                     decay = math.exp((decay_tl - t) / decay_s)
                 kept *= decay
-            moved = kept if share >= 1.0 else share * kept
+            moved = 0.0 if kept <= 0.0 else kept if share >= 1.0 else share * kept
             consolidated = c[k] + moved
             kept -= moved
             gap = ceiling - consolidated - kept
@@ -142,7 +143,7 @@ class SkillLists:
         kept = f[0]
         if kept != 0.0 and t > tl[0]:
             kept *= math.exp((tl[0] - t) / s[0])
-        moved = kept if share >= 1.0 else share * kept
+        moved = 0.0 if kept <= 0.0 else kept if share >= 1.0 else share * kept
         consolidated = c[0] + moved
         kept -= moved
         gap = ceiling - consolidated - kept
@@ -152,3 +153,24 @@ class SkillLists:
         f[:] = [kept] * n
         tl[:] = [t] * n
         s[:] = [s[0] * spacing] * n
+
+    def harm(self, stages: Sequence[int], t: float, step: float, floor: float) -> None:
+        """A harmful session on each of ``stages`` at ``t``: ``sim.model.skill.harm`` with
+        ``step = improvement * harm effect``, written out over the lists. Rare (only coaches
+        below ``skill.harm_threshold``), so not shared between alike stages."""
+        if step <= 0.0:
+            return
+        c, f, tl, s = self.consolidated, self.fresh, self.refreshed_days, self.stability_days
+        every = len(stages) == len(c)
+        for k in stages:
+            kept = f[k]
+            if kept != 0.0 and t > tl[k]:
+                kept *= math.exp((tl[k] - t) / s[k])
+            gap = c[k] + kept - floor
+            if gap > 0.0:
+                kept -= gap if step >= 1.0 else step * gap
+            f[k], tl[k] = kept, t
+        if every and self.alike:
+            self.check_alike()
+        else:
+            self.alike = False

@@ -75,6 +75,8 @@ class Coach(Agenda):
         sk = s.skill
         self._dyn = [(sk.consolidation, sk.spacing_gain, sk.improvement, r.ceiling) for r in reps]
         """Per rep, the skill parameters of a session (the rep's own ceiling)."""
+        self._harm_threshold = sk.harm_threshold
+        """Sessions of a coach below this quality harm (:meth:`harm`)."""
         self._quality: float | None = None
         """The coach's quality when it does not change over time (else :meth:`quality`)."""
         self._formal_dose = (
@@ -154,6 +156,9 @@ class Coach(Agenda):
         quality = self._quality
         if quality is None:
             quality = self.quality(t)
+        if quality < self._harm_threshold:
+            self.harm(pos, t, held_share, quality)
+            return
         if p.style == "micro":
             u = self._picks[pos].next()
             e = dyn.session_effect(
@@ -183,6 +188,31 @@ class Coach(Agenda):
             rep.reinforce_all(t, steps)
         else:
             rep.reinforce_by(self.scope, t, steps)
+
+    def harm(self, pos: int, t: float, held_share: float, quality: float) -> None:
+        """A session of a coach below ``skill.harm_threshold`` (:func:`sim.model.skill.harm`):
+        a micro-session harms the stage of the deal it centres on and boosts no deal; a formal
+        one harms every stage in scope. It draws what a helpful session would, so the random
+        numbers of every other session stay the same."""
+        rep = self.reps[pos]
+        p = self.programme
+        sk = self.run.scenario.skill
+        floor = dyn.harm_floor(sk.harm_ratio, rep.ceiling)
+        if p.style == "micro":
+            u = self._picks[pos].next()
+            dose = held_share * p.minutes_per_session / p.full_effect_minutes
+            open_now = rep.open_at(t, None if self._every_stage else self.scope_set)
+            if open_now:
+                k = rep.stage_of(open_now[int(u * len(open_now))], t)
+            else:
+                k = self.scope[int(u * len(self.scope))]
+            stages: list[int] = [k]
+        else:
+            dose = held_share * self._formal_dose
+            stages = self.scope
+        h = dyn.session_harm(quality, self._harm_threshold, rep.readiness, self.fit, dose)
+        if h > 0.0:
+            rep.harm(stages, t, sk.improvement * h, floor)
 
     def _formal_steps(
         self, quality: float, pos: int, held_share: float

@@ -24,6 +24,7 @@ from scipy.special import betaincinv, ndtr
 
 from sim.clock import DAYS
 from sim.model.recorder import TIERS, Tier
+from sim.scenario import Scenario
 from sim.scenario.programmes import ManagerGroup, OutsideCoach, Training, group_counts
 from sim.scenario.team import Managers, free_coaching_hours
 
@@ -49,6 +50,16 @@ def ramp_progress(t_days: float, warmup_weeks: int, coach: OutsideCoach | None) 
 def ramped_quality(untrained: float, trained: float, progress: float) -> float:
     """Coaching quality of a manager ``progress`` of the way from untrained to trained."""
     return untrained + (trained - untrained) * progress
+
+
+def lowest_quality(s: Scenario) -> float:
+    """The lowest coaching quality any coach of ``s`` can have: untrained and trained managers
+    (and the coach-the-coach ramp between them), manager groups, the outside coach."""
+    qualities = [s.managers.quality_untrained, s.managers.quality_trained]
+    qualities += [g.quality for g in s.manager_groups if g.quality is not None]
+    if s.outside_coach is not None:
+        qualities.append(s.outside_coach.quality)
+    return min(qualities)
 
 
 def coach_the_coach_hours(coach: OutsideCoach, report_week: int, managers: int) -> float:

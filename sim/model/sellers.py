@@ -17,6 +17,7 @@ from typing import cast
 from sim.engine.pipeline import Pipeline, SureBounds, sure_bounds
 from sim.model import skill as dyn
 from sim.model.recorder import Tier
+from sim.model.rules import lowest_quality
 from sim.model.run import Run
 
 
@@ -24,14 +25,18 @@ def _sure(run: Run, ability: float, ceiling: float, trains: bool) -> SureBounds 
     """Where a seller's stage ends are sure whatever its skill, or ``None`` if not settled.
 
     Learned skill stays in [0, ceiling] (:mod:`sim.model.skill`: every gain saturates at the
-    ceiling, nothing lowers skill but time) and the dip in [0, deepest training dip]; micro-
-    coaching boosts single deals by a logit >= 0 without limit, so its sure falls are only
-    doomed (see :mod:`sim.engine.pipeline`)."""
+    ceiling, nothing lowers skill but time), or in [harm floor, ceiling] if some coach of the
+    scenario may coach below ``skill.harm_threshold``; the dip stays in [0, deepest training
+    dip]. Micro-coaching boosts single deals by a logit >= 0 without limit, so its sure falls
+    are only doomed (see :mod:`sim.engine.pipeline`)."""
     if not run.settle:
         return None
     s = run.scenario
     dip = max((t.dip_depth for t in s.training), default=0.0) if trains else 0.0
-    return sure_bounds(run.base_logits, ability, -dip, ceiling)
+    lowest = -dip
+    if trains and lowest_quality(s) < s.skill.harm_threshold:
+        lowest += dyn.harm_floor(s.skill.harm_ratio, ceiling)
+    return sure_bounds(run.base_logits, ability, lowest, ceiling)
 
 
 class Seller(Pipeline):

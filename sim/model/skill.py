@@ -14,7 +14,12 @@ and starts a short dip (people try new habits and fumble at first).
 A coaching session of effect ``e`` moves part of what is still retained into ``consolidated``
 (consolidation), makes what remains fresh decay more slowly (spacing), and adds new learning in
 proportion to the gap to a ceiling (improvement with diminishing returns). Every gain saturates at
-the ceiling, no step lowers skill, and nothing but time lowers it.
+the ceiling.
+
+A session of a coach whose quality is below ``skill.harm_threshold`` harms instead
+(:func:`session_harm`, :func:`harm`): it moves learned skill toward a floor below zero,
+``-harm_ratio * ceiling``, by the same diminishing steps, into the fresh part, so the harm fades
+as fresh skill does once the poor coaching stops. Only such sessions and time lower skill.
 
 A stage skill state is the tuple ``(consolidated, fresh, t_last_days, stability_days)``.
 """
@@ -95,7 +100,8 @@ def coach(
     """One coaching session on this stage at ``t`` with effect ``e`` (quality x readiness x fit).
 
     * consolidation: a share ``consolidation * e`` (at most all) of the retained fresh skill
-      becomes consolidated;
+      becomes consolidated (none of it while fresh skill is below zero: harm is not made
+      lasting);
     * spacing: ``stability *= 1 + spacing_gain * e``;
     * improvement: ``fresh += improvement * e * (ceiling - learned)`` (at most the whole gap).
     """
@@ -106,7 +112,8 @@ def coach(
     if kept != 0.0 and t > t_last_days:
         kept *= math.exp((t_last_days - t) / stability_days)
     share = consolidation * effect
-    moved = kept if share >= 1.0 else share * kept
+    # Only skill consolidates: the harm of poor coaching (fresh below zero) is never made lasting.
+    moved = 0.0 if kept <= 0.0 else kept if share >= 1.0 else share * kept
     consolidated += moved
     kept -= moved
     gap = ceiling - consolidated - kept
@@ -123,6 +130,51 @@ def session_effect(quality: float, readiness: float, fit: float, dose: float = 1
     ``coaching.full_effect_minutes``); it is at most 1.
     """
     return quality * readiness * fit * min(1.0, max(0.0, dose))
+
+
+def session_harm(
+    quality: float, threshold: float, readiness: float, fit: float, dose: float = 1.0
+) -> float:
+    """The harm of one session on one stage: ``(1 - quality / threshold) * readiness * fit *
+    dose`` for a coach of ``quality`` below ``threshold``, else 0.
+
+    At quality 0 a session harms as much as a session of quality 1 helps (the floor, not the
+    step, carries "poor coaching hurts twice as much": see :func:`harm`); the harm shrinks to
+    nothing at the threshold. A readier rep takes more from a session, good or bad.
+    """
+    if quality >= threshold:
+        return 0.0
+    return (1.0 - quality / threshold) * readiness * fit * min(1.0, max(0.0, dose))
+
+
+def harm(
+    state: SkillState,
+    t: float,
+    harm_effect: float,
+    improvement: float,
+    floor: float,
+) -> SkillState:
+    """One harmful session on this stage at ``t`` (``harm_effect`` from :func:`session_harm`).
+
+    Learned skill moves toward ``floor`` (at most ``0``; ``-harm_ratio * ceiling``) by a share
+    ``improvement * harm_effect`` (at most all) of the distance, as a good session moves it
+    toward the ceiling. The change goes into the fresh part, so it fades as fresh skill does;
+    nothing is consolidated and stability does not change.
+    """
+    consolidated, fresh, t_last_days, stability_days = state
+    if harm_effect <= 0.0:
+        return state
+    kept = retained_fresh(fresh, t_last_days, stability_days, t)
+    gap = consolidated + kept - floor
+    if gap > 0.0:
+        step = improvement * harm_effect
+        kept -= gap if step >= 1.0 else step * gap
+    return (consolidated, kept, t, stability_days)
+
+
+def harm_floor(harm_ratio: float, ceiling: float) -> float:
+    """The lowest learned skill poor coaching can leave: ``-harm_ratio * ceiling``."""
+    return -harm_ratio * ceiling
 
 
 def conversion_probability(

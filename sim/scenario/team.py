@@ -238,6 +238,27 @@ class Skill(Strict):
         'from coaching?"; size is an assumption).',
         json_schema_extra=cited("skill.generic_fit"),
     )
+    harm_threshold: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="Coaching quality below which a session harms: it moves the rep's skill "
+        "toward a floor below zero instead of up (poor coaching hurts performance, CEB; frequent "
+        "coaching by unskilled managers lowers goal attainment, Dahling et al. 2016; "
+        "'Always-on' managers -8%, Gartner 2019). 0: no coaching harms. Assumption bounded by "
+        "the evidence: above 0, below an untrained manager's 0.5, since the meta-analyses find "
+        "typical workplace coaching helps. See docs/evidence.md.",
+        json_schema_extra=cited("skill.harm_threshold"),
+    )
+    harm_ratio: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=10.0,
+        description="How far below zero poor coaching can take a rep's skill, in ceilings: the "
+        "floor is -harm_ratio * ceiling. 2: poor coaching hurts nearly twice as much as good "
+        "coaching helps (CEB, as reported by Challenger). See docs/evidence.md.",
+        json_schema_extra=cited("skill.harm_ratio"),
+    )
 
 
 class Managers(Strict):

@@ -51,13 +51,15 @@ def test_zero_effect_outside_coach_reproduces_the_baseline() -> None:
     """A whole coaching programme whose sessions do nothing changes nothing but its own ledger.
 
     The outside coach draws from its own streams, schedules sessions and picks deals; with
-    quality 0 and sessions held in the reps' non-selling time it must leave every lead, meeting,
-    deal and skill exactly where the baseline has them.
+    quality 0 (and no harm: ``skill.harm_threshold`` 0) and sessions held in the reps'
+    non-selling time it must leave every lead, meeting, deal and skill exactly where the
+    baseline has them.
     """
     base = load_scenario(str(SCENARIOS / "reference.yaml")).model_copy(update={"weeks": 30})
     zero = base.model_validate(
         {
             **base.model_dump(),
+            "skill": {**base.skill.model_dump(), "harm_threshold": 0.0},
             "outside_coach": {
                 "quality": 0.0,
                 "rep_time_share": 0.0,
@@ -81,6 +83,7 @@ def test_zero_effect_manager_coaching_reproduces_no_coaching() -> None:
             "meetings_per_week": 0.0001,
             "selling_hours_per_week": 10.0,
         },
+        skill={"harm_threshold": 0.0},  # quality 0 does nothing, rather than harm
     )
     base = base.model_copy(update={"managers": zero.managers})
     a = run_scenario(base, 2, seed=4).weekly

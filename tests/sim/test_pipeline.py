@@ -82,6 +82,20 @@ SETTLE_CASES = {
         },
         "coaching": {"sessions_per_rep_per_week": 3, "minutes_per_session": 45},
     },
+    # Poor coaching harms: skill falls below zero, so fewer stage ends are sure.
+    "harmful managers (formal) and a poor outside coach (micro), training": {
+        "weeks": 30,
+        "skill": {"ceiling": 1.0, "harm_threshold": 0.6},
+        "managers": {"quality_untrained": 0.1, "quality_trained": 0.7, "trained_share": 0.5},
+        "training": [{"start_week": 2, "gain": 0.3, "dip_depth": 0.5, "dip_recovery_days": 20}],
+        "outside_coach": {
+            "style": "micro",
+            "quality": 0.2,
+            "hours_per_week": 10,
+            "fee_per_hour_usd": 200,
+            "deal_boost": 2.0,
+        },
+    },
     # Micro-sessions boost deals: sure falls are only doomed, and a boost can rescue them.
     "micro by managers and an outside coach, hard boosts, training": {
         "weeks": 40,

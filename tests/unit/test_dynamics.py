@@ -149,3 +149,86 @@ def test_discount_falls_with_closing_skill() -> None:
     assert dyn.discount_share(0.1, 1.0, 0.0) == 0.1
     assert dyn.discount_share(0.1, 1.0, 0.3) < 0.1
     assert dyn.discount_share(0.1, 1.0, -1.0) == 0.1
+
+
+@st.composite
+def harmed_states(draw: st.DrawFn) -> tuple[dyn.SkillState, float, float]:
+    """A state anywhere between a harm floor and the ceiling: (state, ceiling, floor)."""
+    c = draw(ceil)
+    floor = -draw(st.floats(min_value=0.0, max_value=3.0)) * c
+    cons = draw(st.floats(min_value=0.0, max_value=c))
+    fresh = draw(st.floats(min_value=floor - cons, max_value=c - cons))
+    return (cons, fresh, draw(times), draw(stab)), c, floor
+
+
+@given(harmed_states(), unit, unit, st.floats(min_value=0.0, max_value=100.0))
+def test_harm_never_raises_skill_and_never_passes_the_floor(
+    sc: tuple[dyn.SkillState, float, float], h: float, imp: float, dt: float
+) -> None:
+    state, _, floor = sc
+    t = state[2] + dt
+    before = dyn.learned(state, t)
+    after_state = dyn.harm(state, t, h, imp, floor)
+    after = dyn.learned(after_state, t)
+    assert after <= before + 1e-12
+    assert after >= min(before, floor) - 1e-12
+    assert after_state[0] == state[0]  # nothing consolidated, nothing of it undone
+    assert after_state[3] == state[3]  # stability unchanged
+
+
+@given(
+    st.floats(min_value=0.0, max_value=1.0),
+    st.floats(min_value=0.01, max_value=1.0),
+    unit,
+    unit,
+    unit,
+)
+def test_session_harm_is_zero_at_or_above_the_threshold_and_falls_with_quality(
+    q: float, threshold: float, readiness: float, fit: float, dose: float
+) -> None:
+    h = dyn.session_harm(q, threshold, readiness, fit, dose)
+    if q >= threshold:
+        assert h == 0.0
+    else:
+        assert 0.0 <= h <= readiness * fit * dose + 1e-12
+        worse = dyn.session_harm(q / 2, threshold, readiness, fit, dose)
+        assert worse >= h - 1e-12
+
+
+def test_poor_coaching_at_quality_zero_hurts_twice_what_the_best_helps() -> None:
+    """From no learned skill, the first session of quality 0 lowers skill twice as much as the
+    first of quality 1 raises it (harm_ratio 2), and the floor is twice the ceiling below."""
+    c, imp = 0.15, 0.5
+    state: dyn.SkillState = (0.0, 0.0, 0.0, 60.0)
+    good = dyn.learned(
+        dyn.coach(state, 0.0, dyn.session_effect(1.0, 1.0, 1.0), 0.6, 0.3, imp, c), 0.0
+    )
+    h = dyn.session_harm(0.0, 0.25, 1.0, 1.0)
+    bad = dyn.learned(dyn.harm(state, 0.0, h, imp, dyn.harm_floor(2.0, c)), 0.0)
+    assert math.isclose(good, 0.075)
+    assert math.isclose(bad, -0.15)
+    at_once = daily = state
+    for day in range(200):
+        at_once = dyn.harm(at_once, 0.0, h, imp, dyn.harm_floor(2.0, c))
+        daily = dyn.harm(daily, float(day), h, imp, dyn.harm_floor(2.0, c))
+    assert math.isclose(dyn.learned(at_once, 0.0), -0.30, rel_tol=1e-9)
+    # Sessions a day apart: forgetting between them holds skill a little above the floor.
+    assert -0.30 < dyn.learned(daily, 199.0) < -0.29
+
+
+@given(harmed_states(), unit, pos, pos, unit, st.floats(min_value=0.0, max_value=100.0))
+def test_good_coaching_never_makes_harm_lasting(
+    sc: tuple[dyn.SkillState, float, float],
+    e: float,
+    cons: float,
+    spacing: float,
+    imp: float,
+    dt: float,
+) -> None:
+    """A helpful session after poor ones consolidates nothing while fresh skill is below zero."""
+    state, c, _ = sc
+    t = state[2] + dt
+    after = dyn.coach(state, t, e, cons, spacing, imp, c)
+    if dyn.retained_fresh(state[1], state[2], state[3], t) <= 0.0:
+        assert after[0] == state[0]
+    assert dyn.learned(after, t) >= dyn.learned(state, t) - 1e-12

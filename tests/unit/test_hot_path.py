@@ -86,7 +86,11 @@ def test_logit_space_decision_is_the_conversion_probability(
 
 
 @given(
-    st.lists(st.tuples(nonneg, nonneg, times, st.floats(1.0, 300.0)), min_size=4, max_size=4),
+    st.lists(
+        st.tuples(nonneg, st.floats(-1.0, 1.0), times, st.floats(1.0, 300.0)),
+        min_size=4,
+        max_size=4,
+    ),
     times,
     st.floats(min_value=0.0, max_value=3.0),
     st.tuples(st.floats(0.0, 2.0), st.floats(0.0, 1.0), st.floats(0.0, 2.0), st.floats(0.0, 1.0)),
@@ -105,6 +109,29 @@ def test_reinforce_is_coach_on_each_stage(
     REP.reinforce(sorted(stages), t, effect, params)
     for k, state in enumerate(states):
         expected = dyn.coach(state, t, effect, *params) if k in stages else state
+        assert REP.state(k) == expected
+
+
+@given(
+    st.lists(
+        st.tuples(nonneg, st.floats(-1.0, 1.0), times, st.floats(1.0, 300.0)),
+        min_size=4,
+        max_size=4,
+    ),
+    times,
+    st.floats(min_value=0.0, max_value=2.0),
+    st.floats(min_value=-2.0, max_value=0.0),
+    st.sets(st.integers(0, 3), min_size=1),
+)
+def test_harm_is_sim_dynamics_harm_on_each_stage(
+    states: list[dyn.SkillState], later: float, step: float, floor: float, stages: set[int]
+) -> None:
+    for k, state in enumerate(states):
+        REP.set_state(k, state)
+    t = max(state[2] for state in states) + later
+    REP.harm(sorted(stages), t, step, floor)
+    for k, state in enumerate(states):
+        expected = dyn.harm(state, t, step, 1.0, floor) if k in stages else state
         assert REP.state(k) == expected
 
 

@@ -260,6 +260,9 @@ def test_a_group_that_does_not_coach_plans_no_sessions() -> None:
     half, _ = Replication(small(manager_groups=[quiet]), 0, 0).run()
     assert half["sessions_planned"].sum() == pytest.approx(both["sessions_planned"].sum() / 2)
     weak = {"name": "weak", "share": 1.0, "quality": 0.0}
-    none, _ = Replication(small(manager_groups=[weak]), 0, 0).run()
+    no_harm = {"harm_threshold": 0.0}
+    none, _ = Replication(small(manager_groups=[weak], skill=no_harm), 0, 0).run()
     assert none["sessions_held"].sum() > 0
     assert none.filter(like="skill_").to_numpy().max() == 0.0  # quality 0 teaches nothing
+    harmed, _ = Replication(small(manager_groups=[weak]), 0, 0).run()
+    assert harmed.filter(like="skill_").to_numpy().max() < 0.0  # and below the threshold harms
