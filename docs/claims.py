@@ -78,9 +78,12 @@ def main() -> None:
     """Print the figures, claim by claim."""
     out = {
         "A training only: dip week 13": progress("training_only", "no_coaching", T, T),
-        "A training only: boost weeks 15-18": progress("training_only", "no_coaching", 15, 18),
-        "A training only: months 6-9 (weeks 39-51)": progress(
-            "training_only", "no_coaching", 39, 51
+        "A training only: boost weeks 15-39": progress("training_only", "no_coaching", 15, 39),
+        "A training only: peak quarter weeks 25-31": progress(
+            "training_only", "no_coaching", 25, 31
+        ),
+        "A training only: last quarter of the year after (weeks 52-64)": progress(
+            "training_only", "no_coaching", 52, 64
         ),
         "A training only: revenue weeks 27-38": uplift(
             "training_only", "no_coaching", "revenue", 27, 38

@@ -63,7 +63,12 @@ def ceb_quality() -> Row:
         "core performers 83% of goal under the worst-rated coaching, 102% under the best: +23%",
         f"{m}%",
         _within_factor_two(m.mean, 23.0),
-        "The ceiling was set from this figure, so agreement is expected.",
+        "The ceiling was set from this figure, reading the worst-rated coaching as adding "
+        "nothing, so agreement was expected. Since December 2026 quality 0 harms (skill.harm_"
+        "threshold), which widens the spread to about twice the published one: within the "
+        "factor of two, at its edge. Read with CEB's 'poor coaching hurts twice as much', the "
+        "most coaching adds would be a third of the spread (0.05 logit): a reading the "
+        "defaults do not take (see skill.ceiling in evidence.md).",
     )
 
 
@@ -94,7 +99,10 @@ def ceb_moderate() -> Row:
         "moderate coaching: +6-8% (midpoint 7%)",
         f"{m}%",
         _within_factor_two(m.mean, 7.0),
-        "Cross-sectional survey; the model's figure is causal.",
+        "Cross-sectional survey; the model's figure is causal. Since December 2026 the design's "
+        "worst coaching (quality 0) harms, so the gap is far wider than CEB's: either CEB's "
+        "worst-rated coaching is not as harmful as the model's quality 0, or the ceiling is "
+        "too high (see the CEB ceiling row). Not reproduced; no default changed.",
     )
 
 
@@ -222,14 +230,16 @@ def dahling() -> Row:
     often = uplift(design("low_skill_often"), base, "revenue", MONTHS_7_12)
     return Row(
         "Dahling, Taylor, Chau and Dwight (2016), Personnel Psychology (peer-reviewed)",
-        "validation",
+        "calibration (skill.harm_threshold: the harm's direction, not its size)",
         "skilled_seldom and low_skill_often against low_skill_seldom: coaching skill 0.2 to 0.75, "
         "or frequency x4 at skill 0.2; revenue, months 7-12",
         "skill raises goal attainment; more frequent coaching lowers it when skill is low",
         f"skill: {skill}%; frequency at low skill: {often}%",
         bool(skill.low > 0 and often.high < 0),
-        "The model lowers results only through the selling time coaching takes; it has no "
-        "harmful sessions.",
+        "Since December 2026 sessions below skill.harm_threshold (0.25) harm, a mechanism set from "
+        "this study's finding among others, so agreement in direction is expected and the row "
+        "is not counted as validation; the size (-5% revenue at four times the sessions) is "
+        "the model's.",
     )
 
 

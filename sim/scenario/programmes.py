@@ -52,10 +52,14 @@ class Programme(Strict):
     """A coaching programme: cadence, style, scope and focus."""
 
     sessions_per_rep_per_week: float = Field(
-        default=2.0,
+        default=1.0,
         ge=0.0,
         le=20.0,
-        description="Sessions planned per rep per week (fractions spread over weeks).",
+        description="Sessions planned per rep per week (fractions spread over weeks). One "
+        "50-minute session a week for each of 6 reps is about 10% of a 50-hour week, as "
+        "frontline sales managers give to developing their reps (9%, Gartner 2019), and 3.6 "
+        "hours per rep a month. See docs/evidence.md.",
+        json_schema_extra=cited("coaching.sessions_per_rep_per_week"),
     )
     minutes_per_session: float = Field(
         default=50.0, ge=1.0, le=480.0, description="Length of a session, minutes."
@@ -64,8 +68,8 @@ class Programme(Strict):
         default="formal",
         description="micro: each session centres on one open deal in scope, boosts it and "
         'reinforces its stage ("Micro-coaching" (2014)); formal: a one-to-one that reinforces '
-        "every stage in scope and boosts no deal. The managers default to formal, the outside "
-        "coach to micro.",
+        "every stage in scope and boosts no deal. The managers and the outside coach both "
+        "default to formal.",
     )
     scope: list[str] | None = Field(
         default=None,
@@ -77,7 +81,7 @@ class Programme(Strict):
         default=False,
         description="Tied to this team's sales process (fit 1) or generic (fit = "
         'skill.generic_fit; too generic coaching fails, says "What stops sales managers from '
-        'coaching?"). The managers default to generic, the outside coach to tailored.',
+        'coaching?"). The managers and the outside coach both default to generic.',
     )
     deal_boost: float = Field(
         default=0.3,
@@ -186,26 +190,27 @@ class OutsideCoach(Programme):
         description="The coach's hours per week for this team.",
     )
     quality: float = Field(
-        default=0.9,
+        default=0.75,
         ge=0.0,
         le=1.0,
-        description="Coaching quality of the professional. The default 0.9 is an assumption in "
-        "the coach's favour: above a trained manager (0.75) and an untrained one (0.5), though "
-        "internal coaches did better than external ones in Jones, Woods and Guillaume 2016.",
+        description="Coaching quality of the professional: by default a trained manager's "
+        "(0.75), since no study finds professional coaches better than trained managers "
+        "(internal coaches did better than external ones in Jones, Woods and Guillaume 2016). "
+        "A vendor's claim of better coaching belongs in the scenario, marked as the vendor's. "
+        "See docs/evidence.md.",
         json_schema_extra=cited("outside_coach.quality"),
     )
     tailored: bool = Field(
-        default=True,
+        default=False,
         description="Tied to this team's sales process (fit 1) or generic (fit = "
-        "skill.generic_fit). The default, tailored, favours the coach: the managers' coaching "
-        "defaults to generic; set false for an off-the-shelf programme, or set coaching.tailored "
-        "true to compare like with like.",
+        "skill.generic_fit). Generic by default, as the managers' coaching is; true if the "
+        "coach learns and coaches to your process (a vendor's claim to check).",
     )
     style: Literal["micro", "formal"] = Field(
-        default="micro",
-        description="micro or formal sessions (see coaching.style). The default, micro, favours "
-        "the coach: each session also boosts a deal, while the managers default to formal "
-        "one-to-ones.",
+        default="formal",
+        description="micro or formal sessions (see coaching.style). Formal one-to-ones by "
+        "default, as the managers' coaching is; micro if the coach centres each session on a "
+        "live deal.",
     )
     minutes_per_session: float = Field(
         default=30.0, ge=1.0, le=480.0, description="Length of a session, minutes."
@@ -232,11 +237,12 @@ class OutsideCoach(Programme):
         "(assumption).",
     )
     fee_per_hour_usd: float | None = Field(
-        default=230.0,
+        default=297.0,
         ge=0.0,
         le=1e5,
         description="Fee per coaching hour, USD; set this or fee_per_rep_per_month_usd. "
-        "Coaches average $229 an hour worldwide (ICF 2012).",
+        "Coaches in North America average $297 a session (ICF 2025; $234 worldwide). See "
+        "docs/evidence.md.",
         json_schema_extra=cited("outside_coach.fee_per_hour_usd"),
     )
     fee_per_rep_per_month_usd: float | None = Field(
@@ -283,10 +289,12 @@ class Training(Strict):
         default=None, max_length=20, description="Stages trained; null = all."
     )
     gain: float = Field(
-        default=0.15,
+        default=0.08,
         ge=0.0,
         le=5.0,
-        description="Fresh skill added on each trained stage, logit units (assumption).",
+        description="Skill added on each trained stage, logit units, at most up to the ceiling: "
+        "half the most coaching can add (skill.ceiling), as training's effect on results (d = "
+        "0.62) is about half of coaching's (1.24). See docs/evidence.md.",
         json_schema_extra=cited("training.gain"),
     )
     transfer_floor: float = Field(

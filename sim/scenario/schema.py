@@ -2,7 +2,7 @@
 
 A scenario file is YAML validated against :class:`Scenario` (pydantic, unknown keys forbidden,
 a description with units and a source or "assumption" on every field). Defaults describe the
-reference team: 8 managers of 6 reps each who coach informally about 20% of their time, no
+reference team: 8 managers of 6 reps each who coach informally about 10% of their time, no
 training, no outside coach, 104 weeks. Loading, ``extends:`` and error reporting live in
 :mod:`sim.scenario.loader`; the checks that need several fields at once are in
 :mod:`sim.scenario.checks`. The sections are in :mod:`sim.scenario.team` and
@@ -47,11 +47,12 @@ class Money(Strict):
         json_schema_extra=cited("money.gross_margin"),
     )
     manager_hourly_cost_usd: float = Field(
-        default=65.0,
+        default=77.0,
         ge=0.0,
         le=1e5,
-        description="Loaded cost of a manager hour, USD: median sales-manager pay (BLS) loaded "
-        "by 1.3, over 50-hour weeks. See docs/evidence.md.",
+        description="Loaded cost of a manager hour worked, USD: median sales-manager pay (BLS, "
+        "$135,160) loaded by employers' costs (ECEC 2026), over the 50-hour weeks a manager "
+        "works. See docs/evidence.md.",
         json_schema_extra=cited("money.manager_hourly_cost_usd"),
     )
     rep_hourly_cost_usd: float = Field(
@@ -127,7 +128,7 @@ class Scenario(Strict):
     coaching: Programme = Field(
         default_factory=Programme,
         description="The managers' own coaching of their reps (reference: informal one-to-ones, "
-        "2 x 50 min per rep per week, about 20% of a 50-hour week).",
+        "one of 50 min per rep a week, about 10% of a 50-hour week).",
     )
     manager_groups: list[ManagerGroup] = Field(
         default_factory=list,
@@ -138,9 +139,10 @@ class Scenario(Strict):
     )
     outside_coach: OutsideCoach | None = Field(
         default=None,
-        description="An outside professional coach; null = none. Its defaults favour it "
-        "(tailored, micro sessions, quality 0.9) against the managers' coaching (generic, "
-        "formal, quality 0.5 to 0.75): set them alike to compare on equal terms.",
+        description="An outside professional coach; null = none. Its defaults are a trained "
+        "manager's coaching (quality 0.75, generic, formal sessions), since no study finds "
+        "professional coaches better; a vendor's claims (better quality, tailored, micro "
+        "sessions) are the scenario's to set and to mark as claims.",
     )
     training: list[Training] = Field(
         default_factory=list, max_length=50, description="Training programmes."

@@ -164,12 +164,13 @@ class Skill(Strict):
     """Learning, forgetting and reinforcement (see sim.model.skill)."""
 
     initial_stability_days: float = Field(
-        default=60.0,
+        default=80.0,
         ge=0.1,
         le=100_000.0,
         description="Time constant of forgetting after training, working days. Evidence "
-        "conflicts: sales-industry claims give 10-45 days, peer-reviewed transfer and skill-decay "
-        "studies about 200; 60 is between. See docs/evidence.md.",
+        "conflicts: sales-industry claims give 10-45 days (centre 21), peer-reviewed transfer "
+        "and skill-decay studies 200-430 (centre 293); 80 is the geometric middle of the two "
+        "centres. See docs/evidence.md.",
         json_schema_extra=cited("skill.initial_stability_days"),
     )
     ceiling: float = Field(
@@ -316,7 +317,8 @@ class Managers(Strict):
         ge=0.0,
         le=200.0,
         description="Leadership meetings per week, Poisson arrivals (meetings strain managers' "
-        'time most, says "Micro-coaching" (2014); assumption).',
+        'time most, says "Micro-coaching" (2014); assumption: 2-12 plausible, the high end '
+        "Gartner's 35% of a frontline manager's day in meetings). See docs/evidence.md.",
         json_schema_extra=cited("managers.meetings_per_week"),
     )
     meeting_mean_hours: float = Field(

@@ -20,7 +20,7 @@ WIDTH = 100
 
 HEADER = """\
 # yaml-language-server: $schema=scenario.schema.json
-# The reference team (status quo): 8 managers x 6 reps who coach informally about 20% of
+# The reference team (status quo): 8 managers x 6 reps who coach informally about 10% of
 # their time, no training, no outside coach, 104 weeks. Every setting is written out with
 # its schema default (docs/evidence.md gives the source and range of each decisive one);
 # other scenarios extend this file and change a few lines.

@@ -247,9 +247,10 @@ def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
     return Scenario.model_validate(data)
 
 
-NOT_BY_DEFAULT = frozenset({"stages.base_conversion"})
-"""Evidence records that are not one value of one field: the stages' record bounds the win rate
-of forecast deals, a product of two stages' conversions."""
+NOT_BY_DEFAULT = frozenset({"stages.base_conversion", "coaching.sessions_per_rep_per_week"})
+"""Evidence records that ``uncertain: defaults`` leaves alone: the stages' record bounds the win
+rate of forecast deals, a product of two stages' conversions, not one value of one field; the
+managers' coaching cadence is the team's choice, not a fact about the world."""
 
 
 def defaults_block(scenario: Scenario) -> dict[str, Dist]:

@@ -59,7 +59,7 @@ def test_init_asks_and_asks_again_after_a_bad_answer(tmp_path: Path) -> None:
 def test_validate_prints_the_figures_and_warns_of_overbooked_weeks(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["validate", str(SCENARIOS / "outside_coach.yaml")])
     assert r.exit_code == 0
-    assert "a manager's week of 50 h: meetings 7.5 h, coaching 10.0 h" in r.output
+    assert "a manager's week of 50 h: meetings 7.5 h, coaching 5.0 h" in r.output
     assert "outside coach: 48.0 sessions a week asked, 20 fit its 20 h" in r.output
     assert "booked beyond its hours, the other 28 go unscheduled each week" in r.output
     busy = tmp_path / "busy.yaml"

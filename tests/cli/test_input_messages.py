@@ -314,7 +314,7 @@ def test_a_monthly_fee_replaces_the_hourly_fee_it_extends(here: Path) -> None:
     assert base is not None
     assert (oc.fee_per_hour_usd, oc.fee_per_rep_per_month_usd) == (None, 400)
     assert oc.model_dump(exclude=set(FEES)) == (base.model_dump(exclude=set(FEES)))
-    assert (base.fee_per_hour_usd, base.fee_per_rep_per_month_usd) == (200, None)
+    assert (base.fee_per_hour_usd, base.fee_per_rep_per_month_usd) == (297, None)
 
 
 def test_an_hourly_fee_alone_is_unchanged(here: Path) -> None:
@@ -332,19 +332,22 @@ def test_two_fees_given_is_refused(here: Path, command: str) -> None:
     )
 
 
-# 6. The outside coach's defaults say they favour it.
+# 6. The outside coach's defaults are a trained manager's coaching; a vendor's claims are the
+# scenario's (issue 26: they used to favour the coach, and said so).
 
 
-def test_the_descriptions_state_the_outside_coachs_favourable_defaults() -> None:
+def test_the_descriptions_say_the_outside_coach_defaults_to_a_trained_managers_coaching() -> None:
     result = _cli(["schema"])
     assert result.exit_code == 0
     defs = json.loads(result.output)["$defs"]
     coach, managers = defs["OutsideCoach"]["properties"], defs["Programme"]["properties"]
-    assert "favours the coach" in coach["tailored"]["description"]
-    assert "managers' coaching defaults to generic" in coach["tailored"]["description"]
-    assert "favours the coach" in coach["style"]["description"]
-    assert "in the coach's favour" in coach["quality"]["description"]
-    assert "outside coach to tailored" in managers["tailored"]["description"]
-    assert "outside coach to micro" in managers["style"]["description"]
+    assert coach["quality"]["default"] == 0.75
+    assert coach["tailored"]["default"] is False
+    assert coach["style"]["default"] == "formal"
+    assert "a trained manager's" in coach["quality"]["description"]
+    assert "a vendor's claim" in coach["tailored"]["description"]
+    assert "as the managers' coaching is" in coach["style"]["description"]
+    assert "both default to generic" in managers["tailored"]["description"]
+    assert "both default to formal" in managers["style"]["description"]
     top = json.loads(result.output)["properties"]["outside_coach"]["description"]
-    assert "defaults favour it" in top
+    assert "a vendor's claims" in top

@@ -71,14 +71,20 @@ def test_training_only_dips_boosts_then_slips_back_part_of_the_way(
     weekly: dict[str, pd.DataFrame],
 ) -> None:
     """docs/claims.md's row: the dip and the boost hold; the slip back only partly, since a
-    training leaves a third of its gain for good (the transfer floor, Saks and Belcourt)."""
+    training leaves a third of its gain for good (the transfer floor, Saks and Belcourt).
+
+    The boost builds over a sales cycle (deals carried further fill the later stages) and peaks
+    three to four months after the training, so it is measured over the half-year after it and
+    the slip back in the last quarter of the year after it. (Until the defaults of 2026-12 the
+    boost was measured in weeks 2-5 after the training and the slip in months 6-9: with a
+    training gain at the ceiling and faster forgetting, the peak came sooner.)"""
     _, _, dip_high = progress_diff(weekly, "training_only", T, T)
     assert dip_high < 0, "a slight dip right after training"
-    boost, boost_low, _ = progress_diff(weekly, "training_only", T + 2, T + 5)
+    boost, boost_low, _ = progress_diff(weekly, "training_only", T + 2, T + 26)
     assert boost_low > 0, "a one-time boost"
-    _, six_low, six_high = progress_diff(weekly, "training_only", T + 26, T + 38)
-    assert six_high < boost, "people slip back from the boost"
-    assert six_low > 0, "but not all the way: what a training leaves for good"
+    _, late_low, late_high = progress_diff(weekly, "training_only", T + 39, T + 51)
+    assert late_high < boost, "people slip back from the boost"
+    assert late_low > 0, "but not all the way: what a training leaves for good"
     _, rev_low, _ = revenue_uplift(weekly, "training_only", T + 14, T + 25)
     assert rev_low > 0, "the boost reaches revenue, one sales cycle later"
     _, late_low, _ = revenue_uplift(weekly, "training_only", 65, 103)

@@ -153,7 +153,7 @@ def _coached(**coach: object) -> Scenario:
 
 def test_assumptions_state_the_coach_s_advantages_from_the_scenarios() -> None:
     base = Scenario(name="base")
-    lines = assumptions(base, [("Coach A", _coached(quality=0.85))])
+    lines = assumptions(base, [("Coach A", _coached(quality=0.85, tailored=True, style="micro"))])
     text = " ".join(lines)
     assert "generic (worth 50% of coaching tailored" in text
     assert "quality 0.5 untrained, 0.75 trained" in text
