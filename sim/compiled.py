@@ -124,6 +124,11 @@ def stale(record: Path = RECORD, built: Sequence[str] | None = None) -> list[str
     return [m for m in names if recorded.get(m) != _digest(m)]
 
 
+def current() -> bool:
+    """Whether a build is in place and matches every source (``make demo`` builds otherwise)."""
+    return RECORD.exists() and not stale()
+
+
 def use_current() -> None:
     """Import the plain sources instead of a build that no longer matches them, every compiled
     module at once (a compiled module beside a plain one would see other classes). Called

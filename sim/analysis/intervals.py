@@ -1,4 +1,5 @@
-"""Small statistics shared by reports and economics: means with t confidence intervals."""
+"""Small statistics shared by reports and economics: means with t confidence intervals, and the
+Wilson interval of a proportion."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
+from scipy.special import ndtri, stdtrit
 
 
 def t_halfwidth(values: np.ndarray | pd.Series, level: float = 0.95) -> float:
@@ -29,3 +30,15 @@ def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float,
     m = float(x.mean())
     h = t_halfwidth(x, level)
     return m, m - h, m + h
+
+
+def wilson(successes: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion: ``successes`` of ``n`` (Wilson 1927). Unlike
+    p +/- z se it stays inside [0, 1] and has width when every trial succeeds (or none does)."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    z = float(ndtri(0.5 + level / 2))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))

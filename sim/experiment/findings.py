@@ -5,7 +5,10 @@ and alternative), :func:`findings` computes, with :mod:`sim.analysis.voi`:
 
 - the expected NPV, ROI and uplift with the range of their draw means (what we do not know);
 - P(NPV > 0) given the uncertainty (the share of draws whose NPV, averaged over luck, is
-  positive) and for one team (the share of single runs, luck included);
+  positive; it needs two replications per draw or more) and for one team (the share of single
+  runs, luck included);
+- the Monte Carlo error of the expected NPV (the standard error of independent draws) and of the
+  chance it pays (a Wilson interval); a quasi-random design is usually more precise than that;
 - the split of one team's NPV variance into inputs and luck;
 - EVPI and EVPPI per input (the decision: adopt the alternative or keep the baseline, net
   benefit = NPV), beside Spearman rank correlations of NPV with each input;
@@ -18,12 +21,14 @@ and alternative), :func:`findings` computes, with :mod:`sim.analysis.voi`:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.analysis.intervals import wilson
 from sim.analysis.paired import HURDLE_RATES_PCT
 from sim.analysis.voi import (
     VarianceSplit,
@@ -36,6 +41,9 @@ from sim.analysis.voi import (
     variance_split,
 )
 from sim.scenario import Scenario
+
+QUALITY = "outside_coach.quality"
+"""The outside coach's coaching quality: its break-even is set against a trained manager's."""
 
 FEE_MULTIPLES = np.linspace(0.0, 3.0, 31)
 """The fees of the acceptability curve, as multiples of the fee the runs used (the curve goes
@@ -90,9 +98,16 @@ class Findings:
     uplift_pct: float
     uplift_range: tuple[float, float]
     prob_expected: float
-    """Share of draws whose NPV, averaged over luck, is positive."""
+    """Share of draws whose NPV, averaged over luck, is positive (nan with one replication per
+    draw: luck cannot then be told apart from the inputs)."""
     prob_one_team: float
     """Share of single runs with a positive NPV: one team's chance, luck included."""
+    npv_se: float
+    """Monte Carlo error of :attr:`npv`: the standard deviation of the draws' mean NPV over the
+    square root of the draws (independent draws' standard error)."""
+    quality_trained: float
+    """A trained manager's coaching quality in the alternative (managers.quality_trained), the
+    yardstick of the outside coach's break-even quality."""
     variance: VarianceSplit
     evpi: float
     evppi: dict[str, float]
@@ -119,6 +134,23 @@ class Findings:
                     out.append(str(r["input"]))
                     break
         return out
+
+    @property
+    def one_run_per_draw(self) -> bool:
+        """One replication per draw: P(NPV > 0) is one team's, luck and inputs together."""
+        return self.reps_per_draw < 2
+
+    @property
+    def prob_pays(self) -> tuple[float, tuple[float, float]]:
+        """The chance it pays that the verdict quotes, with its Monte Carlo error as a 95%
+        Wilson interval over the draws: the share of draws whose mean pays with two
+        replications per draw or more, else of single runs (:attr:`one_run_per_draw`)."""
+        p = self.prob_one_team if self.one_run_per_draw else self.prob_expected
+        return p, wilson(p * self.draws, self.draws)
+
+    def quality_break_even(self) -> BreakEven | None:
+        """The break-even of outside_coach.quality, when it was drawn."""
+        return next((b for b in self.break_evens if b.path == QUALITY), None)
 
     @property
     def rough(self) -> bool:
@@ -235,8 +267,10 @@ def findings(
         roi_range=_range(finite_roi) if finite_roi.size else (np.nan, np.nan),
         uplift_pct=float(uplift.mean()),
         uplift_range=_range(uplift),
-        prob_expected=float((mean_npv > 0).mean()),
+        prob_expected=float((mean_npv > 0).mean()) if npv.shape[1] > 1 else math.nan,
         prob_one_team=float((npv > 0).mean()),
+        npv_se=float(mean_npv.std(ddof=1) / math.sqrt(len(mean_npv))),
+        quality_trained=alternative.managers.quality_trained,
         variance=variance_split(npv) if npv.shape[1] > 1 else VarianceSplit(np.nan, np.nan),
         evpi=perfect,
         evppi=evppis,
@@ -320,10 +354,19 @@ def findings_table(found: Sequence[Findings]) -> pd.DataFrame:
 
     for f in found:
         add(f, "expected_npv_usd (90% of draws)", f.npv, *f.npv_range)
+        add(f, "expected_npv_usd monte_carlo_se", f.npv_se)
         add(f, "roi_pct (90% of draws)", f.roi_pct, *f.roi_range)
         add(f, "revenue_uplift_pct (90% of draws)", f.uplift_pct, *f.uplift_range)
         add(f, "prob_npv_positive_given_uncertainty", f.prob_expected)
         add(f, "prob_npv_positive_one_team", f.prob_one_team)
+        chance, (chance_low, chance_high) = f.prob_pays
+        add(
+            f,
+            "prob_npv_positive as the verdict quotes it (95% monte_carlo interval)",
+            chance,
+            chance_low,
+            chance_high,
+        )
         add(f, "variance_share_inputs", f.variance.share_parameters)
         add(f, "evpi_usd", f.evpi)
         for p, v in f.evppi.items():

@@ -43,7 +43,7 @@ from sim.report.page import (
     page,
     table_html,
 )
-from sim.report.uncertainty import section, usd
+from sim.report.uncertainty import chance_line, quality_line, section, usd
 from sim.report.verdict import (
     how_to_read,
     option,
@@ -54,6 +54,13 @@ from sim.report.verdict import (
 )
 
 __all__ = ["BASELINE_COLOUR", "compare_report", "headline", "scenario_colours"]
+
+
+def _sure_notes(f: Findings) -> tuple[str, ...]:
+    """The verdict's sentences from the uncertain inputs: the chance it pays, with its Monte Carlo
+    error, and whether the case rests on the coach coaching better than a trained manager."""
+    quality = quality_line(f)
+    return (chance_line(f) + " (See How sure are we?)",) + ((quality,) if quality else ())
 
 
 def scenario_colours(baseline: str, others: Sequence[str]) -> dict[str, str]:
@@ -267,7 +274,8 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
             label,
             n_reps,
             rising[label],
-            found[name].prob_expected if name in found else None,
+            found[name].prob_pays[0] if name in found else None,
+            _sure_notes(found[name]) if name in found else (),
         )
         for name, label, n_reps in zip(alt_names, alts, reps, strict=True)
     ]

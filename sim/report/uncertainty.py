@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.experiment.findings import Findings
+from sim.experiment.findings import QUALITY, Findings
 from sim.report.page import PALETTE, Figure, esc, layout
 
 GREY = "#7f7f7f"
@@ -53,6 +53,8 @@ def _break_even_lines(f: Findings) -> list[str]:
     lines, unsure, never = [], [], []
     ranked = sorted(f.break_evens, key=lambda b: -f.evppi.get(b.path, 0.0))
     for b in ranked:
+        if b.path == QUALITY:  # quality_line says it, against a trained manager's
+            continue
         if b.value is None:
             never.append(b.path)
         elif b.interval is None:
@@ -79,16 +81,74 @@ def _break_even_lines(f: Findings) -> list[str]:
     return lines
 
 
+def chance_line(f: Findings) -> str:
+    """How likely it is to pay, with its Monte Carlo error, in the words that fit the design:
+    with one run per plausible world, luck and what we do not know cannot be told apart."""
+    p, (low, high) = f.prob_pays
+    error = f"Monte Carlo error: 95% interval {low:.0%} to {high:.0%}"
+    if f.one_run_per_draw:
+        return (
+            f"Allowing for what we do not know as well as for luck, a team like yours comes out "
+            f"ahead (NPV > 0) in {p:.0%} of the plausible worlds drawn ({error}); with one run "
+            "per world the two cannot be told apart (two runs per world or more, -n 2, split "
+            "them)."
+        )
+    return (
+        f"It pays (NPV > 0, averaged over a team's luck) in {p:.0%} of those worlds ({error}); "
+        f"for one team, whose own luck also counts, the chance is {f.prob_one_team:.0%}."
+    )
+
+
+def quality_line(f: Findings) -> str | None:
+    """Whether the case rests on the outside coach coaching better than a trained manager, with
+    the break-even quality; None when the coach's quality was not drawn."""
+    b = f.quality_break_even()
+    if b is None:
+        return None
+    trained = f"a trained manager's {f.quality_trained:g}"
+    drawn = f"{b.low:.2f} to {b.high:.2f}"
+    if b.value is None:
+        if b.pays_above:
+            return (
+                "It does not rest on the outside coach coaching better than your managers: it "
+                f"pays on average at every quality drawn ({drawn}), {trained} included."
+            )
+        return f"It does not pay on average at any quality drawn ({drawn}), {trained} included."
+    sure = (
+        f" (95% interval {b.interval[0]:.2f} to {b.interval[1]:.2f})"
+        if b.interval is not None
+        else " (not firm with these draws)"
+    )
+    if b.pays_above and b.value > f.quality_trained:
+        return (
+            "It rests on the outside coach coaching better than a trained manager: it pays on "
+            f"average only if the coach's quality is at least {b.value:.2f}{sure}, against "
+            f"{trained}. No study finds professional coaches better than trained managers, so "
+            "ask the vendor for evidence of this, or test it in a pilot."
+        )
+    if b.pays_above:
+        return (
+            "It does not rest on the outside coach coaching better than a trained manager: it "
+            f"pays on average from a quality of {b.value:.2f}{sure}, at or below {trained}."
+        )
+    return (
+        f"It pays on average only if the coach's quality is at most {b.value:.2f}{sure} "
+        f"({trained}): a sign that its sessions cost more selling time than they return."
+    )
+
+
 def verdict(f: Findings) -> list[str]:
     """The findings of one alternative as plain sentences."""
     lo, hi = f.npv_range
     lines = [
-        f"Expected NPV {usd(f.npv)}; in 90% of the plausible worlds drawn it lies between "
+        f"Expected NPV {usd(f.npv)} (Monte Carlo error \u00b1{usd(f.npv_se)}, one standard "
+        f"error over the {f.draws} draws); in 90% of the plausible worlds drawn it lies between "
         f"{usd(lo)} and {usd(hi)}.",
-        f"It pays (NPV > 0, averaged over a team's luck) in {f.prob_expected:.0%} of those "
-        f"worlds; for one team, whose own luck also counts, the chance is "
-        f"{f.prob_one_team:.0%}.",
+        chance_line(f),
     ]
+    quality = quality_line(f)
+    if quality is not None:
+        lines.append(quality)
     share = f.variance.share_parameters
     if math.isfinite(share):
         lines.append(
@@ -152,8 +212,18 @@ def section(found: Sequence[Findings], colours: dict[str, str]) -> tuple[str, li
     html = (
         '<h2 id="how-sure">How sure are we?</h2>'
         f"<p>The uncertain inputs were drawn {first.draws} times (a quasi-random design); each "
-        f"draw ran {first.reps_per_draw} paired replications of every scenario. Every draw is "
-        "in draws.csv.</p>"
+        f"draw ran {first.reps_per_draw} paired replication"
+        f"{'' if first.reps_per_draw == 1 else 's'} of every scenario. Every draw is in "
+        "draws.csv. "
+        + (
+            "One run per draw spends every run on a new plausible world, the most precise "
+            "estimate of the expected NPV for the runs (O'Hagan, Stevenson and Madan 2007); the "
+            "price is that a world's own luck cannot be told apart from it. "
+            if first.reps_per_draw == 1
+            else ""
+        )
+        + "Each figure below carries its Monte Carlo error: how much it would move if the "
+        "draws were made again.</p>"
         f'<ul class="sure">{items}</ul>'
     )
     return html, _figures(found, colours)

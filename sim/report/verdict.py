@@ -121,7 +121,12 @@ class Option:
     rising: bool = False
     """The uplift is still growing at the horizon (:func:`still_rising`)."""
     prob_pays_uncertain: float | None = None
-    """With uncertain inputs: the share of plausible worlds drawn in which it pays on average."""
+    """With uncertain inputs: the share of plausible worlds drawn in which it pays on average
+    (with one run per world: in which its one run pays, luck included)."""
+    uncertain_notes: tuple[str, ...] = ()
+    """With uncertain inputs: how likely it is to pay, with its Monte Carlo error, and whether
+    the case rests on the outside coach coaching better than a trained manager (the How sure
+    are we? section's own sentences)."""
     runs: int = 2
     """Replications behind the figures; one run gives no interval, spread or share of runs."""
 
@@ -138,6 +143,7 @@ def option(
     reps: int,
     rising: bool = False,
     prob_pays_uncertain: float | None = None,
+    uncertain_notes: Sequence[str] = (),
 ) -> Option:
     """The :class:`Option` of alternative ``name`` from the comparison's summary ``table`` and
     its ``per_rep`` rows (one per replication)."""
@@ -157,6 +163,7 @@ def option(
         share_paying_back=float(_row(table, name, "prob_payback")["mean"]),
         rising=rising,
         prob_pays_uncertain=prob_pays_uncertain,
+        uncertain_notes=tuple(uncertain_notes),
         runs=len(npv_runs),
     )
 
@@ -217,7 +224,9 @@ def _risks(o: Option, weeks: int, chosen: bool) -> list[str]:
             "These figures come from one run, one possible outcome: it gives no interval, no "
             "downside and no share of runs; run 20 replications or more (-n) before deciding."
         )
-    if o.prob_pays_uncertain is not None:
+    if o.uncertain_notes:
+        lines.extend(o.uncertain_notes)
+    elif o.prob_pays_uncertain is not None:
         lines.append(
             "Allowing for what we do not know about the inputs, it pays in "
             f"{o.prob_pays_uncertain:.0%} of the plausible worlds drawn (see How sure are we?)."

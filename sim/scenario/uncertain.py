@@ -247,10 +247,17 @@ def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
     return Scenario.model_validate(data)
 
 
-NOT_BY_DEFAULT = frozenset({"stages.base_conversion", "coaching.sessions_per_rep_per_week"})
+NOT_BY_DEFAULT = frozenset(
+    {
+        "stages.base_conversion",
+        "coaching.sessions_per_rep_per_week",
+        "outside_coach.fee_per_hour_usd",
+    }
+)
 """Evidence records that ``uncertain: defaults`` leaves alone: the stages' record bounds the win
 rate of forecast deals, a product of two stages' conversions, not one value of one field; the
-managers' coaching cadence is the team's choice, not a fact about the world."""
+managers' coaching cadence is the team's choice, and the outside coach's fee its quote, known
+when deciding, not facts about the world (the report's acceptability curve shows every fee)."""
 
 
 def defaults_block(scenario: Scenario) -> dict[str, Dist]:

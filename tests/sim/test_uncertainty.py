@@ -117,3 +117,40 @@ def test_a_design_comes_back_whole_from_its_run_record() -> None:
         assert np.array_equal(again.values, design.values)
         assert again.sobol_n == design.sobol_n
         assert again.correlated == design.correlated
+
+
+def test_the_monte_carlo_error_and_one_run_per_draw() -> None:
+    """The expected NPV's Monte Carlo error is the draws' standard error; with one replication
+    per draw the share that pays on average is not estimated (nan) and the verdict quotes the
+    share of single runs instead, saying why."""
+    from sim.report.uncertainty import chance_line
+
+    design = make_design(BLOCK, 8, 1, seed=2)
+    table = run_uncertain([BASE, ALT], design, seed=7)
+    f = findings(table, ALT, design.paths)
+    npv = table.groupby("draw")["npv"].mean().to_numpy()
+    assert f.npv_se == pytest.approx(npv.std(ddof=1) / np.sqrt(8))
+    assert f.one_run_per_draw
+    assert np.isnan(f.prob_expected)
+    chance, (low, high) = f.prob_pays
+    assert chance == f.prob_one_team
+    assert low <= chance <= high
+    line = chance_line(f)
+    assert "cannot be told apart" in line
+    assert f"{chance:.0%} of the plausible worlds drawn" in line
+    two = findings(
+        run_uncertain([BASE, ALT], make_design(BLOCK, 8, 2, seed=2), 7), ALT, design.paths
+    )
+    assert not two.one_run_per_draw
+    assert two.prob_pays[0] == two.prob_expected
+    assert "averaged over a team's luck" in chance_line(two)
+
+
+def test_wilson_interval() -> None:
+    from sim.analysis.intervals import wilson
+
+    low, high = wilson(256, 256)
+    assert low == pytest.approx(256 / (256 + 1.959963984540054**2))
+    assert high == pytest.approx(1.0)
+    low, high = wilson(50, 100)
+    assert (low, high) == pytest.approx((0.4038, 0.5962), abs=1e-4)

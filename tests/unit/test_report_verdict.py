@@ -338,3 +338,62 @@ def test_statistical_names_are_only_in_the_end_note(tiny: Comparison) -> None:
         assert word not in text, word
     for word in ("Phillips", "Wilson", "t-interval", "How to read this"):
         assert word in end, word
+
+
+# --- the break-even quality against a trained manager's ---------------------------------------
+
+
+def _with_quality_break_even(value: float | None, pays_above: bool, npv: float) -> object:
+    from sim.experiment.findings import BreakEven, Findings, VarianceSplit
+
+    b = BreakEven(
+        "outside_coach.quality",
+        value,
+        None if value is None else (value - 0.05, value + 0.05),
+        pays_above,
+        0.5,
+        0.95,
+    )
+    return Findings(
+        name="coach",
+        draws=256,
+        reps_per_draw=1,
+        npv=npv,
+        npv_range=(npv - 1, npv + 1),
+        roi_pct=0.0,
+        roi_range=(0.0, 0.0),
+        uplift_pct=0.0,
+        uplift_range=(0.0, 0.0),
+        prob_expected=float("nan"),
+        prob_one_team=0.5,
+        npv_se=1.0,
+        quality_trained=0.75,
+        variance=VarianceSplit(float("nan"), float("nan")),
+        evpi=0.0,
+        evppi={},
+        spearman={},
+        break_evens=[b],
+        fees=None,
+        hurdles=pd.DataFrame(),
+    )
+
+
+def test_the_quality_sentence_says_whether_the_case_rests_on_a_better_coach() -> None:
+    from sim.report.uncertainty import quality_line, verdict
+
+    above = quality_line(_with_quality_break_even(0.82, True, 1e5))  # type: ignore[arg-type]
+    assert above is not None
+    assert "rests on the outside coach coaching better than a trained manager" in above
+    assert "at least 0.82 (95% interval 0.77 to 0.87), against a trained manager's 0.75" in above
+    below = quality_line(_with_quality_break_even(0.6, True, 1e5))  # type: ignore[arg-type]
+    assert below is not None
+    assert "does not rest on the outside coach coaching better" in below
+    everywhere = quality_line(_with_quality_break_even(None, True, 1e5))  # type: ignore[arg-type]
+    assert everywhere is not None
+    assert "at every quality drawn (0.50 to 0.95)" in everywhere
+    never = quality_line(_with_quality_break_even(None, False, -1e5))  # type: ignore[arg-type]
+    assert never is not None
+    assert never.startswith("It does not pay on average at any quality drawn")
+    lines = verdict(_with_quality_break_even(0.82, True, 1e5))  # type: ignore[arg-type]
+    assert sum("outside_coach.quality" in x for x in lines) == 0  # said once, in words
+    assert any("rests on the outside coach" in x for x in lines)
