@@ -125,6 +125,20 @@ def row(
     )
 
 
+def contrast(
+    key: str,
+    on: str,
+    off: str,
+    column: str,
+    weeks: tuple[int, int],
+    design_text: str,
+    note: str,
+) -> Row:
+    """A row whose figure is one paired % change: design ``on`` against ``off``."""
+    m = uplift(design(on), design(off), column, weeks)
+    return row(key, design_text, f"{m}%", [m], note)
+
+
 def _skill(name: str, week: int) -> np.ndarray:
     df = weekly(design(name))
     cols = [c for c in df.columns if c.startswith("skill_")]
@@ -134,12 +148,13 @@ def _skill(name: str, week: int) -> np.ndarray:
 
 def ceb_quality() -> Row:
     """Best against worst-rated coaching of core performers (the ceiling's source)."""
-    m = uplift(design("best_3h"), design("worst_3h"), "revenue_B", MONTHS_7_12)
-    return row(
+    return contrast(
         "ceb_quality",
+        "best_3h",
+        "worst_3h",
+        "revenue_B",
+        MONTHS_7_12,
         "best_3h against worst_3h: quality 1 against 0, same hours; B players, months 7-12",
-        f"{m}%",
-        [m],
         "The ceiling was set from this figure, reading the worst-rated coaching as adding "
         "nothing, so agreement was expected. Since December 2026 quality 0 harms (skill.harm_"
         "threshold), which widens the spread to about twice the published one: within the "
@@ -166,12 +181,13 @@ def dose_response() -> Row:
 
 def ceb_moderate() -> Row:
     """Moderate against worst-rated coaching of core performers."""
-    m = uplift(design("moderate_3h"), design("worst_3h"), "revenue_B", MONTHS_7_12)
-    return row(
+    return contrast(
         "ceb_moderate",
+        "moderate_3h",
+        "worst_3h",
+        "revenue_B",
+        MONTHS_7_12,
         "moderate_3h against worst_3h: quality 0.5 against 0, same hours; B players, months 7-12",
-        f"{m}%",
-        [m],
         "Cross-sectional survey; the model's figure is causal. Since December 2026 the design's "
         "worst coaching (quality 0) harms, so the gap is far wider than CEB's: either CEB's "
         "worst-rated coaching is not as harmful as the model's quality 0, or the ceiling is "
@@ -181,13 +197,14 @@ def ceb_moderate() -> Row:
 
 def sec_hours() -> Row:
     """Three hours a month against half an hour, the default managers."""
-    m = uplift(design("typical_3h"), design("typical_half_h"), "revenue", MONTHS_7_12)
-    return row(
+    return contrast(
         "sec_hours",
+        "typical_3h",
+        "typical_half_h",
+        "revenue",
+        MONTHS_7_12,
         "typical_3h against typical_half_h: the default managers, 3 against 0.5 h per rep per "
         "month; all reps, months 7-12",
-        f"{m}%",
-        [m],
         "Cross-sectional: reps and managers who coach more may differ in other ways (selection), "
         "so the published gap is an upper bound on the effect of hours.",
     )
@@ -412,13 +429,14 @@ def meta_jones() -> Row:
 
 def sue_chan_latham() -> Row:
     """An outside coach against a peer coach (an untrained manager's quality)."""
-    m = uplift(design("programme"), design("peer_programme"), "revenue", (0, 51))
-    return row(
+    return contrast(
         "sue_chan_latham",
+        "programme",
+        "peer_programme",
+        "revenue",
+        (0, 51),
         "programme (outside coach, quality 0.75) against peer_programme (the same sessions at "
         "an untrained manager's 0.5); revenue over the year",
-        f"{m}%",
-        [m],
         "The coach's quality is an input, so the direction follows from the defaults; the "
         "study's samples were 30 and 23 MBA students.",
     )
@@ -426,13 +444,14 @@ def sue_chan_latham() -> Row:
 
 def vantage_sma() -> Row:
     """Three hours a month of pipeline (deal) coaching against half an hour."""
-    m = uplift(design("pipeline_3h"), design("pipeline_half_h"), "revenue", MONTHS_7_12)
-    return row(
+    return contrast(
         "vantage_sma",
+        "pipeline_3h",
+        "pipeline_half_h",
+        "revenue",
+        MONTHS_7_12,
         "pipeline_3h against pipeline_half_h: the default managers micro-coaching live deals, 3 "
         "against 0.5 h per rep per month; revenue, months 7-12",
-        f"{m}%",
-        [m],
         "Companies compared, not teams randomised; 'revenue growth' is read as revenue.",
     )
 
@@ -459,13 +478,14 @@ def integrity_sma() -> Row:
 
 def gartner_always_on() -> Row:
     """Managers who coach continuously but poorly, against the default managers."""
-    m = uplift(design("always_on"), design("reference_coaching"), "revenue", MONTHS_7_12)
-    return row(
+    return contrast(
         "gartner_always_on",
+        "always_on",
+        "reference_coaching",
+        "revenue",
+        MONTHS_7_12,
         "always_on (every manager coaching 3 x 50 min per rep a week at quality 0.2) against "
         "reference_coaching (the default managers, 1 x 50 min); revenue, months 7-12",
-        f"{m}%",
-        [m],
         "Gartner's Always-on managers give continuous feedback; the model can only read them as "
         "frequent coaching below the harm threshold, which was set partly from this figure.",
     )

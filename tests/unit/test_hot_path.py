@@ -85,12 +85,21 @@ def test_logit_space_decision_is_the_conversion_probability(
         assert (math.log(u / (1 - u)) < score) == (u < p)
 
 
+four_states = st.lists(
+    st.tuples(nonneg, st.floats(-1.0, 1.0), times, st.floats(1.0, 300.0)), min_size=4, max_size=4
+)
+"""Skill states of four stages, fresh skill below zero too (after harmful sessions)."""
+
+
+def _set_states(states: list[dyn.SkillState], later: float) -> float:
+    """Give REP these states; return a time ``later`` after the last refresh among them."""
+    for k, state in enumerate(states):
+        REP.set_state(k, state)
+    return max(state[2] for state in states) + later
+
+
 @given(
-    st.lists(
-        st.tuples(nonneg, st.floats(-1.0, 1.0), times, st.floats(1.0, 300.0)),
-        min_size=4,
-        max_size=4,
-    ),
+    four_states,
     times,
     st.floats(min_value=0.0, max_value=3.0),
     st.tuples(st.floats(0.0, 2.0), st.floats(0.0, 1.0), st.floats(0.0, 2.0), st.floats(0.0, 1.0)),
@@ -103,9 +112,7 @@ def test_reinforce_is_coach_on_each_stage(
     params: tuple[float, float, float, float],
     stages: set[int],
 ) -> None:
-    for k, state in enumerate(states):
-        REP.set_state(k, state)
-    t = max(state[2] for state in states) + later
+    t = _set_states(states, later)
     REP.reinforce(sorted(stages), t, effect, params)
     for k, state in enumerate(states):
         expected = dyn.coach(state, t, effect, *params) if k in stages else state
@@ -113,11 +120,7 @@ def test_reinforce_is_coach_on_each_stage(
 
 
 @given(
-    st.lists(
-        st.tuples(nonneg, st.floats(-1.0, 1.0), times, st.floats(1.0, 300.0)),
-        min_size=4,
-        max_size=4,
-    ),
+    four_states,
     times,
     st.floats(min_value=0.0, max_value=2.0),
     st.floats(min_value=-2.0, max_value=0.0),
@@ -126,9 +129,7 @@ def test_reinforce_is_coach_on_each_stage(
 def test_harm_is_sim_dynamics_harm_on_each_stage(
     states: list[dyn.SkillState], later: float, step: float, floor: float, stages: set[int]
 ) -> None:
-    for k, state in enumerate(states):
-        REP.set_state(k, state)
-    t = max(state[2] for state in states) + later
+    t = _set_states(states, later)
     REP.harm(sorted(stages), t, step, floor)
     for k, state in enumerate(states):
         expected = dyn.harm(state, t, step, 1.0, floor) if k in stages else state
