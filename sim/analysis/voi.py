@@ -16,8 +16,13 @@ coach"), each the mean over a draw's replications (this team's luck averaged out
   :func:`break_even_interval`: its bootstrap interval.
 - :func:`sobol`: first- and total-order Sobol indices of a Saltelli design, the outputs' noise
   taken out.
-- :func:`normal_evpi`: the closed form for two options whose incremental net benefit is normal,
-  which the tests hold the estimators to.
+- :func:`evsi`: the expected value of sample information of a study (a pilot), by regressing
+  each option's net benefit on the study's simulated summary, one study per draw (Strong, Oakley,
+  Brennan and Breeze 2015); :func:`gaussian_evsi`: the Gaussian approximation from an EVPPI fit
+  (Jalal and Alarid-Escudero 2018), the check on it.
+- :func:`normal_evpi` and :func:`normal_evsi`: the closed forms for two options whose
+  incremental net benefit is normal (with a normal sample mean for EVSI), which the tests hold the
+  estimators to.
 
 :mod:`sim.experiment.findings` applies them to a comparison's draws.
 """
@@ -81,6 +86,44 @@ def evppi(net_benefit: np.ndarray, parameter: np.ndarray, knots: int = 6) -> flo
     knots = max(0, min(knots, len(p) // 20 - 4))
     fitted = np.column_stack([_smooth(p, nb[:, d], knots) for d in range(nb.shape[1])])
     return max(0.0, float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max()))
+
+
+def normal_evsi(prior_mean: float, prior_sd: float, sample_sd: float, n: float) -> float:
+    """EVSI of ``n`` observations (each of standard deviation ``sample_sd``) of an incremental
+    net benefit ``theta ~ Normal(prior_mean, prior_sd)``, choosing between 0 and ``theta`` after
+    seeing their mean. The posterior mean is, before the study, Normal(prior_mean, prior_sd *
+    sqrt(n / (n + n0))) with ``n0 = (sample_sd / prior_sd) ** 2`` (Raiffa and Schlaifer), so EVSI
+    is :func:`normal_evpi` of that: 0 with no data, EVPI with endless data."""
+    if n <= 0 or prior_sd == 0.0:
+        return 0.0
+    n0 = (sample_sd / prior_sd) ** 2
+    return normal_evpi(prior_mean, prior_sd * math.sqrt(n / (n + n0)))
+
+
+def evsi(net_benefit: np.ndarray, summary: np.ndarray, knots: int = 6) -> float:
+    """EVSI of a study by the regression method (Strong, Oakley, Brennan and Breeze 2015): with
+    one study simulated per draw of the uncertain parameters and reduced to ``summary`` (say the
+    uplift its data would show), ``E_T[max_d E[NB_d | T]] - max_d E[NB_d]``, each conditional
+    expectation a spline regression of the option's net benefit on the summary: :func:`evppi`
+    with the study's summary in place of a parameter. A summary that tells nothing gives 0; one
+    that reveals the parameters gives EVPI."""
+    return evppi(net_benefit, summary, knots)
+
+
+def gaussian_evsi(
+    net_benefit: np.ndarray, parameter: np.ndarray, n: float, n0: float, knots: int = 6
+) -> float:
+    """The Gaussian approximation of the EVSI of a study of ``n`` observations about
+    ``parameter`` whose prior is worth ``n0`` observations (Jalal and Alarid-Escudero 2018):
+    the EVPPI regression's fitted values pulled toward their mean so their variance shrinks by
+    ``n / (n + n0)``, as a normal posterior mean's does before the study."""
+    nb = np.asarray(net_benefit, dtype=float)
+    p = np.asarray(parameter, dtype=float)
+    knots = max(0, min(knots, len(p) // 20 - 4))
+    fitted = np.column_stack([_smooth(p, nb[:, d], knots) for d in range(nb.shape[1])])
+    shrink = math.sqrt(n / (n + n0)) if n > 0 else 0.0
+    pulled = fitted.mean(axis=0) + shrink * (fitted - fitted.mean(axis=0))
+    return max(0.0, float(pulled.max(axis=1).mean() - pulled.mean(axis=0).max()))
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,48 @@ def test_sobol_takes_the_luck_of_a_noisy_simulation_out_of_the_total_order() -> 
     assert raw.total[2] > 0.1  # the input that does nothing looks as if it did
     assert abs(fixed.total[2]) < 0.06
     assert abs(fixed.total[0] - 0.79) < abs(raw.total[0] - 0.79)
+
+
+# --- EVSI: the value of a study's data (issue 27's groundwork) --------------------------------
+
+
+def test_normal_evsi_grows_with_the_data_from_nothing_to_evpi() -> None:
+    from sim.analysis.voi import normal_evsi
+
+    assert normal_evsi(100.0, 400.0, 800.0, 0) == 0.0
+    values = [normal_evsi(100.0, 400.0, 800.0, n) for n in (1, 4, 16, 64, 10**7)]
+    assert values == sorted(values)
+    assert values[-1] == pytest.approx(normal_evpi(100.0, 400.0), rel=1e-4)
+    # n0 = (800 / 400)^2 = 4 observations' worth of prior: with n = 4 the preposterior sd is
+    # 400 * sqrt(1 / 2)
+    assert values[1] == pytest.approx(normal_evpi(100.0, 400.0 / np.sqrt(2.0)))
+
+
+def _normal_normal(n: int, draws: int = 20000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prior theta ~ N(100, 400); a study's mean of n observations of sd 800; NB = theta."""
+    rng = np.random.default_rng(11)
+    theta = rng.normal(100.0, 400.0, draws)
+    summary = rng.normal(theta, 800.0 / np.sqrt(n))
+    net = np.column_stack([np.zeros(draws), theta])
+    return net, theta, summary
+
+
+@pytest.mark.parametrize("n", [1, 4, 16])
+def test_the_regression_evsi_and_the_gaussian_approximation_meet_the_closed_form(n: int) -> None:
+    from sim.analysis.voi import evsi, gaussian_evsi, normal_evsi
+
+    net, theta, summary = _normal_normal(n)
+    exact = normal_evsi(100.0, 400.0, 800.0, n)
+    assert evsi(net, summary) == pytest.approx(exact, rel=0.08)
+    assert gaussian_evsi(net, theta, n, (800.0 / 400.0) ** 2) == pytest.approx(exact, rel=0.08)
+
+
+def test_evsi_is_at_most_evppi_at_most_evpi() -> None:
+    from sim.analysis.voi import evsi
+
+    net, theta, summary = _normal_normal(4)
+    noise = np.random.default_rng(3).normal(0.0, 300.0, len(theta))  # luck in each draw's NB
+    noisy = net + np.column_stack([np.zeros_like(noise), noise])
+    sample, partial, perfect = evsi(noisy, summary), evppi(noisy, theta), evpi(noisy)
+    assert 0.0 < sample <= partial <= perfect
+    assert evsi(noisy, np.random.default_rng(4).random(len(theta))) < 0.05 * sample
