@@ -32,3 +32,26 @@ def test_power_rises_with_the_effect_and_a_baseline_and_falls_with_clustering() 
     assert design_effect(8, 0.1) == pytest.approx(1.7)
     with pytest.raises(ValueError, match="each arm"):
         cluster_power(0, 8, 8, 0.1, 0.5)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.1, 0.3])
+def test_icc1_recovers_the_intra_cluster_correlation_of_random_effects(rho: float) -> None:
+    import numpy as np
+
+    from sim.analysis.pilots import icc1
+
+    rng = np.random.default_rng(7)
+    teams, size = 2000, 8  # the estimate's standard error is under 0.01 at rho 0.3
+    team_effect = rng.normal(0.0, np.sqrt(rho), teams)
+    values = np.repeat(team_effect, size) + rng.normal(0.0, np.sqrt(1.0 - rho), teams * size)
+    labels = np.repeat(np.arange(teams), size)
+    assert icc1(values, labels) == pytest.approx(rho, abs=0.03)
+
+
+def test_icc1_with_unequal_teams_and_its_limits() -> None:
+    from sim.analysis.pilots import icc1
+
+    # two teams that differ completely, nothing within: 1
+    assert icc1([1.0, 1.0, 1.0, 5.0, 5.0], ["a", "a", "a", "b", "b"]) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="two teams"):
+        icc1([1.0, 2.0], ["a", "a"])
