@@ -12,6 +12,13 @@ sys.path.insert(0, str(ROOT))
 from sim.scenario import Scenario, load_scenario  # noqa: E402
 
 
+def build_in_place() -> str:
+    """Which build ``coachsim`` runs here: "compiled" (make fast, current) or "plain"."""
+    from sim.compiled import current
+
+    return "compiled" if current() else "plain"
+
+
 def reference() -> Scenario:
     """The shipped reference scenario."""
     return load_scenario(str(ROOT / "scenarios" / "reference.yaml"))

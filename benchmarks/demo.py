@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, build_in_place
+
 COMMAND = [
     "compare",
     "scenarios/reference.yaml",
@@ -33,24 +34,6 @@ COMMAND = [
     "1",
 ]
 BUDGET_S = 90.0
-
-
-def build() -> str:
-    """Which build the command runs: "compiled" (make fast) or "plain"."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "ignore",
-            "-c",
-            "from sim.compiled import current; print(current())",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return "compiled" if done.stdout.strip() == "True" else "plain"
 
 
 def wall(out: Path) -> float:
@@ -85,7 +68,10 @@ def main() -> None:
         if compiled is not None:
             _compile(compiled)
         t = wall(work / f"run{i}")
-        print(f"build={build()} wall_s={t:.1f} wall_over_budget={t / BUDGET_S:.2f}", flush=True)
+        print(
+            f"build={build_in_place()} wall_s={t:.1f} wall_over_budget={t / BUDGET_S:.2f}",
+            flush=True,
+        )
     if opts.both:
         _compile(True)
 

@@ -24,16 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, build_in_place
+
 FILES = ["scenarios/reference.yaml", "scenarios/outside_coach_uncertain.yaml"]
-
-
-def build() -> str:
-    """Which build the commands below run: "compiled" (make fast) or "plain"."""
-    sys.path.insert(0, str(ROOT))
-    from sim.compiled import built_files, stale
-
-    return "compiled" if built_files() and not stale() else "plain"
 
 
 def wall(args: list[str], out: Path) -> float:
@@ -55,7 +48,7 @@ def main() -> None:
     ap.add_argument("--skip-full", action="store_true")
     opts = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="coachsim-uncertainty-"))
-    print(f"build={build()} (make fast compiles the hot modules; make plain removes them)")
+    print(f"build={build_in_place()} (make fast compiles the hot modules; make plain removes them)")
     if not opts.skip_full:
         t = wall(["--uncertainty", str(opts.draws), "-n", "2"], work / "full")
         print(f"draws={opts.draws} reps_per_draw=2 wall_s={t:.1f} (target <= 180 on 2 cores)")

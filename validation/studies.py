@@ -61,16 +61,20 @@ class Row:
 
 
 @cache
+def _criteria_file() -> dict[str, Any]:
+    with CRITERIA.open(encoding="utf-8") as f:
+        loaded: dict[str, Any] = yaml.safe_load(f)
+    return loaded
+
+
 def criteria() -> dict[str, dict[str, Any]]:
     """validation/criteria.yaml's rows, by id."""
-    with CRITERIA.open(encoding="utf-8") as f:
-        return {r["id"]: r for r in yaml.safe_load(f)["rows"]}
+    return {r["id"]: r for r in _criteria_file()["rows"]}
 
 
 def not_run() -> list[dict[str, str]]:
     """The claims the suite does not run, with why."""
-    with CRITERIA.open(encoding="utf-8") as f:
-        return list(yaml.safe_load(f).get("not_run", []))
+    return list(_criteria_file().get("not_run", []))
 
 
 def _within_factor_two(model: float, published: float) -> bool:
@@ -92,14 +96,12 @@ def judge(rule: dict[str, Any], values: Sequence[Estimate | float]) -> bool:
     if kind == "below_share":
         return bool(means[1] < rule["share"] * means[0])
     estimates = [v for v in values if isinstance(v, Estimate)]
-    if kind == "interval_above_zero":
+    if kind in ("interval_above_zero", "ordering"):  # ordering: each difference above zero
         return all(e.low > 0 for e in estimates)
     if kind == "interval_below_zero":
         return all(e.high < 0 for e in estimates)
     if kind == "interval_above_zero_then_below":
         return bool(estimates[0].low > 0 and estimates[1].high < 0)
-    if kind == "ordering":
-        return all(e.low > 0 for e in estimates)
     raise ValueError(f"validation/criteria.yaml: unknown rule {kind!r}")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sim.clock import DAYS
 from sim.engine.agenda import Agenda
+from sim.engine.pipeline import Deal
 from sim.engine.skill_lists import SessionSteps, session_steps
 from sim.model import skill as dyn
 from sim.model.focus import FocusParams, RepView, allocate, capped_shares, focus_weights
@@ -160,18 +161,15 @@ class Coach(Agenda):
             self.harm(pos, t, held_share, quality)
             return
         if p.style == "micro":
-            u = self._picks[pos].next()
+            deal, k = self._micro_pick(rep, pos, t)
             e = dyn.session_effect(
                 quality,
                 rep.readiness,
                 self.fit,
                 held_share * p.minutes_per_session / p.full_effect_minutes,
             )
-            open_now = rep.open_at(t, None if self._every_stage else self.scope_set)
-            if open_now:
-                k = rep.boost(open_now[int(u * len(open_now))], t, p.deal_boost * e)
-            else:
-                k = self.scope[int(u * len(self.scope))]
+            if deal is not None:
+                k = rep.boost(deal, t, p.deal_boost * e)
             if e > 0.0:
                 rep.reinforce((k,), t, e, self._dyn[pos])
             return
@@ -189,6 +187,15 @@ class Coach(Agenda):
         else:
             rep.reinforce_by(self.scope, t, steps)
 
+    def _micro_pick(self, rep: Rep, pos: int, t: float) -> tuple[Deal | None, int]:
+        """What a micro-session at ``t`` centres on, drawn with the coach's stream for the rep:
+        (an open deal in scope, -1), or with none open (None, a stage of the scope)."""
+        u = self._picks[pos].next()
+        open_now = rep.open_at(t, None if self._every_stage else self.scope_set)
+        if open_now:
+            return open_now[int(u * len(open_now))], -1
+        return None, self.scope[int(u * len(self.scope))]
+
     def harm(self, pos: int, t: float, held_share: float, quality: float) -> None:
         """A session of a coach below ``skill.harm_threshold`` (:func:`sim.model.skill.harm`):
         a micro-session harms the stage of the deal it centres on and boosts no deal; a formal
@@ -199,13 +206,10 @@ class Coach(Agenda):
         sk = self.run.scenario.skill
         floor = dyn.harm_floor(sk.harm_ratio, rep.ceiling)
         if p.style == "micro":
-            u = self._picks[pos].next()
+            deal, k = self._micro_pick(rep, pos, t)
+            if deal is not None:
+                k = rep.stage_of(deal, t)
             dose = held_share * p.minutes_per_session / p.full_effect_minutes
-            open_now = rep.open_at(t, None if self._every_stage else self.scope_set)
-            if open_now:
-                k = rep.stage_of(open_now[int(u * len(open_now))], t)
-            else:
-                k = self.scope[int(u * len(self.scope))]
             stages: list[int] = [k]
         else:
             dose = held_share * self._formal_dose

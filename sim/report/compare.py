@@ -274,7 +274,6 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
             label,
             n_reps,
             rising[label],
-            found[name].prob_pays[0] if name in found else None,
             _sure_notes(found[name]) if name in found else (),
         )
         for name, label, n_reps in zip(alt_names, alts, reps, strict=True)

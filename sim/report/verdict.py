@@ -120,9 +120,6 @@ class Option:
     """Share of runs that pay back within the horizon (nan without a cost to pay back)."""
     rising: bool = False
     """The uplift is still growing at the horizon (:func:`still_rising`)."""
-    prob_pays_uncertain: float | None = None
-    """With uncertain inputs: the share of plausible worlds drawn in which it pays on average
-    (with one run per world: in which its one run pays, luck included)."""
     uncertain_notes: tuple[str, ...] = ()
     """With uncertain inputs: how likely it is to pay, with its Monte Carlo error, and whether
     the case rests on the outside coach coaching better than a trained manager (the How sure
@@ -142,7 +139,6 @@ def option(
     label: str,
     reps: int,
     rising: bool = False,
-    prob_pays_uncertain: float | None = None,
     uncertain_notes: Sequence[str] = (),
 ) -> Option:
     """The :class:`Option` of alternative ``name`` from the comparison's summary ``table`` and
@@ -162,7 +158,6 @@ def option(
         payback_week=float(_row(table, name, "payback_week")["mean"]),
         share_paying_back=float(_row(table, name, "prob_payback")["mean"]),
         rising=rising,
-        prob_pays_uncertain=prob_pays_uncertain,
         uncertain_notes=tuple(uncertain_notes),
         runs=len(npv_runs),
     )
@@ -224,13 +219,7 @@ def _risks(o: Option, weeks: int, chosen: bool) -> list[str]:
             "These figures come from one run, one possible outcome: it gives no interval, no "
             "downside and no share of runs; run 20 replications or more (-n) before deciding."
         )
-    if o.uncertain_notes:
-        lines.extend(o.uncertain_notes)
-    elif o.prob_pays_uncertain is not None:
-        lines.append(
-            "Allowing for what we do not know about the inputs, it pays in "
-            f"{o.prob_pays_uncertain:.0%} of the plausible worlds drawn (see How sure are we?)."
-        )
+    lines.extend(o.uncertain_notes)
     lo, hi = o.npv_ci
     if math.isfinite(lo) and math.isfinite(hi) and lo < 0 < hi:
         lines.append(

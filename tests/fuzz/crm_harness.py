@@ -33,7 +33,7 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -43,7 +43,6 @@ from tests.fuzz.harness import (
     BIDI,
     CONTROL,
     MAX_LINE,
-    MEMORY_LIMIT,
     ROOT,
     SEPARATORS,
     Call,
@@ -58,7 +57,6 @@ from tests.fuzz.harness import (
     _tail,
     cwd,
     invoke,
-    run_pool,
     snapshot,
     summarize,
     time_limit,
@@ -333,18 +331,6 @@ def _lost(task: tuple[int, int], why: str, cls: str, took: float, out_dir: Path)
     return o
 
 
-def run_many(
-    seed: int,
-    indices: Sequence[int],
-    out_dir: Path,
-    work_root: Path,
-    workers: int = 2,
-    timeout: float = TIMEOUT,
-    memory: int = MEMORY_LIMIT,
-    progress: Callable[[Outcome, int, int], None] | None = None,
-) -> list[Outcome]:
-    """Check CRM mutants ``indices`` of ``seed`` in ``workers`` processes (the scenario
-    fuzzer's pool, :func:`tests.fuzz.harness.run_pool`)."""
-    return run_pool(
-        seed, indices, out_dir, work_root, _worker, _lost, workers, timeout, memory, progress
-    )
+run_many = harness.pool_runner(_worker, _lost, TIMEOUT)
+"""Check CRM mutants ``indices`` of ``seed`` in worker processes (the scenario fuzzer's pool,
+:func:`tests.fuzz.harness.run_pool`)."""

@@ -884,21 +884,49 @@ def _lost(task: tuple[int, int], why: str, cls: str, took: float, out_dir: Path)
     return o
 
 
-def run_many(
-    seed: int,
-    indices: Sequence[int],
-    out_dir: Path,
-    work_root: Path,
-    workers: int = 2,
-    timeout: float = TIMEOUT,
-    memory: int = MEMORY_LIMIT,
-    progress: Callable[[Outcome, int, int], None] | None = None,
-) -> list[Outcome]:
-    """Check scenario mutants ``indices`` of ``seed`` in ``workers`` processes (see
-    :func:`run_pool`)."""
-    return run_pool(
-        seed, indices, out_dir, work_root, _worker, _lost, workers, timeout, memory, progress
-    )
+RunMany = Callable[..., list[Outcome]]
+"""A fuzzer's ``run_many(seed, indices, out_dir, work_root, workers=2, timeout=..., memory=...,
+progress=None)``."""
+
+
+def pool_runner(
+    worker: Callable[[Connection, str, str, float, int], None],
+    lost_outcome: Callable[[tuple[int, int], str, str, float, Path], Outcome],
+    default_timeout: float,
+) -> RunMany:
+    """A fuzzer's ``run_many``: :func:`run_pool` with its worker, its lost-mutant outcome and
+    its own time limit. Shared by the scenario fuzzer and the CRM export fuzzer."""
+
+    def run_many(
+        seed: int,
+        indices: Sequence[int],
+        out_dir: Path,
+        work_root: Path,
+        workers: int = 2,
+        timeout: float = default_timeout,
+        memory: int = MEMORY_LIMIT,
+        progress: Callable[[Outcome, int, int], None] | None = None,
+    ) -> list[Outcome]:
+        """Check mutants ``indices`` of ``seed`` in ``workers`` processes (see
+        :func:`run_pool`)."""
+        return run_pool(
+            seed,
+            indices,
+            out_dir,
+            work_root,
+            worker,
+            lost_outcome,
+            workers,
+            timeout,
+            memory,
+            progress,
+        )
+
+    return run_many
+
+
+run_many = pool_runner(_worker, _lost, TIMEOUT)
+"""Check scenario mutants ``indices`` of ``seed`` in worker processes."""
 
 
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:

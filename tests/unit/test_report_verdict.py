@@ -97,7 +97,8 @@ def test_nothing_pays_so_keep_the_status_quo() -> None:
 
 
 def test_the_verdict_gives_the_chance_under_uncertainty_and_the_horizon_warning() -> None:
-    o = _option("a", 2e5, prob_pays_uncertain=0.83, rising=True, npv_ci=(-1e4, 4e5))
+    said = ("Allowing for what we do not know, it pays in 83% of the plausible worlds drawn.",)
+    o = _option("a", 2e5, uncertain_notes=said, rising=True, npv_ci=(-1e4, 4e5))
     text = " ".join(verdict_lines([o], 104, "Status quo"))
     assert "it pays in 83% of the plausible worlds drawn" in text
     assert "The programme has not reached its full effect by week 104" in text
