@@ -27,7 +27,12 @@ from sim.engine.agenda import Callback
 from sim.model.coaches import Coach
 from sim.model.meetings import draw_meetings
 from sim.model.recorder import MANAGER_TALLIES, Tallies
-from sim.model.rules import coaching_sessions_that_fit, ramp_progress, ramped_quality
+from sim.model.rules import (
+    coached_to_coach,
+    coaching_sessions_that_fit,
+    ramp_progress,
+    ramped_quality,
+)
 from sim.model.run import Run
 from sim.model.sellers import ManagerSeller, Rep
 from sim.model.twins import CalendarTape
@@ -71,7 +76,7 @@ class Manager(Coach):
             self._quality = group.quality
         elif trained:
             self._quality = m.quality_trained
-        elif s.outside_coach is None or not s.outside_coach.coach_the_coach:
+        elif not coached_to_coach(s.outside_coach, index):
             self._quality = m.quality_untrained
         self.busy: Holder | None = None
         """What the manager is doing now: a meeting, a coaching session, or neither."""

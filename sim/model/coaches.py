@@ -249,7 +249,8 @@ class OutsideCoach(Coach):
         oc = self.oc
         run = self.run
         rec = run.recorder
-        ctc = coach_the_coach_hours(oc, week - run.warmup, run.scenario.team.managers)
+        managers = run.scenario.team.managers if oc.teams is None else oc.teams
+        ctc = coach_the_coach_hours(oc, week - run.warmup, managers)
         available = max(0.0, oc.hours_per_week - ctc)
         fit = math.floor(available / (self.session_hours + self.travel_hours) + 1e-9)
         planned, counts = self.plan(week, fit)

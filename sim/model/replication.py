@@ -161,7 +161,9 @@ class Replication:
             )
             for m in range(n_mgr)
         ]
-        self.outside = OutsideCoach(self, self.reps) if s.outside_coach is not None else None
+        oc = s.outside_coach
+        coached = self.reps if oc is None or oc.teams is None else self.reps[: oc.teams * per]
+        self.outside = OutsideCoach(self, coached) if oc is not None else None
         self.sellers: list[Pipeline] = [*self.reps, *(m.seller for m in self.managers)]
         """Everyone who owns deals."""
         # Better sellers build more pipeline; the lognormal factor keeps the team mean rate.

@@ -6,6 +6,7 @@ Each rule has a name, a docstring and unit tests (tests/unit/test_rules.py):
 - :func:`ramp_progress` and :func:`ramped_quality`: coach-the-coach, a manager's coaching
   quality rising from untrained to trained over the outside coach's ramp;
 - :func:`coach_the_coach_hours` and :func:`outside_fee_usd`: what the outside coach bills;
+  :func:`coached_to_coach`: which managers it trains to coach;
 - :func:`lead_rates_per_day`: better sellers build more pipeline, the team's mean unchanged;
 - :func:`tiers`: A, B and C players by ability (top 20%, middle 60%, bottom 20%);
 - :func:`training_hours_lost`: the selling hours each rep loses to training, week by week;
@@ -33,6 +34,14 @@ def coaching_sessions_that_fit(managers: Managers, session_hours: float) -> int:
     """Sessions of ``session_hours`` a manager's week holds after admin, own selling and the
     meetings expected (:func:`~sim.scenario.team.free_coaching_hours`); never negative."""
     return max(0, math.floor(free_coaching_hours(managers) / session_hours + 1e-9))
+
+
+def coached_to_coach(coach: OutsideCoach | None, manager: int) -> bool:
+    """Whether the outside coach trains manager ``manager`` to coach: with coach-the-coach, every
+    manager, or the first ``teams`` when the coach covers only those teams (a pilot)."""
+    if coach is None or not coach.coach_the_coach:
+        return False
+    return coach.teams is None or manager < coach.teams
 
 
 def ramp_progress(t_days: float, warmup_weeks: int, coach: OutsideCoach | None) -> float:

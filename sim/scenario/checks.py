@@ -103,6 +103,13 @@ def semantic_problems(s: Scenario, calibration: bool = True) -> list[tuple[Loc, 
             )
         if oc.end_week is not None and oc.end_week <= oc.start_week:
             out.append((("outside_coach", "end_week"), "must be after start_week"))
+        if oc.teams is not None and oc.teams > s.team.managers:
+            out.append(
+                (
+                    ("outside_coach", "teams"),
+                    f"{oc.teams} teams, but the team has {s.team.managers} managers",
+                )
+            )
     programmes: list[tuple[Loc, Programme]] = [(("coaching",), s.coaching)]
     for i, g in enumerate(s.manager_groups):
         if g.coaching is not None:

@@ -252,6 +252,15 @@ class OutsideCoach(Programme):
         description="Fee per coached rep per month, USD (a rep counts while focus gives it "
         "sessions); set this or fee_per_hour_usd.",
     )
+    teams: int | None = Field(
+        default=None,
+        ge=1,
+        le=5000,
+        description="Coach only the first N managers' teams, as a pilot does (the teams are "
+        "alike but for chance, so the first N are a random N); null = every team. "
+        "hours_per_week are then the hours for those teams, and coach_the_coach trains their "
+        "managers only. coachsim pilot sets it.",
+    )
     coach_the_coach: bool = Field(
         default=False,
         description="The coach also trains the managers to coach, raising their quality from "
