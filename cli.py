@@ -1012,6 +1012,27 @@ def init(**opts: Any) -> None:
     default=None,
     help="The date of the simulation's first day [default: 2024-01-01].",
 )
+@click.option(
+    "--pilot-teams",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Export a pilot instead: SCENARIO's outside coach on this many teams after a baseline "
+    "period, the rest without it; coached.csv says who was in it (for coachsim learn).",
+)
+@click.option(
+    "--pilot-weeks",
+    type=click.IntRange(min=1),
+    default=26,
+    show_default=True,
+    help="With --pilot-teams: the pilot's weeks.",
+)
+@click.option(
+    "--baseline-weeks",
+    type=click.IntRange(min=1, max=260),
+    default=13,
+    show_default=True,
+    help="With --pilot-teams: weeks before the pilot starts.",
+)
 @click.option("--force", is_flag=True, help="Replace the folder if coachsim wrote it.")
 def export_crm(scenario: str, **opts: Any) -> None:
     """Write a simulated team's deals as a Salesforce export.
@@ -1054,11 +1075,28 @@ def export_crm(scenario: str, **opts: Any) -> None:
     start = opts["start"].date() if opts["start"] else START
     if start.weekday() >= 5:
         raise ScenarioProblems(f"--start {start}: a working day (Monday to Friday)")
-    export = simulated_export(s, opts["seed"], opts["replication"], start, opts["messy"])
+    coached = None
+    if opts["pilot_teams"] is not None:
+        from sim.pilot.design import Plan, option_problems, pilot_export
+
+        if start != START or opts["messy"]:
+            raise ScenarioProblems("--pilot-teams: --start and --messy are not for pilots yet")
+        base = s.model_copy(update={"outside_coach": None, "name": f"{s.name}-without-coach"})
+        plan_ = Plan((opts["pilot_teams"],), (opts["pilot_weeks"],), opts["baseline_weeks"])
+        problems = option_problems(base, s, plan_)
+        if problems:
+            raise ScenarioProblems("\n".join(problems))
+        export, coached = pilot_export(
+            base, s, opts["pilot_teams"], plan_, opts["seed"], opts["replication"]
+        )
+    else:
+        export = simulated_export(s, opts["seed"], opts["replication"], start, opts["messy"])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     tmp.chmod(0o755)
     write_export(export, str(tmp))
+    if coached is not None:
+        coached.to_csv(tmp / "coached.csv", index=False)
     write_json(tmp / MARKER, identity("export-crm", f"seed-{opts['seed']}", scenario=s.name))
     try:
         replace_dir(tmp, out, opts["force"])
@@ -1070,6 +1108,334 @@ def export_crm(scenario: str, **opts: Any) -> None:
         f"open on {export.as_of}) of {o['OwnerId'].nunique()} owners"
     )
     click.echo(f"Export: {out / 'opportunities.csv'} and {out / 'history.csv'}")
+    if coached is not None:
+        click.echo(f"Who was in the pilot: {out / 'coached.csv'}")
+
+
+def _whole_list(text: str | None, flag: str) -> tuple[int, ...] | None:
+    """``2,4,6`` as whole numbers, or None if not given; a bad list is one line, exit 2."""
+    if text is None:
+        return None
+    try:
+        values = tuple(sorted({int(x) for x in text.replace(" ", "").split(",") if x}))
+    except ValueError:
+        raise ScenarioProblems(f"{flag} {text}: whole numbers separated by commas") from None
+    if not values:
+        raise ScenarioProblems(f"{flag}: give at least one number")
+    return values
+
+
+def _pilot_options(f: Any) -> Any:
+    """The options pilot and learn share: the baseline period, the draws, seed, workers."""
+    for option in (
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Local worker processes [default: all cores].",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0, max=2**63 - 1),
+            default=0,
+            show_default=True,
+            help="Seed; the same seed gives identical results.",
+        ),
+        click.option(
+            "--draws",
+            type=click.IntRange(min=16, max=100_000),
+            default=512,
+            show_default=True,
+            help="Draws of the uncertain inputs (worlds), each with a pilot simulated in it.",
+        ),
+        click.option(
+            "--baseline-weeks",
+            type=click.IntRange(min=1, max=260),
+            default=13,
+            show_default=True,
+            help="Weeks before the pilot each team is compared with.",
+        ),
+    ):
+        f = option(f)
+    return f
+
+
+@main.command()
+@click.argument("baseline", type=click.Path())
+@click.argument("option", type=click.Path())
+@click.option(
+    "--teams",
+    default=None,
+    help="Teams given the option in the pilot, comma-separated [default: a quarter, half and "
+    "three quarters of the managers' teams].",
+)
+@click.option(
+    "--weeks",
+    default=None,
+    help="Pilot lengths in weeks, comma-separated [default: 8,13,26,39, those within three "
+    "quarters of the horizon].",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(["stage_progress", "win_rate", "bookings"]),
+    default="stage_progress",
+    show_default=True,
+    help="What the pilot is judged by: stage progress (share of deals leaving a stage that "
+    "move on), the win rate of deals decided, or bookings per rep per week.",
+)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1, max=100),
+    default=1,
+    show_default=True,
+    help="Paired replications per draw of rolling out against the baseline.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(min=0.001, max=0.5),
+    default=0.05,
+    show_default=True,
+    help="Two-sided significance level of the pilot's test (for power).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder [default: outputs/pilot-<option name>].",
+)
+@click.option("--force", is_flag=True, help="Replace the output folder if coachsim wrote it.")
+@_pilot_options
+def pilot(baseline: str, option: str, **opts: Any) -> None:
+    """Design a pilot of OPTION on some of BASELINE's teams and say what it is worth.
+
+    OPTION is BASELINE plus an outside coach, with uncertain inputs (an uncertain: block, or
+    uncertain: defaults). For each draw of them, rolling the coach out to every team is run
+    against BASELINE, and each candidate pilot (some teams coached for some weeks after a
+    baseline period, the rest not) is simulated on the same team and luck, its deals measured
+    as the real pilot's export will be. Says whether to roll out now, pilot (which design), or
+    do nothing; each pilot's power, minimum detectable effect and expected net benefit against
+    deciding now (its delay counted); and the decision rule to fix before it starts. Writes
+    report.html, designs.csv, pilots.csv, draws.csv and teaches.csv.
+
+    Examples:
+
+    \b
+        coachsim pilot scenarios/reference.yaml \\
+            scenarios/outside_coach_unproven.yaml
+        coachsim pilot scenarios/reference.yaml \\
+            scenarios/outside_coach_evidence.yaml --teams 2,4 --weeks 13,26
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
+    import tempfile
+
+    from sim.experiment.budget import one_replication_refusal
+    from sim.experiment.executors import make_executor
+    from sim.experiment.output import (
+        MARKER,
+        OutputError,
+        check_replaceable,
+        identity,
+        replace_dir,
+        slug,
+        write_atomic,
+        write_json,
+    )
+    from sim.experiment.uncertainty import PlanError, plan
+    from sim.pilot.design import Plan, default_lengths, default_sizes, option_problems
+    from sim.pilot.study import run_study, total_runs
+    from sim.report.pilot import pilot_report, recommendation
+    from sim.scenario.uncertain import comparison_block
+
+    base, opt = _load_all([baseline, option])
+    if base.name == opt.name:
+        raise ScenarioProblems(f"{option}: has the name {opt.name!r}, as {baseline} does; name it")
+    sizes = _whole_list(opts["teams"], "--teams") or default_sizes(base.team.managers)
+    lengths = _whole_list(opts["weeks"], "--weeks") or default_lengths(base.weeks)
+    if not lengths:
+        raise ScenarioProblems(
+            f"{baseline}: a {base.weeks}-week horizon leaves no room for the default pilot "
+            "lengths; give --weeks"
+        )
+    design_plan = Plan(sizes, lengths, opts["baseline_weeks"], opts["alpha"])
+    problems = option_problems(base, opt, design_plan)
+    if not comparison_block([base, opt]).inputs and not comparison_block([base, opt]).problems:
+        problems.append(
+            f"{option}: no uncertain inputs; a pilot is worth something only when something is "
+            "unknown: add uncertain: defaults (or an uncertain: block)"
+        )
+    if problems:
+        raise ScenarioProblems("\n".join(problems))
+    out = Path(opts["output"] or Path("outputs") / f"pilot-{slug(opt.name)}")
+    try:
+        check_replaceable(out, opts["force"], "use --force to replace it, or -o elsewhere")
+        design, notes = plan([base, opt], opts["draws"], opts["replications"], opts["seed"])
+    except (OutputError, PlanError) as exc:
+        raise ScenarioProblems(str(exc)) from None
+    too_big = one_replication_refusal(opt)
+    if too_big:
+        raise click.ClickException(too_big)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    total = total_runs(design, design_plan)
+    label = f"pilot: {len(sizes) * len(lengths)} designs x {design.draws} draws"
+    with (
+        make_executor(opts["jobs"], tasks=design.draws) as executor,
+        _progress(total, label, opts["quiet"]) as tick,
+    ):
+        study = run_study(
+            base, opt, design, design_plan, opts["seed"], opts["measure"], executor, tick
+        )
+    meta = {"seed": opts["seed"], "version": VERSION}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    tmp.chmod(0o755)
+    write_atomic(tmp / "report.html", pilot_report(study, meta))
+    write_atomic(tmp / "designs.csv", study.valuation.designs.to_csv(index=False))
+    write_atomic(tmp / "pilots.csv", study.pilots.to_csv(index=False))
+    write_atomic(tmp / "teaches.csv", study.teaches.to_csv(index=False))
+    write_atomic(tmp / "draws.csv", study.draws_table().to_csv(index=False))
+    write_json(
+        tmp / "pilot.json",
+        {
+            "command": _command_line(),
+            "seed": opts["seed"],
+            "baseline": base.name,
+            "option": opt.name,
+            "draws": design.draws,
+            "replications_per_draw": design.reps_per_draw,
+            "teams": list(sizes),
+            "weeks": list(lengths),
+            "baseline_weeks": design_plan.baseline_weeks,
+            "measure": opts["measure"],
+            "alpha": design_plan.alpha,
+            "recommendation": study.valuation.recommendation,
+            "coachsim": VERSION,
+        },
+    )
+    write_json(tmp / MARKER, identity("pilot", f"seed-{opts['seed']}", scenario=opt.name))
+    try:
+        replace_dir(tmp, out, opts["force"])
+    except OutputError as exc:
+        raise ScenarioProblems(str(exc)) from None
+    for line in recommendation(study):
+        click.echo(line)
+    click.echo(f"Report: {out / 'report.html'}")
+
+
+@main.command()
+@click.argument("option", type=click.Path())
+@click.argument("opportunities", type=click.Path())
+@click.option(
+    "--coached",
+    type=click.Path(),
+    required=True,
+    help="CSV of who was in the pilot: owner (the export's OwnerId), team, and coached_from "
+    "(YYYY-MM-DD) on the coached teams' rows, blank on the others'.",
+)
+@click.option(
+    "--history",
+    type=click.Path(),
+    default=None,
+    help="The stage history export (Salesforce OpportunityHistory); without it, stage progress "
+    "is read from HubSpot's 'Date entered' columns if there are any.",
+)
+@click.option("--encoding", default=None, help="The files' encoding [default: detected].")
+@click.option(
+    "--end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The pilot's last day [default: the latest date in the export].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    default=None,
+    help="The scenario file to write [default: <option>_after_pilot.yaml beside OPTION].",
+)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@_pilot_options
+def learn(option: str, opportunities: str, **opts: Any) -> None:
+    """Update OPTION's uncertain inputs with what its pilot showed.
+
+    Reads the pilot's CRM export as calibrate does (with the same data-quality ledger),
+    measures each team's change in stage progress, win rate and bookings against its own
+    baseline, and compares the coached teams with the others. Then simulates a pilot of the
+    same shape in every draw of OPTION's uncertain inputs and keeps the draws whose pilots
+    looked like this one (approximate Bayesian computation with regression adjustment). Writes
+    a scenario that extends OPTION with the updated uncertain: block, each input's before and
+    after side by side; coachsim compare on it gives the business case after the pilot.
+
+    Examples:
+
+    \b
+        coachsim export-crm scenarios/outside_coach_unproven.yaml \\
+            --pilot-teams 4 -o outputs/pilot-crm
+        coachsim learn scenarios/outside_coach_unproven.yaml \\
+            outputs/pilot-crm/opportunities.csv \\
+            --history outputs/pilot-crm/history.csv \\
+            --coached outputs/pilot-crm/coached.csv
+    """  # noqa: D301 (click keeps a paragraph after \b as written)
+    from datetime import date as date_type
+
+    from sim.calibration.exports import ExportError, Options
+    from sim.experiment.executors import make_executor
+    from sim.experiment.output import write_atomic
+    from sim.experiment.uncertainty import PlanError, plan
+    from sim.pilot.learn import findings_lines, read_pilot, scenario_text
+    from sim.pilot.learn import learn as learn_from
+
+    opt = _load_all([option])[0]
+    if opt.outside_coach is None:
+        raise ScenarioProblems(f"{option}: has no outside_coach; learn updates a piloted coach")
+    default = Path(option).with_name(f"{Path(option).stem}_after_pilot.yaml")
+    out = _team_file(opts["output"] or str(default), opts["force"])
+    end = opts["end"].date() if opts["end"] else None
+    try:
+        data = read_pilot(
+            opportunities,
+            opts["history"],
+            opts["coached"],
+            Options(encoding=opts["encoding"]),
+            opts["baseline_weeks"],
+            end,
+        )
+        design, notes = plan([opt], opts["draws"], 1, opts["seed"])
+    except ExportError as exc:
+        raise ScenarioProblems(str(exc)) from None
+    except PlanError as exc:
+        raise ScenarioProblems(str(exc)) from None
+    for note in [*data.notes, *notes, *data.ledger.notes]:
+        click.echo(f"note: {note}", err=True)
+    for line in data.ledger.table():
+        click.echo(line, err=True)
+    label = f"learn: {design.draws} simulated pilots"
+    with (
+        make_executor(opts["jobs"], tasks=design.draws) as executor,
+        _progress(design.draws, label, opts["quiet"]) as tick,
+    ):
+        result = learn_from(
+            opt,
+            data.deals,
+            data.history,
+            data.coached,
+            opts["baseline_weeks"],
+            data.end,
+            design,
+            opts["seed"],
+            executor,
+            tick,
+        )
+    extends = os.path.relpath(Path(option).resolve(), out.resolve().parent)
+    text = scenario_text(result, extends, data.export_name, data.ledger.table(), date_type.today())
+    write_atomic(out, text)
+    for line in findings_lines(result):
+        click.echo(line)
+    click.echo(f"Scenario: {out}")
+    click.echo(f"Next: coachsim compare BASELINE {out} --uncertainty {design.draws}")
 
 
 @main.command()

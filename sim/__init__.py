@@ -20,9 +20,12 @@ tests/unit/test_layers.py, holds every import to this order):
 6. :mod:`sim.analysis`: pure functions of result tables: intervals, economics, paired metrics.
 7. :mod:`sim.experiment`: many replications: batches, executors (serial, processes, Dask),
    streaming statistics, the store and resume, safe outputs, memory and time estimates.
-8. :mod:`sim.calibration`: a team's own scenario from its CRM export (issue 14, in progress).
-9. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
-10. :mod:`sim.job`: what a command asks for (a typed job), run end to end: checked, locked,
+8. :mod:`sim.calibration`: a team's own scenario from its CRM export, with its data-quality
+   ledger.
+9. :mod:`sim.pilot`: test before you buy: a pilot's candidate designs simulated on every draw of
+   the uncertain inputs, what each is worth, and learning from the real pilot's export.
+10. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
+11. :mod:`sim.job`: what a command asks for (a typed job), run end to end: checked, locked,
     run, written, moved into place.
 
 The public API for notebooks is :func:`run_scenario` (and :func:`load_scenario` to read a YAML

@@ -54,7 +54,7 @@ def normal_evpi(mean: float, sd: float) -> float:
     return float(sd * phi + mean * ndtr(z) - max(mean, 0.0))
 
 
-def _smooth(x: np.ndarray, y: np.ndarray, knots: int) -> np.ndarray:
+def smooth(x: np.ndarray, y: np.ndarray, knots: int) -> np.ndarray:
     """Fitted values of a least-squares cubic spline of ``y`` on ``x`` (knots at quantiles)."""
     order = np.argsort(x, kind="stable")
     xs, ys = x[order], y[order]
@@ -74,6 +74,12 @@ def _smooth(x: np.ndarray, y: np.ndarray, knots: int) -> np.ndarray:
     return fitted
 
 
+def fit_knots(draws: int, knots: int = 6) -> int:
+    """Interior knots of a spline fitted to ``draws`` points: at most ``knots``, and at least 20
+    points per coefficient (none, a plain cubic, below 100 points)."""
+    return max(0, min(knots, draws // 20 - 4))
+
+
 def evppi(net_benefit: np.ndarray, parameter: np.ndarray, knots: int = 6) -> float:
     """Expected value of perfect information about one parameter: ``E_p[max_d E[NB_d | p]] -
     max_d E[NB_d]``, the conditional expectations estimated by a spline regression of each
@@ -83,8 +89,8 @@ def evppi(net_benefit: np.ndarray, parameter: np.ndarray, knots: int = 6) -> flo
     overfitting biases the estimate up."""
     nb = np.asarray(net_benefit, dtype=float)
     p = np.asarray(parameter, dtype=float)
-    knots = max(0, min(knots, len(p) // 20 - 4))
-    fitted = np.column_stack([_smooth(p, nb[:, d], knots) for d in range(nb.shape[1])])
+    knots = fit_knots(len(p), knots)
+    fitted = np.column_stack([smooth(p, nb[:, d], knots) for d in range(nb.shape[1])])
     return max(0.0, float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max()))
 
 
@@ -119,8 +125,8 @@ def gaussian_evsi(
     ``n / (n + n0)``, as a normal posterior mean's does before the study."""
     nb = np.asarray(net_benefit, dtype=float)
     p = np.asarray(parameter, dtype=float)
-    knots = max(0, min(knots, len(p) // 20 - 4))
-    fitted = np.column_stack([_smooth(p, nb[:, d], knots) for d in range(nb.shape[1])])
+    knots = fit_knots(len(p), knots)
+    fitted = np.column_stack([smooth(p, nb[:, d], knots) for d in range(nb.shape[1])])
     shrink = math.sqrt(n / (n + n0)) if n > 0 else 0.0
     pulled = fitted.mean(axis=0) + shrink * (fitted - fitted.mean(axis=0))
     return max(0.0, float(pulled.max(axis=1).mean() - pulled.mean(axis=0).max()))
@@ -180,18 +186,25 @@ def break_even(net: np.ndarray, parameter: np.ndarray, knots: int = 0) -> float 
     had twice a cubic's spread, and its bootstrap intervals covered 70%, not 95%)."""
     net = np.asarray(net, dtype=float)
     p = np.asarray(parameter, dtype=float)
-    knots = max(0, min(knots, len(p) // 20 - 4))
-    fitted = _smooth(p, net, knots)
+    knots = fit_knots(len(p), knots)
+    fitted = smooth(p, net, knots)
     order = np.argsort(p, kind="stable")
     xs, ys = p[order], fitted[order]
     grid = np.linspace(xs[0], xs[-1], 200)
-    curve = np.interp(grid, xs, ys)
-    sign = np.sign(curve)
+    return first_crossing(grid, np.interp(grid, xs, ys))
+
+
+def first_crossing(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Where ``y`` (a curve over ``x``) first changes sign, interpolated between the points on
+    either side (``x`` sorted first); None if it never does."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
+    sign = np.sign(ys)
     cross = np.flatnonzero(sign[:-1] * sign[1:] < 0)
     if len(cross) == 0:
         return None
     i = int(cross[0])
-    x0, x1, y0, y1 = grid[i], grid[i + 1], curve[i], curve[i + 1]
+    x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
     return float(x0 - y0 * (x1 - x0) / (y1 - y0))
 
 

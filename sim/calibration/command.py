@@ -101,7 +101,7 @@ def calibrate(
     else:
         changes = hubspot_history(export, options, ledger)
     deals = export.deals
-    when = as_of or _latest(deals, changes)
+    when = as_of or latest_date(deals, changes)
     late = deals["created"] > pd.Timestamp(when)
     if late.any():
         ledger.add(shown, "set aside", f"created after --as-of {when}", lines_of(deals, late))
@@ -158,7 +158,7 @@ def _migrated(deals: pd.DataFrame, shown: str, ledger: Ledger) -> np.ndarray:
     return np.asarray(out, dtype=bool)
 
 
-def _latest(deals: pd.DataFrame, changes: pd.DataFrame | None) -> date:
+def latest_date(deals: pd.DataFrame, changes: pd.DataFrame | None) -> date:
     """The export's date, as the data show it: the latest date anywhere in it."""
     dates = [deals["created"].max(), deals["closed"].max()]
     if changes is not None and len(changes):

@@ -62,7 +62,14 @@ def crm_stage(name: str) -> str:
     return name
 
 
-def _dates(start: date, days: np.ndarray) -> np.ndarray:
+def rep_owner(rep: int) -> str:
+    """The OwnerId of rep ``rep`` (0-based, in manager order: manager ``m``'s reps are ``m *
+    reps_per_manager`` on) in a simulated export."""
+    return f"005R{rep + 1:05d}"
+
+
+def sim_dates(start: date, days: np.ndarray) -> np.ndarray:
+    """The dates of simulation days ``days`` (working days from ``start``, fractions dropped)."""
     whole = np.floor(np.asarray(days, dtype=float)).astype(np.int64)
     return np.asarray(np.busday_offset(np.datetime64(start, "D"), whole, roll="forward"))
 
@@ -86,7 +93,7 @@ def simulated_export(
     n = len(stages)
     horizon = run.horizon_days
     expected = sum(st.duration_mean_days for st in scenario.stages)
-    owners = [f"005R{r.index + 1:05d}" for r in run.reps] + [
+    owners = [rep_owner(r.index) for r in run.reps] + [
         f"005M{m + 1:05d}" for m in range(len(run.managers))
     ]
     opp: dict[str, list[Any]] = {k: [] for k in ("owner", "role", "stage", "amount", "created")}
@@ -145,8 +152,8 @@ def simulated_export(
             "OwnerRole": opp["role"],
             "StageName": opp["stage"],
             "Amount": amount,
-            "CreatedDate": _dates(start, np.array(opp["created"])),
-            "CloseDate": _dates(start, close_day),
+            "CreatedDate": sim_dates(start, np.array(opp["created"])),
+            "CloseDate": sim_dates(start, close_day),
             "IsClosed": opp["is_closed"],
             "IsWon": opp["won"],
         }
@@ -155,10 +162,10 @@ def simulated_export(
         {
             "OpportunityId": ids[hist_deal[keep]],
             "StageName": np.array(hist["stage"], dtype=object)[keep],
-            "CreatedDate": _dates(start, hist_day[keep]),
+            "CreatedDate": sim_dates(start, hist_day[keep]),
         }
     )
-    as_of = pd.Timestamp(_dates(start, np.array([horizon]))[0]).date()
+    as_of = pd.Timestamp(sim_dates(start, np.array([horizon]))[0]).date()
     return Export(opportunities, history, as_of)
 
 

@@ -21,6 +21,7 @@ LAYERS = (
     ("sim.analysis",),
     ("sim.experiment",),
     ("sim.calibration",),
+    ("sim.pilot",),
     ("sim.report",),
     ("sim.job",),
 )
