@@ -8,7 +8,7 @@ their own simulated pilots) is computed for each. If the posterior is calibrated
 rank among the posterior draws, as a share (:meth:`~sim.pilot.learn.Posterior.pit`), is uniform,
 and a 90% interval covers the truth 90% of the time.
 
-    python validation/learn_sbc.py [TRUTHS] [DRAWS]    # prints the figures in docs/user-guide.md
+    python validation/learn_sbc.py [TRUTHS] [DRAWS] [MANAGERS]  # the figures in the user guide
 
 The criteria (tests/sim/test_learn_calibration.py) were committed before the first run.
 """
@@ -40,7 +40,8 @@ from sim.scenario import Scenario, load_scenario  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "outside_coach_unproven.yaml"
 TEAMS, WEEKS = 4, 26
-"""The pilot: 4 of the reference's 8 teams for half a year (after a 13-week baseline)."""
+"""The pilot: 4 of the reference's 8 teams (half the teams) for half a year (after a 13-week
+baseline)."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,27 @@ class Calibration:
 def _coached(scenario: Scenario) -> Coached:
     per = scenario.team.reps_per_manager
     teams = {f"r{i}": f"t{i // per}" for i in range(scenario.team.managers * per)}
-    return Coached(teams, frozenset(f"t{k}" for k in range(TEAMS)), start=pd.Timestamp(0).date())
+    coached = frozenset(f"t{k}" for k in range(scenario.team.managers * TEAMS // 8))
+    return Coached(teams, coached, start=pd.Timestamp(0).date())
 
 
-def run(truths: int, draws: int, seed: int = 0, executor: Executor | None = None) -> Calibration:
-    """The calibration of ``truths`` simulated pilots against a reference table of ``draws``."""
+def run(
+    truths: int,
+    draws: int,
+    seed: int = 0,
+    executor: Executor | None = None,
+    managers: int | None = None,
+) -> Calibration:
+    """The calibration of ``truths`` simulated pilots against a reference table of ``draws``;
+    with ``managers``, of a team of that many managers (half of them coached) instead of the
+    reference's 8 (4 coached)."""
     option = load_scenario(SCENARIO)
+    if managers is not None:
+        option = option.model_copy(
+            update={"team": option.team.model_copy(update={"managers": managers})}
+        )
     base, opt = pilot_shape(option, _coached(option))
-    pilot = Plan(sizes=(TEAMS,), lengths=(WEEKS,))
+    pilot = Plan(sizes=(option.team.managers * TEAMS // 8,), lengths=(WEEKS,))
     reference, _ = plan([opt], draws, 1, seed)
     truth, _ = plan([opt], truths, 1, seed + 1)
     ref = simulate_pilots(pilot_runs(base, opt, reference, pilot, seed), executor)
@@ -113,8 +127,9 @@ def main() -> None:
     """Print the calibration's figures."""
     truths = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     draws = int(sys.argv[2]) if len(sys.argv) > 2 else 512
+    managers = int(sys.argv[3]) if len(sys.argv) > 3 else None
     with make_executor() as ex:
-        cal = run(truths, draws, executor=ex)
+        cal = run(truths, draws, executor=ex, managers=managers)
     pd.set_option("display.width", 200)
     table = cal.by_input()
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))

@@ -114,7 +114,8 @@ def _by_size(d: pd.DataFrame, column: str, y_title: str, fmt: str, study: Study)
 
 def _enbs_figure(study: Study) -> go.Figure:
     d = study.valuation.designs
-    fig = _by_size(d, "enbs", "Expected net benefit against deciding now ($)", "$,.0f", study)
+    fig = _by_size(d, "enbs", "Net benefit vs deciding now ($)", "$,.0f", study)
+    fig.update_yaxes(tickformat="$,.0f")
     fig.add_hline(y=0, line={"color": "#444", "width": 1, "dash": "dot"})
     band = d[d["near_optimal"]]
     if len(band):
@@ -140,6 +141,13 @@ def _enbs_figure(study: Study) -> go.Figure:
                 hoverinfo="skip",
             )
         )
+    return fig
+
+
+def _power_figure(study: Study) -> go.Figure:
+    fig = _by_size(study.valuation.designs, "power", "Power", ".0%", study)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    fig.add_hline(y=0.8, line={"color": "#444", "width": 1, "dash": "dot"})
     return fig
 
 
@@ -212,8 +220,9 @@ def pilot_report(study: Study, meta: dict[str, object]) -> str:
             "pilot-power",
             "Power: the chance a pilot shows a clear gain",
             f"The share of the worlds drawn in which the pilot's t test on team means finds a "
-            f"gain in {label} at the {study.plan.alpha:.0%} level.",
-            _by_size(v.designs, "power", "Power", ".0%", study),
+            f"gain in {label} at the {study.plan.alpha:.0%} level; the dotted line is the 80% "
+            "a trial is usually designed for.",
+            _power_figure(study),
         ),
         Figure(
             "pilot-teaches",

@@ -93,3 +93,23 @@ def test_a_bad_pilot_file_is_one_line_per_problem(tmp_path: Path, text: str, mes
     with pytest.raises(ExportError) as err:
         read_coached(_file(tmp_path, text))
     assert any(message in line for line in err.value.problems), err.value.problems
+
+
+def test_only_what_the_pilot_informs_counts_as_learnt_even_from_the_tail() -> None:
+    """A pilot far in the tail makes the regression extrapolate chance correlations: twenty
+    inputs the pilot cannot see are never called learnt (a family-wise yardstick from the prior
+    shuffled against the summaries), the one it sees is."""
+    from sim.pilot.learn import learnt
+
+    rng = np.random.default_rng(21)
+    n = 512
+    theta = rng.normal(0.0, 1.0, n)
+    blind = rng.uniform(0.0, 1.0, (n, 20))
+    s = theta + rng.normal(0.0, 0.3, n)
+    prior = np.column_stack([theta, blind])
+    bounds = np.array([[-np.inf, np.inf]] + [[0.0, 1.0]] * 20)
+    paths = ["theta", *(f"blind{i}" for i in range(20))]
+    for seen in (2.5, 3.5, -3.0):
+        post = abc_posterior(prior, s[:, None], np.array([seen]), paths, bounds)
+        assert learnt(post, 0)
+        assert not any(learnt(post, j) for j in range(1, 21)), seen
