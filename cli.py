@@ -1125,10 +1125,33 @@ def _whole_list(text: str | None, flag: str) -> tuple[int, ...] | None:
     return values
 
 
+def _pilot_executor(opts: dict[str, Any], tasks: int) -> Any:
+    """The executor pilot and learn run on (-j, --scheduler, --dask-local); one line if none."""
+    from sim.experiment.executors import ExecutorError, make_executor
+
+    try:
+        return make_executor(opts["jobs"], opts["scheduler"], opts["dask_local"], tasks=tasks)
+    except ExecutorError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _pilot_options(f: Any) -> Any:
     """The options pilot and learn share: the baseline period, the draws, seed, workers."""
     for option in (
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+        click.option(
+            "--dask-local",
+            type=click.IntRange(min=1, max=1024),
+            default=None,
+            metavar="N",
+            help="Run on an in-process Dask LocalCluster of N workers.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            default=None,
+            help="Run on an existing Dask cluster (needs coachsim[dask]).",
+        ),
         click.option(
             "-j",
             "--jobs",
@@ -1232,7 +1255,6 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
     import tempfile
 
     from sim.experiment.budget import one_replication_refusal
-    from sim.experiment.executors import make_executor
     from sim.experiment.output import (
         MARKER,
         OutputError,
@@ -1282,7 +1304,7 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
     total = total_runs(design, design_plan)
     label = f"pilot: {len(sizes) * len(lengths)} designs x {design.draws} draws"
     with (
-        make_executor(opts["jobs"], tasks=design.draws) as executor,
+        _pilot_executor(opts, design.draws) as executor,
         _progress(total, label, opts["quiet"]) as tick,
     ):
         study = run_study(
@@ -1354,7 +1376,7 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
     "--output",
     type=click.Path(),
     default=None,
-    help="The scenario file to write [default: <option>_after_pilot.yaml beside OPTION].",
+    help="The scenario file to write [default: <option file's name>_after_pilot.yaml, here].",
 )
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @_pilot_options
@@ -1382,7 +1404,6 @@ def learn(option: str, opportunities: str, **opts: Any) -> None:
     from datetime import date as date_type
 
     from sim.calibration.exports import ExportError, Options
-    from sim.experiment.executors import make_executor
     from sim.experiment.output import write_atomic
     from sim.experiment.uncertainty import PlanError, plan
     from sim.pilot.learn import findings_lines, read_pilot, scenario_text
@@ -1391,7 +1412,7 @@ def learn(option: str, opportunities: str, **opts: Any) -> None:
     opt = _load_all([option])[0]
     if opt.outside_coach is None:
         raise ScenarioProblems(f"{option}: has no outside_coach; learn updates a piloted coach")
-    default = Path(option).with_name(f"{Path(option).stem}_after_pilot.yaml")
+    default = Path(f"{Path(option).stem}_after_pilot.yaml")
     out = _team_file(opts["output"] or str(default), opts["force"])
     end = opts["end"].date() if opts["end"] else None
     try:
@@ -1414,7 +1435,7 @@ def learn(option: str, opportunities: str, **opts: Any) -> None:
         click.echo(line, err=True)
     label = f"learn: {design.draws} simulated pilots"
     with (
-        make_executor(opts["jobs"], tasks=design.draws) as executor,
+        _pilot_executor(opts, design.draws) as executor,
         _progress(design.draws, label, opts["quiet"]) as tick,
     ):
         result = learn_from(

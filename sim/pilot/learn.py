@@ -397,7 +397,7 @@ def uncertain_block(posterior: Posterior, dists: Sequence[Dist]) -> list[str]:
             values = [float(f"{v:.5g}") for v in posterior.quantiles(j, grid)]
             lines.append(f"  {path}: {_flow({'choice': values})}")
         else:
-            lines.append("  # within the noise of the simulated pilots kept: the prior is kept")
+            lines.append("  # no more than chance would do: the prior is kept")
             lines.append(f"  {path}: {_flow(dist.model_dump())}")
     return lines
 
@@ -475,7 +475,7 @@ def findings_lines(result: Learning) -> list[str]:
     if not moved:
         lines.append(
             "The pilot taught little: no uncertain input's spread narrowed, or its mean moved, "
-            "by more than the estimate's own noise; the business case stands as it was."
+            "by more than chance would; the business case stands as it was."
         )
         return lines
     moved.sort(key=lambda m: -max(m[1], abs(m[2])))
@@ -518,6 +518,7 @@ class PilotData:
     history: pd.DataFrame
     coached: Coached
     end: date
+    """The day after the pilot's last day (the export's latest date, or ``--end``)."""
     ledger: Ledger
     export_name: str
     notes: tuple[str, ...]
@@ -551,9 +552,11 @@ def read_pilot(
             "progress cannot be measured; the pilot is judged by its win rate and bookings"
         )
     deals = export.deals
+    # The pilot's last day, and the day after it, where its period ends (exclusive).
     last = end or latest_date(deals, history)
+    after = (pd.Timestamp(last) + pd.Timedelta(days=1)).date()
     problems = []
-    if pilot_weeks(coached.start, last) < 1:
+    if pilot_weeks(coached.start, after) < 1:
         problems.append(
             f"{coached_path}: the pilot starts on {coached.start}, less than a week before the "
             f"export ends ({last}); give --end"
@@ -575,4 +578,4 @@ def read_pilot(
         notes.append(f"{coached_path}: {len(missing)} of its owners have no deal in {shown}")
     if problems:
         raise ExportError(problems)
-    return PilotData(deals, history, coached, last, ledger, shown, tuple(notes))
+    return PilotData(deals, history, coached, after, ledger, shown, tuple(notes))

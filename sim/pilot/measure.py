@@ -37,7 +37,7 @@ METRICS = ("stage_progress", "win_rate", "bookings")
 LABELS = {
     "stage_progress": "stage progress",
     "win_rate": "win rate of deals decided",
-    "bookings": "bookings per rep per week",
+    "bookings": "bookings",
 }
 """The metrics in words."""
 POINTS = {"stage_progress": True, "win_rate": True, "bookings": False}

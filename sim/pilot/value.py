@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.voi import evpi, first_crossing, smooth
+from sim.analysis.voi import evpi, first_crossing, normal_evpi, smooth
 from sim.pilot.design import Plan
 
 NEAR_OPTIMAL = 0.05
@@ -159,6 +159,7 @@ def value_designs(
                     else math.nan,
                     "evsi": left * info,
                     "evsi_chance": left * chance,
+                    "evsi_gaussian": left * gaussian_evsi(npv, s_filled),
                     "result_informative": bool(distinct),
                     "gain_during": gain_during,
                     "delay_cost": delay,
@@ -206,6 +207,21 @@ def _chance(summary: np.ndarray, npv: np.ndarray) -> tuple[float, float]:
         _gain_of_knowing(smooth(rng.permutation(summary), npv, 0)) for _ in range(CHANCE_SHUFFLES)
     ]
     return float(np.mean(found)), float(np.quantile(found, 0.95))
+
+
+def gaussian_evsi(npv: np.ndarray, summary: np.ndarray) -> float:
+    """The EVSI of a pilot if the NPV and the pilot's result were jointly normal: the expected
+    NPV given the result is then linear in it, and before the pilot it is normal with the mean
+    of the NPV and a standard deviation of ``|cov(NPV, result)| / sd(result)`` (the draws' luck
+    in the NPV, independent of the result, drops out of the covariance), so EVSI is
+    :func:`sim.analysis.voi.normal_evpi` of that. The check on the regression's EVSI (in the
+    spirit of Jalal and Alarid-Escudero 2018's approximation)."""
+    s = np.asarray(summary, dtype=float)
+    sd = float(np.std(s))
+    if sd == 0.0:
+        return 0.0
+    cov = float(np.mean((npv - npv.mean()) * (s - s.mean())))
+    return normal_evpi(float(npv.mean()), abs(cov) / sd)
 
 
 def what_it_teaches(inputs: Mapping[str, np.ndarray], summary: np.ndarray) -> pd.DataFrame:

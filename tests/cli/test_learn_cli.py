@@ -54,7 +54,7 @@ def test_learn_writes_a_scenario_with_the_prior_and_posterior_side_by_side(
     out = tmp_path / "after.yaml"
     code, stdout, stderr = _learn(crm, out, "--draws", "32")
     assert code == 0, stderr
-    assert stdout.startswith("The pilot: 4 of 8 teams coached from 2024-07-22 for 25 weeks")
+    assert stdout.startswith("The pilot: 4 of 8 teams coached from 2024-07-22 for 26 weeks")
     assert "The coached teams' change against the others': stage progress" in stdout
     assert "Data quality:" in stderr  # the ledger, as calibrate prints it
     text = out.read_text(encoding="utf-8")

@@ -78,3 +78,20 @@ def test_a_pilot_that_cannot_be_run_is_refused_in_one_line(
     assert message in err
     assert "Traceback" not in err + out
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_study_however_it_is_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Serial, two local processes and a Dask cluster of two workers: the same designs.csv,
+    pilots.csv and draws.csv to the last digit."""
+    args = ["pilot", REFERENCE, UNPROVEN, "--draws", "16", "--teams", "4", "--weeks", "8", "-q"]
+    runs = {"serial": ["-j", "1"], "procs": ["-j", "2"], "dask": ["--dask-local", "2"]}
+    for name, extra in runs.items():
+        result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / name), *extra])
+        assert result.exit_code == 0, result.output
+    for table in ("designs.csv", "pilots.csv", "draws.csv"):
+        serial = (tmp_path / "serial" / table).read_bytes()
+        assert (tmp_path / "procs" / table).read_bytes() == serial, table
+        assert (tmp_path / "dask" / table).read_bytes() == serial, table

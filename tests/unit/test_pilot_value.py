@@ -55,6 +55,7 @@ def test_evsi_of_a_normal_pilot_matches_the_closed_form(
     left = (HORIZON - 26) / HORIZON
     expected = normal_evsi(mean, sd, sample_sd, n)
     assert row["evsi"] / left == pytest.approx(expected, rel=0.06)
+    assert row["evsi_gaussian"] / left == pytest.approx(expected, rel=0.06)
     # Its parts add up, and the delay is the now-best decision's weeks forgone.
     assert row["enbs"] == pytest.approx(row["gain_during"] + row["evsi"] - row["delay_cost"])
     assert row["delay_cost"] == pytest.approx(26 / HORIZON * max(0.0, float(theta.mean())))
