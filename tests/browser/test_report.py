@@ -5,6 +5,7 @@ Under CI (``CI`` set) these tests must run: a missing browser is a failure, not 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -192,4 +193,37 @@ def test_the_calibration_report_renders_offline_without_errors(
     assert "reproduces your CRM's stage conversions" in text
     assert "Backtest: fitted on your data up to" in text
     assert errors == []
+    page.close()
+
+
+PILOT_FIGS = ["pilot-value", "pilot-power", "pilot-teaches"]
+
+
+def test_the_pilot_report_renders_offline_and_leads_with_the_recommendation(
+    browser: Any, tmp_path: Path
+) -> None:
+    option = tmp_path / "option.yaml"
+    option.write_text(
+        f"extends: {(SCENARIOS / 'outside_coach_unproven.yaml').resolve()}\n"
+        f"name: {json.dumps(EVIL)}\n"
+    )
+    out = tmp_path / "pilot"
+    args = ["pilot", str(SCENARIOS / "reference.yaml"), str(option), "--draws", "16"]
+    args += ["--teams", "2,4", "--weeks", "8", "-j", "1", "-q", "-o", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((out / "report.html").as_uri())
+    for fig in PILOT_FIGS:
+        page.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
+        box = page.locator(f"#{fig}").bounding_box()
+        assert box is not None
+        assert box["height"] > 200
+    first = page.locator(".verdict").inner_text()
+    assert first == r.stdout.splitlines()[0]
+    assert errors == []
+    assert page.evaluate("window.__x") is None
     page.close()
