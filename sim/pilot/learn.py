@@ -40,7 +40,7 @@ from sim.calibration.command import latest_date
 from sim.calibration.exports import Options, read_export
 from sim.calibration.history import hubspot_history, read_history
 from sim.calibration.ledger import Ledger
-from sim.calibration.reading import ExportError
+from sim.calibration.reading import LINE, ExportError, read_table
 from sim.experiment.executors import Executor
 from sim.pilot.design import Plan, pilot_runs, simulate_pilots
 from sim.pilot.measure import LABELS, METRICS, Period, compare_arms, in_words, team_outcomes
@@ -106,17 +106,14 @@ def _column(header: Sequence[str], names: Sequence[str]) -> str | None:
     return next((lower[n] for n in names if n in lower), None)
 
 
-def read_coached(path: str) -> Coached:
+def read_coached(path: str, encoding: str | None = None) -> Coached:
     """The pilot's teams from a CSV with an ``owner`` column (the export's OwnerId), a ``team``
     column, and a ``coached_from`` date (YYYY-MM-DD) on the coached teams' rows, blank on the
-    others'. Problems are one line each, with the file and line."""
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ExportError(
-            [f"{path}: cannot be read as a CSV file ({type(exc).__name__})"]
-        ) from None
-    header = list(table.columns)
+    others'; read as an export is (:func:`sim.calibration.reading.read_table`: any common
+    encoding and delimiter). Problems are one line each, with the file and line."""
+    read = read_table(path, encoding)
+    table, path = read.rows, read.name
+    header = read.columns
     owner = _column(header, OWNER_COLUMNS)
     team = _column(header, TEAM_COLUMNS)
     start = _column(header, START_COLUMNS)
@@ -137,8 +134,8 @@ def read_coached(path: str) -> Coached:
     problems: list[str] = []
     teams: dict[str, str] = {}
     starts: dict[str, date] = {}
-    rows = table[[owner, team, start]].itertuples(index=False, name=None)
-    for i, (o_raw, t_raw, s_raw) in enumerate(rows, start=2):
+    rows = table[[LINE, owner, team, start]].itertuples(index=False, name=None)
+    for i, o_raw, t_raw, s_raw in rows:
         o, t, s = str(o_raw).strip(), str(t_raw).strip(), str(s_raw).strip()
         if not o or not t:
             problems.append(f"{path}:{i}: an owner and a team are both needed")
@@ -536,7 +533,7 @@ def read_pilot(
     read_export`, the same ledger), and who was in it (:func:`read_coached`). Raises
     :class:`~sim.calibration.reading.ExportError`, one line per problem, when the pilot cannot
     be measured: no week of pilot, too short a baseline, owners that match nobody."""
-    coached = read_coached(coached_path)
+    coached = read_coached(coached_path, options.encoding)
     ledger = Ledger()
     export = read_export(opportunities, options, ledger)
     shown = export.table.name

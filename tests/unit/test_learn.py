@@ -113,3 +113,15 @@ def test_only_what_the_pilot_informs_counts_as_learnt_even_from_the_tail() -> No
         post = abc_posterior(prior, s[:, None], np.array([seen]), paths, bounds)
         assert learnt(post, 0)
         assert not any(learnt(post, j) for j in range(1, 21)), seen
+
+
+def test_who_was_in_the_pilot_is_read_in_the_encodings_and_delimiters_exports_come_in(
+    tmp_path: Path,
+) -> None:
+    """A Spanish spreadsheet's save: Windows-1252, semicolons, accented team names."""
+    path = tmp_path / "equipos.csv"
+    text = "OwnerId;Manager;Coached_From\r\nr1;Núñez;2024-03-04\r\nr2;Peña;\r\n"
+    path.write_bytes(text.encode("cp1252"))
+    c = read_coached(str(path))
+    assert c.teams == {"r1": "Núñez", "r2": "Peña"}
+    assert c.coached == {"Núñez"}
