@@ -1272,8 +1272,13 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
     from sim.scenario.uncertain import comparison_block
 
     base, opt = _load_all([baseline, option])
+    if Path(baseline).resolve() == Path(option).resolve():
+        raise ScenarioProblems(f"{option}: given as both BASELINE and OPTION; give two files")
     if base.name == opt.name:
-        raise ScenarioProblems(f"{option}: has the name {opt.name!r}, as {baseline} does; name it")
+        raise ScenarioProblems(
+            f"{option}: has the name {opt.name!r}, as {baseline} does; give it a name of its "
+            "own (name:)"
+        )
     sizes = _whole_list(opts["teams"], "--teams") or default_sizes(base.team.managers)
     lengths = _whole_list(opts["weeks"], "--weeks") or default_lengths(base.weeks)
     if not lengths:
