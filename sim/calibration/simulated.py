@@ -27,7 +27,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +73,93 @@ def sim_dates(start: date, days: np.ndarray) -> np.ndarray:
     return np.asarray(np.busday_offset(np.datetime64(start, "D"), whole, roll="forward"))
 
 
+@dataclass(frozen=True)
+class DealRecords:
+    """Every deal of one replication, as numbers: what both the export and the pilot's tables
+    are made of (:func:`deal_records`)."""
+
+    reps: int
+    """Owners ``0 .. reps - 1`` are reps, the rest managers."""
+    stages: int
+    horizon: float
+    """The run's last day (exclusive)."""
+    owner: np.ndarray
+    created: np.ndarray
+    """Day each deal opened."""
+    closed: np.ndarray
+    """Day it was won or lost; nan if still open at the horizon."""
+    won: np.ndarray
+    stage: np.ndarray
+    """Its stage at the end: ``stages`` if won, the stage it was lost or is open in otherwise."""
+    amount: np.ndarray
+    """Booked value if won, list value otherwise, to the cent."""
+    hist_deal: np.ndarray
+    """Stage entries, and closes: the deal (an index into the arrays above)."""
+    hist_stage: np.ndarray
+    """The stage entered, ``stages`` for Closed Won, ``stages + 1`` for Closed Lost."""
+    hist_day: np.ndarray
+
+
+def deal_records(scenario: Scenario, seed: int, replication: int = 0) -> DealRecords:
+    """Run replication ``replication`` of ``scenario`` with ``seed`` and read off its deals, in
+    the order they opened (see the module docstring)."""
+    run = Replication(scenario, seed, replication, settle=False)
+    rep_deals: list[tuple[int, Deal]] = []
+    manager_deals: list[tuple[int, Deal]] = []
+    run.rep_leads.log, run.manager_leads.log = rep_deals, manager_deals
+    run.run()
+    n = len(scenario.stages)
+    horizon = run.horizon_days
+    deals = rep_deals + [(len(run.reps) + pos, d) for pos, d in manager_deals]
+    deals.sort(key=lambda pd_: pd_[1].open_days)
+    owner: list[int] = []
+    created: list[float] = []
+    closed: list[float] = []
+    amount: list[float] = []
+    won: list[bool] = []
+    stage: list[int] = []
+    h_deal: list[int] = []
+    h_stage: list[int] = []
+    h_day: list[float] = []
+    for i, (who, deal) in enumerate(deals):
+        ends = [deal.open_days]
+        for k in range(n):
+            ends.append(ends[-1] + deal.durations[deal.base + k])
+        k = deal.stage
+        is_won = k == n
+        is_closed = is_won or ends[k + 1] < horizon
+        entered = n if is_won else k + 1
+        h_deal.extend([i] * entered)
+        h_stage.extend(range(entered))
+        h_day.extend(ends[:entered])
+        end = math.nan
+        if is_closed:
+            end = ends[n] if is_won else ends[k + 1]
+            h_deal.append(i)
+            h_stage.append(n if is_won else n + 1)
+            h_day.append(end)
+        owner.append(who)
+        created.append(deal.open_days)
+        closed.append(end)
+        won.append(is_won)
+        stage.append(k)
+        amount.append(deal.booked if is_won else deal.value)
+    return DealRecords(
+        reps=len(run.reps),
+        stages=n,
+        horizon=horizon,
+        owner=np.array(owner, dtype=np.int64),
+        created=np.array(created, dtype=float),
+        closed=np.array(closed, dtype=float),
+        won=np.array(won, dtype=bool),
+        stage=np.array(stage, dtype=np.int64),
+        amount=np.round(np.array(amount, dtype=float), 2),
+        hist_deal=np.array(h_deal, dtype=np.int64),
+        hist_stage=np.array(h_stage, dtype=np.int64),
+        hist_day=np.array(h_day, dtype=float),
+    )
+
+
 def simulated_export(
     scenario: Scenario,
     seed: int,
@@ -84,89 +170,80 @@ def simulated_export(
 ) -> Export:
     """The CRM export of replication ``replication`` of ``scenario`` run with ``seed``; its
     stages named ``labels`` if given, else as :func:`crm_stage` shows them."""
-    run = Replication(scenario, seed, replication, settle=False)
-    rep_deals: list[tuple[int, Deal]] = []
-    manager_deals: list[tuple[int, Deal]] = []
-    run.rep_leads.log, run.manager_leads.log = rep_deals, manager_deals
-    run.run()
+    r = deal_records(scenario, seed, replication)
     stages = list(labels) if labels is not None else [crm_stage(st.name) for st in scenario.stages]
-    n = len(stages)
-    horizon = run.horizon_days
+    names = np.array([*stages, WON, LOST], dtype=object)
     expected = sum(st.duration_mean_days for st in scenario.stages)
-    owners = [rep_owner(r.index) for r in run.reps] + [
-        f"005M{m + 1:05d}" for m in range(len(run.managers))
-    ]
-    opp: dict[str, list[Any]] = {k: [] for k in ("owner", "role", "stage", "amount", "created")}
-    opp.update({k: [] for k in ("closed", "is_closed", "won")})
-    hist: dict[str, list[Any]] = {"deal": [], "stage": [], "day": []}
-    deals = rep_deals + [(len(run.reps) + pos, d) for pos, d in manager_deals]
-    deals.sort(key=lambda pd_: pd_[1].open_days)
-    for i, (who, deal) in enumerate(deals):
-        ends = [deal.open_days]
-        for k in range(n):
-            ends.append(ends[-1] + deal.durations[deal.base + k])
-        k = deal.stage
-        won = k == n
-        closed = won or ends[k + 1] < horizon
-        for j in range(n if won else k + 1):
-            hist["deal"].append(i)
-            hist["stage"].append(stages[j])
-            hist["day"].append(ends[j])
-        if closed:
-            hist["deal"].append(i)
-            hist["stage"].append(WON if won else LOST)
-            hist["day"].append(ends[n] if won else ends[k + 1])
-        opp["owner"].append(who)
-        opp["role"].append("Sales Rep" if who < len(run.reps) else "Sales Manager")
-        opp["stage"].append(WON if won else LOST if closed else stages[k])
-        opp["amount"].append(deal.booked if won else deal.value)
-        opp["created"].append(deal.open_days)
-        opp["closed"].append((ends[n] if won else ends[k + 1]) if closed else None)
-        opp["is_closed"].append(closed)
-        opp["won"].append(won)
-    close_day = np.array(
-        [
-            c if c is not None else o + expected
-            for c, o in zip(opp["closed"], opp["created"], strict=True)
-        ]
+    owners = np.array(
+        [rep_owner(i) for i in range(r.reps)]
+        + [f"005M{m + 1:05d}" for m in range(int(r.owner.max(initial=-1)) + 1 - r.reps)],
+        dtype=object,
     )
-    ids = np.array([f"006S{i + 1:08d}" for i in range(len(deals))], dtype=object)
-    amount = np.round(np.array(opp["amount"], dtype=float), 2)
-    hist_deal = np.array(hist["deal"], dtype=np.int64)
-    hist_day = np.array(hist["day"], dtype=float)
-    keep = np.ones(len(hist_deal), dtype=bool)
+    is_closed = ~np.isnan(r.closed)
+    final = np.where(r.won, r.stages, np.where(is_closed, r.stages + 1, r.stage))
+    close_day = np.where(is_closed, r.closed, r.created + expected)
+    ids = np.array([f"006S{i + 1:08d}" for i in range(len(r.owner))], dtype=object)
+    amount, hist_day = r.amount, r.hist_day
+    keep = np.ones(len(r.hist_deal), dtype=bool)
     if messy:
         amount, keep, close_day, hist_day = _mess(
             np.random.default_rng([seed, replication, 14]),
             amount,
-            np.array(opp["is_closed"]),
-            hist_deal,
-            np.array(hist["stage"], dtype=object),
+            is_closed,
+            r.hist_deal,
+            names[r.hist_stage],
             close_day,
             hist_day,
         )
     opportunities = pd.DataFrame(
         {
             "Id": ids,
-            "OwnerId": [owners[w] for w in opp["owner"]],
-            "OwnerRole": opp["role"],
-            "StageName": opp["stage"],
+            "OwnerId": owners[r.owner] if len(r.owner) else np.array([], dtype=object),
+            "OwnerRole": np.where(r.owner < r.reps, "Sales Rep", "Sales Manager").astype(object),
+            "StageName": names[final],
             "Amount": amount,
-            "CreatedDate": sim_dates(start, np.array(opp["created"])),
+            "CreatedDate": sim_dates(start, r.created),
             "CloseDate": sim_dates(start, close_day),
-            "IsClosed": opp["is_closed"],
-            "IsWon": opp["won"],
+            "IsClosed": is_closed,
+            "IsWon": r.won,
         }
     )
     history = pd.DataFrame(
         {
-            "OpportunityId": ids[hist_deal[keep]],
-            "StageName": np.array(hist["stage"], dtype=object)[keep],
+            "OpportunityId": ids[r.hist_deal[keep]],
+            "StageName": names[r.hist_stage][keep],
             "CreatedDate": sim_dates(start, hist_day[keep]),
         }
     )
-    as_of = pd.Timestamp(sim_dates(start, np.array([horizon]))[0]).date()
+    as_of = pd.Timestamp(sim_dates(start, np.array([r.horizon]))[0]).date()
     return Export(opportunities, history, as_of)
+
+
+def deal_tables(records: DealRecords, start: date = START) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The deals and stage entries :mod:`sim.pilot.measure` reads, straight from the records:
+    what :func:`as_tables` makes of the export, without its text (deals and owners numbered,
+    not named). A test holds the two to the same measures."""
+    deals = pd.DataFrame(
+        {
+            "deal": np.arange(len(records.owner)),
+            "owner": records.owner,
+            "amount": records.amount,
+            "closed": np.where(
+                np.isnan(records.closed),
+                np.datetime64("NaT"),
+                sim_dates(start, np.nan_to_num(records.closed)),
+            ).astype("datetime64[ns]"),
+            "won": records.won,
+        }
+    )
+    opened = records.hist_stage < records.stages
+    history = pd.DataFrame(
+        {
+            "deal": records.hist_deal[opened],
+            "date": sim_dates(start, records.hist_day[opened]).astype("datetime64[ns]"),
+        }
+    )
+    return deals, history
 
 
 def _mess(

@@ -11,8 +11,9 @@ once, on replication ``d * reps_per_draw``: the random numbers of the comparison
 replication of that draw, so every pilot size meets the same teams and the same luck (common
 random numbers), and the pilot is the comparison's team. The run lasts ``B`` plus the longest
 length; a shorter pilot is the same run measured over its first ``T`` weeks (what happens after
-the measurement cannot change it). Each run's deals become a CRM export
-(:func:`sim.calibration.simulated.simulated_export`), measured as the real pilot's export will be
+the measurement cannot change it). Each run's deals become the tables a CRM export is read into
+(:func:`sim.calibration.simulated.deal_tables`, what :func:`~sim.calibration.simulated.
+as_tables` makes of the export without its text), measured as the real pilot's export will be
 (:mod:`sim.pilot.measure`).
 """
 
@@ -27,14 +28,15 @@ import pandas as pd
 from sim.calibration.simulated import (
     START,
     Export,
-    as_tables,
+    deal_records,
+    deal_tables,
     rep_owner,
     sim_dates,
     simulated_export,
 )
 from sim.clock import DAYS
 from sim.experiment.executors import Executor, SerialExecutor
-from sim.pilot.measure import METRICS, Period, compare_arms, team_outcomes
+from sim.pilot.measure import METRICS, Period, compare_arms, team_events
 from sim.scenario import Scenario
 from sim.scenario.designs import Design
 
@@ -159,16 +161,15 @@ def measure_run(task: PilotRun) -> np.ndarray:
 
     Module-level so that worker processes can run it."""
     s = task.scenario
-    export = simulated_export(s, task.seed, task.replication)
-    deals, history = as_tables(export)
+    deals, history = deal_tables(deal_records(s, task.seed, task.replication))
     per = s.team.reps_per_manager
-    teams = {rep_owner(i): i // per for i in range(s.team.managers * per)}
+    teams = {i: i // per for i in range(s.team.managers * per)}
     coached = set(range(task.teams))
     out = np.full((len(task.plan.lengths), len(METRICS), 3), np.nan)
-    base_period = periods(s.warmup_weeks, task.plan, 0)[0]
-    base = team_outcomes(deals, history, teams, base_period)
+    events = team_events(deals, history, teams)
+    base = events.outcomes(periods(s.warmup_weeks, task.plan, 0)[0])
     for i, length in enumerate(task.plan.lengths):
-        pilot = team_outcomes(deals, history, teams, periods(s.warmup_weeks, task.plan, length)[1])
+        pilot = events.outcomes(periods(s.warmup_weeks, task.plan, length)[1])
         for j, metric in enumerate(METRICS):
             r = compare_arms(base, pilot, coached, metric)
             out[i, j] = (r.effect, r.se, r.p_value)

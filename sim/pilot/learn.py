@@ -43,7 +43,7 @@ from sim.calibration.ledger import Ledger
 from sim.calibration.reading import LINE, ExportError, read_table
 from sim.experiment.executors import Executor
 from sim.pilot.design import Plan, pilot_runs, simulate_pilots
-from sim.pilot.measure import LABELS, METRICS, Period, compare_arms, in_words, team_outcomes
+from sim.pilot.measure import LABELS, METRICS, Period, compare_arms, in_words, team_events
 from sim.scenario import Scenario
 from sim.scenario.designs import Design
 from sim.scenario.distributions import Dist
@@ -182,8 +182,8 @@ def observed_summary(
     before = np.busday_offset(start, -5 * baseline_weeks, roll="backward")
     baseline = Period(before, start)
     pilot = Period(start, np.datetime64(end, "D"))
-    base = team_outcomes(deals, history, coached.teams, baseline)
-    during = team_outcomes(deals, history, coached.teams, pilot)
+    events = team_events(deals, history, coached.teams)
+    base, during = events.outcomes(baseline), events.outcomes(pilot)
     summary = np.array(
         [compare_arms(base, during, set(coached.coached), m).effect for m in METRICS]
     )

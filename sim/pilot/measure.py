@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,61 +90,105 @@ def _day(values: pd.Series) -> np.ndarray:
     return pd.to_datetime(values).to_numpy().astype("datetime64[D]")
 
 
-def team_outcomes(
-    deals: pd.DataFrame,
-    history: pd.DataFrame,
-    teams: Mapping[str, object],
-    period: Period,
-) -> pd.DataFrame:
-    """Each team's ``stage_progress``, ``win_rate`` and ``bookings`` in ``period``, with the
-    counts behind them (``exits``, ``decided``, ``reps``), one row per team of ``teams`` (owner
-    -> team). Deals of owners not in ``teams`` (managers' own deals, owners who left) are not
-    counted. A team with nothing in the period has nan for a share."""
-    owner = deals["owner"].astype(str).to_numpy()
+@dataclass(frozen=True)
+class TeamEvents:
+    """A CRM's deals reduced to the events a pilot counts, each with its team: wins, losses and
+    bookings by close date, moves from one stage to the next by the date of the stage entered
+    (:func:`team_events`); any period's outcomes are then a count (:meth:`outcomes`)."""
+
+    names: np.ndarray
+    """The teams, in order."""
+    reps: np.ndarray
+    """Owners per team."""
+    won_team: np.ndarray
+    won_day: np.ndarray
+    won_amount: np.ndarray
+    lost_team: np.ndarray
+    lost_day: np.ndarray
+    move_team: np.ndarray
+    move_day: np.ndarray
+
+    def _count(
+        self, team: np.ndarray, day: np.ndarray, period: Period, weights: np.ndarray | None = None
+    ) -> np.ndarray:
+        inside = (day >= period.start) & (day < period.end)
+        w = None if weights is None else weights[inside]
+        return np.bincount(team[inside], weights=w, minlength=len(self.names)).astype(float)
+
+    def outcomes(self, period: Period) -> pd.DataFrame:
+        """Each team's ``stage_progress``, ``win_rate`` and ``bookings`` in ``period``, with the
+        counts behind them (``exits``, ``decided``, ``reps``); nan for a share of nothing."""
+        wins = self._count(self.won_team, self.won_day, period)
+        losses = self._count(self.lost_team, self.lost_day, period)
+        booked = self._count(self.won_team, self.won_day, period, self.won_amount)
+        moves = self._count(self.move_team, self.move_day, period) + wins
+        exits = moves + losses
+        decided = wins + losses
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table = pd.DataFrame(
+                {
+                    "team": self.names,
+                    "reps": self.reps,
+                    "exits": exits,
+                    "decided": decided,
+                    "stage_progress": moves / exits,
+                    "win_rate": wins / decided,
+                    "bookings": booked / (self.reps * max(period.weeks, 1e-9)),
+                }
+            )
+        return table.set_index("team")
+
+
+def team_events(
+    deals: pd.DataFrame, history: pd.DataFrame, teams: Mapping[Any, object]
+) -> TeamEvents:
+    """The events of ``deals`` and ``history`` (the calibration's tables: deal, owner, amount,
+    closed, won; deal, date) by team, ``teams`` mapping owner -> team (owners are matched as
+    text, so an export's OwnerIds and a simulation's numbered owners both do). Deals of owners
+    not in ``teams`` (managers' own deals, owners who left) are not counted."""
     team_of = pd.Series({str(k): v for k, v in teams.items()})
     names = pd.unique(team_of.to_numpy())
     index = {t: i for i, t in enumerate(names)}
-    deal_team = pd.Series(owner).map(team_of).map(index).to_numpy(dtype=float, na_value=np.nan)
+    owner = deals["owner"].astype(str)
+    deal_team = owner.map(team_of).map(index).to_numpy(dtype=float, na_value=np.nan)
     reps = np.bincount(team_of.map(index).to_numpy(dtype=np.int64), minlength=len(names))
-
-    def count(team: np.ndarray, when: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        inside = (when >= period.start) & (when < period.end) & np.isfinite(team)
-        w = None if weights is None else weights[inside]
-        return np.bincount(team[inside].astype(np.int64), weights=w, minlength=len(names))
-
     closed = _day(deals["closed"])
-    has_close = ~np.isnat(closed)
-    won = deals["won"].to_numpy(dtype=bool) & has_close
-    lost = ~deals["won"].to_numpy(dtype=bool) & has_close
+    counted = np.isfinite(deal_team) & ~np.isnat(closed)
+    won = deals["won"].to_numpy(dtype=bool)
     amount = np.nan_to_num(deals["amount"].to_numpy(dtype=float))
-    wins = count(np.where(won, deal_team, np.nan), closed)
-    losses = count(np.where(lost, deal_team, np.nan), closed)
-    booked = count(np.where(won, deal_team, np.nan), closed, amount)
+    w, lo = counted & won, counted & ~won
     # Stage entries after a deal's first: each is a move on from the stage before.
     h = history.sort_values(["deal", "date"], kind="stable")
     later = h["deal"].duplicated().to_numpy()
-    deal_index = pd.Series(np.arange(len(deals)), index=deals["deal"].astype(str))
+    ids = deals["deal"].astype(str)
+    deal_index = pd.Series(np.arange(len(deals)), index=ids.to_numpy())
     deal_index = deal_index[~deal_index.index.duplicated()]
-    pos = deal_index.reindex(h["deal"].astype(str)).to_numpy(dtype=float)
+    pos = deal_index.reindex(h["deal"].astype(str).to_numpy()).to_numpy(dtype=float)
     known = np.isfinite(pos) & later
     h_team = np.full(len(h), np.nan)
     h_team[known] = deal_team[pos[known].astype(np.int64)]
-    moves = count(h_team, _day(h["date"])) + wins
-    exits = moves + losses
-    decided = wins + losses
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table = pd.DataFrame(
-            {
-                "team": names,
-                "reps": reps,
-                "exits": exits,
-                "decided": decided,
-                "stage_progress": moves / exits,
-                "win_rate": wins / decided,
-                "bookings": booked / (reps * max(period.weeks, 1e-9)),
-            }
-        )
-    return table.set_index("team")
+    moved = np.isfinite(h_team)
+    return TeamEvents(
+        names=names,
+        reps=reps,
+        won_team=deal_team[w].astype(np.int64),
+        won_day=closed[w],
+        won_amount=amount[w],
+        lost_team=deal_team[lo].astype(np.int64),
+        lost_day=closed[lo],
+        move_team=h_team[moved].astype(np.int64),
+        move_day=_day(h["date"])[moved],
+    )
+
+
+def team_outcomes(
+    deals: pd.DataFrame,
+    history: pd.DataFrame,
+    teams: Mapping[Any, object],
+    period: Period,
+) -> pd.DataFrame:
+    """Each team's outcomes in ``period``: :meth:`TeamEvents.outcomes` of :func:`team_events`."""
+    return team_events(deals, history, teams).outcomes(period)
 
 
 def compare_arms(
