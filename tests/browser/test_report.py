@@ -20,6 +20,22 @@ EVIL = "<script>window.__x=1</script>"
 pytestmark = pytest.mark.browser
 
 
+def _open_with_figures(browser: Any, report: Path, figs: list[str]) -> tuple[Any, list[str]]:
+    """The report open in a new page, each figure drawn and of a readable height, and the list
+    the page's errors go to."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(report.as_uri())
+    for fig in figs:
+        page.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
+        box = page.locator(f"#{fig}").bounding_box()
+        assert box is not None
+        assert box["height"] > 200
+    return page, errors
+
+
 def _scenario(tmp: Path, name: str, body: str = "") -> Path:
     path = tmp / f"{abs(hash(name))}.yaml"
     ref = (SCENARIOS / "reference.yaml").resolve()
@@ -179,16 +195,7 @@ def test_the_calibration_report_renders_offline_without_errors(
         ],
     )
     assert r.exit_code == 0, r.output
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto((tmp_path / "fit" / "report.html").as_uri())
-    for fig in FIT_FIGS:
-        page.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
-        box = page.locator(f"#{fig}").bounding_box()
-        assert box is not None
-        assert box["height"] > 200
+    page, errors = _open_with_figures(browser, tmp_path / "fit" / "report.html", FIT_FIGS)
     text = page.locator("body").inner_text()
     assert "reproduces your CRM's stage conversions" in text
     assert "Backtest: fitted on your data up to" in text
@@ -212,16 +219,7 @@ def test_the_pilot_report_renders_offline_and_leads_with_the_recommendation(
     args += ["--teams", "2,4", "--weeks", "8", "-j", "1", "-q", "-o", str(out)]
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto((out / "report.html").as_uri())
-    for fig in PILOT_FIGS:
-        page.wait_for_selector(f"#{fig} svg.main-svg", timeout=20_000)
-        box = page.locator(f"#{fig}").bounding_box()
-        assert box is not None
-        assert box["height"] > 200
+    page, errors = _open_with_figures(browser, out / "report.html", PILOT_FIGS)
     first = page.locator(".verdict").inner_text()
     assert first == r.stdout.splitlines()[0]
     assert errors == []
