@@ -166,11 +166,18 @@ def ceb_quality() -> Row:
     )
 
 
+def _b_players_against_base(first: str, second: str) -> tuple[Estimate, Estimate]:
+    """The uplift of B players' revenue in months 7-12 of two designs against no coaching."""
+    off = design("base")
+    return (
+        uplift(design(first), off, "revenue_B", MONTHS_7_12),
+        uplift(design(second), off, "revenue_B", MONTHS_7_12),
+    )
+
+
 def dose_response() -> Row:
     """Three against five hours a month of the best coaching (improvement's target)."""
-    off = design("base")
-    three = uplift(design("best_3h"), off, "revenue_B", MONTHS_7_12)
-    five = uplift(design("best_5h"), off, "revenue_B", MONTHS_7_12)
+    three, five = _b_players_against_base("best_3h", "best_5h")
     share = three.mean / five.mean
     return row(
         "dose_response",
@@ -495,9 +502,7 @@ def gartner_always_on() -> Row:
 
 def ceb_twice() -> Row:
     """How much the worst coaching hurts against how much the best helps."""
-    off = design("base")
-    helps = uplift(design("best_3h"), off, "revenue_B", MONTHS_7_12)
-    hurts = uplift(design("worst_3h"), off, "revenue_B", MONTHS_7_12)
+    helps, hurts = _b_players_against_base("best_3h", "worst_3h")
     ratio = -hurts.mean / helps.mean if helps.mean else float("nan")
     return row(
         "ceb_twice",
