@@ -85,8 +85,7 @@ def run_study(
     valuation = value_designs(
         npv, pilots, plan, baseline.team.managers, baseline.weeks, metric=metric
     )
-    study = Study(baseline, option, plan, design, npv, pilots, valuation, pd.DataFrame(), metric)
-    shown = study.shown
+    shown = valuation.top
     rows = pilots[(pilots["teams"] == shown["teams"]) & (pilots["weeks"] == shown["weeks"])]
     summary = rows.set_index("draw")[metric].reindex(range(design.draws)).to_numpy(dtype=float)
     inputs = {p: design.values[:, j] for j, p in enumerate(design.paths)}

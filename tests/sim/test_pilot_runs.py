@@ -140,3 +140,10 @@ def test_a_simulated_pilot_measures_the_same_from_its_export_as_from_its_records
         b = team_outcomes(*slow, named, period)
         pd.testing.assert_frame_equal(a, b)
         assert a["exits"].sum() > 0
+
+
+def test_the_command_lines_baseline_period_is_the_pilots() -> None:
+    import cli
+    from sim.pilot.design import BASELINE_WEEKS
+
+    assert cli.BASELINE_WEEKS["default"] == BASELINE_WEEKS
