@@ -211,11 +211,6 @@ class Posterior:
     """(inputs,): how much chance narrows each input's spread at most (the mean narrowing under
     the same shuffles plus :func:`chance_multiple` of their standard deviations), as a share."""
 
-    @property
-    def effective_draws(self) -> float:
-        """Kish's effective number of kept draws, ``1 / sum(w^2)``."""
-        return float(1.0 / np.sum(self.weights**2))
-
     def quantiles(self, j: int, q: np.ndarray) -> np.ndarray:
         """Weighted quantiles ``q`` of input ``j``."""
         return weighted_quantiles(self.values[:, j], self.weights, q)
