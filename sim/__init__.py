@@ -24,8 +24,10 @@ tests/unit/test_layers.py, holds every import to this order):
    ledger.
 9. :mod:`sim.pilot`: test before you buy: a pilot's candidate designs simulated on every draw of
    the uncertain inputs, what each is worth, and learning from the real pilot's export.
-10. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
-11. :mod:`sim.job`: what a command asks for (a typed job), run end to end: checked, locked,
+10. :mod:`sim.optimise`: the best plan: a search space of the choices a leader controls, every
+    plan run on the same draws and luck, and ranking and selection to separate the leaders.
+11. :mod:`sim.report`: the HTML reports, built from the experiment's tables only.
+12. :mod:`sim.job`: what a command asks for (a typed job), run end to end: checked, locked,
     run, written, moved into place.
 
 The public API for notebooks is :func:`run_scenario` (and :func:`load_scenario` to read a YAML

@@ -22,6 +22,7 @@ LAYERS = (
     ("sim.experiment",),
     ("sim.calibration",),
     ("sim.pilot",),
+    ("sim.optimise",),
     ("sim.report",),
     ("sim.job",),
 )

@@ -1,0 +1,168 @@
+"""``coachsim optimise`` as a job: the output folder, the record that lets a stopped search
+resume, and the files of the answer.
+
+While a search runs, its files live in ``<output>.partial/``: ``job.json`` (what is searched: the
+scenarios' and plans' digests, the seed, draws, zone and error) and ``draws/``, one Parquet file
+per finished draw (:class:`sim.optimise.search.Store`). ``--resume`` goes on from them if
+``job.json`` says the same search, and is refused in one line naming what differs if not; the
+answer is the same as an uninterrupted search's, as the eliminations depend on the observations
+alone. Finished, the folder holds report.html, plans.csv, evaluations.csv, optimise.json and, in
+``plans/``, a scenario file for the best plan, each runner-up and the cheapest near-best plan,
+and it is renamed to ``<output>`` in one step.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.experiment.executors import Executor
+from sim.experiment.output import (
+    MARKER,
+    OutputError,
+    check_replaceable,
+    identity,
+    made_by_coachsim,
+    replace_dir,
+    write_atomic,
+    write_json,
+)
+from sim.optimise.search import Search, Store, search
+from sim.optimise.space import Plan, plan_file
+from sim.report.optimise import answer, optimise_report
+from sim.scenario import Scenario
+from sim.scenario.designs import Design
+from sim.version import VERSION
+
+PARTIAL = ".partial"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One search, as the command line gives it."""
+
+    baseline: Scenario
+    option: Scenario
+    option_file: Path
+    plans: list[Plan]
+    design: Design
+    seed: int
+    delta: float
+    alpha: float
+    out: Path
+    command: str
+
+    def record(self) -> dict[str, Any]:
+        """What job.json holds: enough to tell whether a stopped search is this one."""
+        return {
+            "kind": "optimise",
+            "coachsim": VERSION,
+            "seed": self.seed,
+            "draws": self.design.draws,
+            "replications_per_draw": self.design.reps_per_draw,
+            "zone_usd": self.delta,
+            "alpha": self.alpha,
+            "baseline": self.baseline.digest(),
+            "plans": {p.name: p.scenario.digest() for p in self.plans},
+        }
+
+
+def partial(out: Path) -> Path:
+    """Where a search of ``out`` keeps its files until it is finished."""
+    return out.with_name(out.name + PARTIAL)
+
+
+def prepare(job: Job, resume: bool, force: bool) -> Path:
+    """The ``.partial`` folder to work in, made or checked: raises :class:`OutputError` (one
+    line) if the output exists without ``force``, or a stopped search is there and neither
+    ``resume`` nor ``force`` is given, or ``resume`` finds another search."""
+    work = partial(job.out)
+    check_replaceable(job.out, force, "use --force to replace it, or -o elsewhere")
+    if work.exists():
+        if not made_by_coachsim(work):
+            raise OutputError(f"{work} was not written by coachsim; move it away or choose -o")
+        if resume:
+            import json
+
+            try:
+                before = json.loads((work / "job.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                before = {}
+            now = job.record()
+            differ = [k for k in now if before.get(k) != now[k]]
+            if differ:
+                raise OutputError(
+                    f"{work} holds another search ({', '.join(differ)} differ); run it as "
+                    "before to resume it, or --force to start this one afresh"
+                )
+            return work
+        if not force:
+            raise OutputError(
+                f"a stopped search is in {work}: --resume to finish it, or --force to start again"
+            )
+        shutil.rmtree(work)
+    elif resume:
+        raise OutputError(f"nothing to resume: no {work}")
+    work.mkdir(parents=True)
+    write_json(work / MARKER, identity("optimise", f"seed-{job.seed}", scenario=job.option.name))
+    write_json(work / "job.json", job.record())
+    return work
+
+
+def run(
+    job: Job,
+    work: Path,
+    executor: Executor | None,
+    progress: Callable[[int, int], None] | None,
+    must_be_true: Callable[[Search], list[str]] | None = None,
+) -> tuple[Search, list[str]]:
+    """Run the search in ``work``, write its files and move them to the output; the answer's
+    lines and the discovery's (``must_be_true`` of the search, if given)."""
+    found = search(
+        job.baseline,
+        job.plans,
+        job.design,
+        job.seed,
+        job.delta,
+        job.alpha,
+        executor=executor,
+        progress=progress,
+        store=Store(work / "draws"),
+    )
+    base, opt = str(job.baseline.name), str(job.option.name)
+    lines = answer(found, base)
+    discovery = must_be_true(found) if must_be_true else []
+    meta = {"seed": job.seed, "version": VERSION}
+    write_atomic(work / "report.html", optimise_report(found, base, opt, meta, discovery))
+    write_atomic(work / "plans.csv", found.table().to_csv(index=False))
+    write_atomic(work / "evaluations.csv", found.rows.to_csv(index=False))
+    folder = work / "plans"
+    folder.mkdir(exist_ok=True)
+    chosen = [found.best, *found.runners_up, found.cheapest_near_best]
+    written = []
+    for j in dict.fromkeys(chosen):
+        if j == 0:
+            continue
+        p = job.plans[j - 1]
+        write_atomic(folder / f"{p.name}.yaml", plan_file(p, job.option_file, job.out / "plans"))
+        written.append(p.name)
+    write_json(
+        work / "optimise.json",
+        {
+            **job.record(),
+            "command": job.command,
+            "best": "keep" if found.best == 0 else job.plans[found.best - 1].name,
+            "finished": found.selection.finished,
+            "prob_best": found.prob_best,
+            "runners_up": [found.table().loc[j, "plan"] for j in found.runners_up],
+            "cheapest_near_best": found.table().loc[found.cheapest_near_best, "plan"],
+            "plan_files": written,
+        },
+    )
+    shutil.rmtree(work / "draws", ignore_errors=True)
+    (work / "job.json").unlink(missing_ok=True)
+    replace_dir(work, job.out, True)
+    return found, lines + (["", *discovery] if discovery else [])
