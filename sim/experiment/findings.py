@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.discovery import MIN_CASES, prim, sentences
 from sim.analysis.intervals import wilson
 from sim.analysis.paired import HURDLE_RATES_PCT
 from sim.analysis.voi import (
@@ -119,6 +120,9 @@ class Findings:
     sobol: pd.DataFrame | None = None
     """With a Saltelli design: per input, first- and total-order Sobol indices of the NPV
     (averaged over each draw's replications) with 95% intervals."""
+    must_be_true: tuple[str, ...] = ()
+    """What must be true for the less common outcome (failing to pay when it mostly pays, paying
+    when it mostly fails), in sentences: :func:`what_must_be_true`."""
 
     @property
     def sobol_unsure(self) -> list[str]:
@@ -279,7 +283,32 @@ def findings(
         fees=_fees(table, name, alternative, paths),
         hurdles=_hurdles(table, name),
         sobol=_sobol(mean_npv, paths, sobol_n, seed, _noise(npv)) if sobol_n else None,
+        must_be_true=what_must_be_true(params[[p for p in paths if p in evppis]], mean_npv, seed),
     )
+
+
+def what_must_be_true(inputs: pd.DataFrame, npv: np.ndarray, seed: int = 0) -> tuple[str, ...]:
+    """Scenario discovery on the draws (:func:`sim.analysis.discovery.prim`): the conditions on
+    the uncertain inputs under which the less common outcome happens, as sentences. The less
+    common outcome is the one that would change the decision: where an option mostly pays, what
+    must be true for it to fail, and the other way round. With too few draws of it, one sentence
+    says so."""
+    npv = np.asarray(npv, dtype=float)
+    pays = npv > 0
+    if pays.mean() >= 0.5:
+        target, outcome = ~pays, "it fails to pay"
+    else:
+        target, outcome = pays, "it pays"
+    hits, n = int(target.sum()), len(npv)
+    if inputs.shape[1] == 0:
+        return ()
+    if hits < MIN_CASES:
+        return (
+            f"{outcome[:1].upper()}{outcome[1:]} in only {hits} of the {n} worlds drawn: too few "
+            "to say what must be true for that.",
+        )
+    found = prim(inputs.reset_index(drop=True), target, seed=seed)
+    return tuple(sentences(found, outcome))
 
 
 def _noise(npv: np.ndarray) -> float:

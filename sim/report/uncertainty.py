@@ -174,6 +174,7 @@ def verdict(f: Findings) -> list[str]:
             f"the one most worth finding out first is {top} ({usd(value)})."
         )
     lines.extend(_break_even_lines(f))
+    lines.extend(f.must_be_true)
     if f.sobol is not None:
         lead = f.sobol.sort_values("total", ascending=False).iloc[0]
         alone = (
