@@ -1539,10 +1539,11 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
 
     \b
         coachsim optimise scenarios/reference.yaml \\
-            scenarios/outside_coach_evidence.yaml scenarios/outside_coach_space.yaml
+            scenarios/outside_coach_evidence.yaml \\
+            scenarios/spaces/outside_coach.yaml
         coachsim optimise scenarios/reference.yaml \\
-            scenarios/outside_coach_evidence.yaml scenarios/outside_coach_space.yaml \\
-            --zone 100000 --draws 256 -j 2
+            scenarios/outside_coach_evidence.yaml \\
+            scenarios/spaces/outside_coach.yaml --zone 100000 --draws 256
     """  # noqa: D301 (click keeps a paragraph after \b as written)
     from sim.experiment.output import OutputError, OutputLock, slug
     from sim.experiment.uncertainty import PlanError, plan

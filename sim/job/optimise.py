@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.experiment.executors import Executor
+from sim.experiment.findings import what_must_be_true
 from sim.experiment.output import (
     MARKER,
     OutputError,
@@ -112,15 +115,26 @@ def prepare(job: Job, resume: bool, force: bool) -> Path:
     return work
 
 
+def must_be_true(found: Search, design: Design) -> list[str]:
+    """What must be true for the best plan to fail to pay (or to pay), from its draws
+    (:func:`sim.experiment.findings.what_must_be_true`); nothing if the best is no change."""
+    b = found.best
+    if b == 0:
+        return []
+    n = int(found.available[b])
+    inputs = pd.DataFrame(design.values[:n], columns=list(design.paths))
+    inputs = inputs.loc[:, inputs.nunique() > 1]
+    return list(what_must_be_true(inputs, found.observations[:n, b]))
+
+
 def run(
     job: Job,
     work: Path,
     executor: Executor | None,
     progress: Callable[[int, int], None] | None,
-    must_be_true: Callable[[Search], list[str]] | None = None,
 ) -> tuple[Search, list[str]]:
-    """Run the search in ``work``, write its files and move them to the output; the answer's
-    lines and the discovery's (``must_be_true`` of the search, if given)."""
+    """Run the search in ``work``, write its files and move them to the output; the lines for
+    the terminal: the answer, then what must be true for the best plan."""
     found = search(
         job.baseline,
         job.plans,
@@ -134,7 +148,7 @@ def run(
     )
     base, opt = str(job.baseline.name), str(job.option.name)
     lines = answer(found, base)
-    discovery = must_be_true(found) if must_be_true else []
+    discovery = must_be_true(found, job.design)
     meta = {"seed": job.seed, "version": VERSION}
     write_atomic(work / "report.html", optimise_report(found, base, opt, meta, discovery))
     write_atomic(work / "plans.csv", found.table().to_csv(index=False))
@@ -165,4 +179,5 @@ def run(
     shutil.rmtree(work / "draws", ignore_errors=True)
     (work / "job.json").unlink(missing_ok=True)
     replace_dir(work, job.out, True)
-    return found, lines + (["", *discovery] if discovery else [])
+    heading = ["What must be true for the best plan:"] if discovery else []
+    return found, lines + heading + [f"  {line}" for line in discovery]

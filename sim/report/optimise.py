@@ -34,23 +34,25 @@ def answer(search: Search, baseline: str) -> list[str]:
             f"Best plan: {_plan(s, b)}. Expected NPV {usd(s.mean(b))} against {baseline} as it "
             f"is, for {usd(s.fee(b))} a year of the coach."
         )
+    sure = (
+        f"The draws make it the best with probability {s.prob_best:.0%} (a bootstrap over the "
+        "draws it shares with the plans nearest to it)."
+    )
     if s.selection.finished:
         lines.append(
             f"It is the one plan left by Kim and Nelson's procedure on common random numbers, "
             f"which picks the truly best plan at least {s.confidence:.0%} of the time when it "
-            f"is {zone} or more better than every other; the draws make it the best with "
-            f"probability {s.prob_best:.0%}."
+            f"is {zone} or more better than every other. {sure}"
         )
     else:
         left = [j for j in s.selection.survivors if j != b]
         lines.append(
             f"The {s.draws} draws ran out before the procedure could rule out "
-            + "; ".join(f"{_plan(s, j)} ({usd(s.gap(j))} behind on average)" for j in left[:3])
-            + (f" and {len(left) - 3} more" if len(left) > 3 else "")
-            + f": their NPV swings too much against the best's from draw to draw. It has the "
-            f"highest expected NPV of those left, and the draws make it the best with "
-            f"probability {s.prob_best:.0%} (no guarantee: more --draws, or a wider --zone than "
-            f"{zone}, would let the procedure finish)."
+            + "; ".join(f"{_plan(s, j)}, {usd(s.gap(j))} behind on average" for j in left[:3])
+            + (f"; and {len(left) - 3} more" if len(left) > 3 else "")
+            + ": their NPV swings too much against the best's from draw to draw for the "
+            f"procedure's guarantee (more --draws, or a wider --zone than {zone}, would let it "
+            f"finish). {sure}"
         )
     near = s.runners_up
     if near:
@@ -65,8 +67,8 @@ def answer(search: Search, baseline: str) -> list[str]:
     cheap = s.cheapest_near_best
     if cheap != b:
         lines.append(
-            f"Cheapest within {zone} of the best: {_plan(s, cheap)}, {usd(s.fee(cheap))} a year "
-            f"(expected NPV {usd(s.mean(cheap))})."
+            f"Cheapest within {zone} of the best: {_plan(s, cheap)}, {usd(s.fee(cheap))} a year, "
+            f"{usd(s.gap(cheap))} less than the best on the draws they share."
         )
     elif near:
         lines.append("None of them costs less than the best.")

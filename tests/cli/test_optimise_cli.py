@@ -83,7 +83,7 @@ def test_the_planted_best_is_found_on_other_seeds(tmp_path: Path, seed: int) -> 
 def _search(store: Store | None, stop_after: int | None = None, seed: int = 3) -> pd.DataFrame:
     base = load_scenario(REFERENCE)
     option = load_scenario(EVIDENCE)
-    space = read_space(SCENARIOS / "outside_coach_space.yaml", option, [])
+    space = read_space(SCENARIOS / "spaces" / "outside_coach.yaml", option, [])
     plans, _ = make_plans(option, space, seed)
     plans = plans[:6]
     design, _ = plan([base, option], 40, 1, seed)
