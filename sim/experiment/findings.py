@@ -295,13 +295,13 @@ def what_must_be_true(inputs: pd.DataFrame, npv: np.ndarray, seed: int = 0) -> t
     says so."""
     npv = np.asarray(npv, dtype=float)
     pays = npv > 0
-    if pays.mean() >= 0.5:
-        target, outcome = ~pays, "it fails to pay"
-    else:
-        target, outcome = pays, "it pays"
+    mostly = bool(pays.mean() >= 0.5)
+    target, outcome = (~pays, "it fails to pay") if mostly else (pays, "it pays")
     hits, n = int(target.sum()), len(npv)
     if inputs.shape[1] == 0:
         return ()
+    if hits == 0:
+        return (f"It {'pays' if mostly else 'fails to pay'} in all {n} worlds drawn.",)
     if hits < MIN_CASES:
         return (
             f"{outcome[:1].upper()}{outcome[1:]} in only {hits} of the {n} worlds drawn: too few "

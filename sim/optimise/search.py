@@ -31,7 +31,7 @@ from sim.experiment.batches import Engine
 from sim.experiment.executors import Executor
 from sim.experiment.output import write_atomic
 from sim.experiment.parts import parquet_blob
-from sim.optimise.select import Selection, best_by_draw, kn_select, prob_best, screen
+from sim.optimise.select import Selection, best_by_draw, prob_best, select_best
 from sim.optimise.space import Plan
 from sim.scenario import Scenario
 from sim.scenario.designs import Design
@@ -274,11 +274,8 @@ def search(
 
     tell()
     run(range(n0), range(1, k))
-    # The error is split between the screen and KN (Bonferroni): the best survives the screen
-    # with probability 1 - alpha/2, and KN keeps it with 1 - alpha/2.
-    passed = screen(x, n0, delta, alpha / 2)
     while True:
-        sel = kn_select(x, leading(x), n0, delta, alpha / 2, passed)
+        sel = select_best(x, leading(x), n0, delta, alpha, draws)
         r = sel.draws_seen
         if sel.finished or r >= draws:
             break

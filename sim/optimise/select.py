@@ -24,6 +24,11 @@ wins. :func:`kn_select` is the procedure on a table of observations, taking draw
 never looking ahead, so its eliminations are the same however the draws were run and in what
 batches.
 
+Two screens frame it (:func:`select_best`): the screen-to-the-best of Nelson, Swann, Goldsman and
+Song (2001) on the first ``n0`` draws, which drops at once plans far behind the best, and the same
+screen on all the draws when the search reaches its most draws with more than one plan left; the
+error ``alpha`` is split equally between the three steps.
+
 Checked by a planted-best test (one plan ``delta`` better than many equal ones, found in at least
 ``1 - alpha`` of seeds). The Python package sim-tools has a KN, but in the revision read its pair
 index looked wrong for ``l < i`` and its KN++ ignores common random numbers
@@ -34,7 +39,7 @@ caught either fault.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -147,6 +152,36 @@ def kn_select(
     pair = s2[np.ix_(idx, idx)]
     needed = most_draws(float(pair.max()), delta, h2) if len(idx) > 1 else r
     return Selection(tuple(int(i) for i in idx), out, r, h2, len(idx) == 1, needed)
+
+
+def select_best(
+    observations: np.ndarray,
+    available: np.ndarray,
+    n0: int,
+    delta: float,
+    alpha: float,
+    cap: int,
+) -> Selection:
+    """The whole procedure as the search runs it, on the draws there are so far: the screen on
+    the first ``n0`` draws, KN from the plans it keeps, and, if KN has not finished when the
+    survivors reach ``cap`` draws (fixed before the search), the screen again on all ``cap``
+    draws of the plans left. The error is split in three (Bonferroni): each step loses the best
+    with probability at most ``alpha / 3``, whatever the others do, so the best plan, if it is
+    ``delta`` better than every other, is the one chosen with probability at least
+    ``1 - alpha``. The last screen is there because KN's continuation region closes only at
+    ``h2 S2 / delta**2`` draws: a plan millions behind the best but swinging by millions against
+    it from draw to draw stays in long after a t bound on the same draws has ruled it out."""
+    x = np.asarray(observations, dtype=float)
+    passed = screen(x, n0, delta, alpha / 3)
+    sel = kn_select(x, available, n0, delta, alpha / 3, passed)
+    if sel.finished or sel.draws_seen < cap:
+        return sel
+    left = np.array(sel.survivors)
+    kept = screen(x[:cap, left], cap, delta, alpha / 3)
+    out = dict(sel.eliminated_at)
+    out.update({int(j): cap for j in left[~kept]})
+    survivors = tuple(int(j) for j in left[kept])
+    return replace(sel, survivors=survivors, eliminated_at=out, finished=len(survivors) == 1)
 
 
 def prob_best(observations: np.ndarray, plans: list[int], draws: int, seed: int = 0) -> np.ndarray:

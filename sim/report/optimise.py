@@ -40,9 +40,9 @@ def answer(search: Search, baseline: str) -> list[str]:
     )
     if s.selection.finished:
         lines.append(
-            f"It is the one plan left by Kim and Nelson's procedure on common random numbers, "
-            f"which picks the truly best plan at least {s.confidence:.0%} of the time when it "
-            f"is {zone} or more better than every other. {sure}"
+            f"It is the one plan left by a screen and Kim and Nelson's sequential procedure on "
+            f"common random numbers, which pick the truly best plan at least {s.confidence:.0%} "
+            f"of the time when it is {zone} or more better than every other. {sure}"
         )
     else:
         left = [j for j in s.selection.survivors if j != b]
@@ -50,7 +50,8 @@ def answer(search: Search, baseline: str) -> list[str]:
             f"The {s.draws} draws ran out before the procedure could rule out "
             + "; ".join(f"{_plan(s, j)}, {usd(s.gap(j))} behind on average" for j in left[:3])
             + (f"; and {len(left) - 3} more" if len(left) > 3 else "")
-            + ": their NPV swings too much against the best's from draw to draw for the "
+            + (": its" if len(left) == 1 else ": their")
+            + " NPV swings too much against the best's from draw to draw for the "
             f"procedure's guarantee (more --draws, or a wider --zone than {zone}, would let it "
             f"finish). {sure}"
         )

@@ -225,3 +225,29 @@ def test_the_pilot_report_renders_offline_and_leads_with_the_recommendation(
     assert errors == []
     assert page.evaluate("window.__x") is None
     page.close()
+
+
+def test_the_optimise_report_renders_offline_and_leads_with_the_best_plan(
+    browser: Any, tmp_path: Path
+) -> None:
+    space = tmp_path / "space.yaml"
+    space.write_text(
+        "choices:\n  outside_coach.coach_the_coach: [false, true]\n"
+        "  outside_coach.format: [in_person, virtual]\n"
+    )
+    option = tmp_path / "option.yaml"
+    option.write_text(
+        f"extends: {(SCENARIOS / 'outside_coach_evidence.yaml').resolve()}\n"
+        f"name: {json.dumps(EVIL)}\n"
+    )
+    out = tmp_path / "optimise"
+    args = ["optimise", str(SCENARIOS / "reference.yaml"), str(option), str(space)]
+    args += ["--draws", "32", "-j", "1", "-q", "-o", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    page, errors = _open_with_figures(browser, out / "report.html", ["optimise-frontier"])
+    assert page.locator(".verdict").inner_text() == r.stdout.splitlines()[0]
+    assert page.locator("table tbody tr").count() == 5  # four plans and no change
+    assert errors == []
+    assert page.evaluate("window.__x") is None
+    page.close()

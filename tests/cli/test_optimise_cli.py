@@ -111,16 +111,18 @@ def test_a_stopped_search_resumes_to_the_same_answer(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_answer_is_the_same_on_one_or_two_processes(tmp_path: Path) -> None:
-    tables = []
-    for jobs in ("1", "2"):
-        (tmp_path / jobs).mkdir()
+def test_the_answer_is_the_same_on_one_or_two_processes_or_dask(tmp_path: Path) -> None:
+    runs = {"serial": ["-j", "1"], "procs": ["-j", "2"], "dask": ["--dask-local", "2"]}
+    tables = {}
+    for name, how in runs.items():
+        (tmp_path / name).mkdir()
         code, _, err, folder = _optimise(
-            tmp_path / jobs, PLANTED, "--draws", "36", "-j", jobs, "--seed", "4"
+            tmp_path / name, PLANTED, "--draws", "36", "--seed", "4", *how
         )
         assert code == 0, err
-        tables.append((folder / "plans.csv").read_text())
-    assert tables[0] == tables[1]
+        tables[name] = [(folder / t).read_bytes() for t in ("plans.csv", "evaluations.csv")]
+    assert tables["procs"] == tables["serial"]
+    assert tables["dask"] == tables["serial"]
 
 
 def test_a_bad_space_is_refused_in_one_line_and_nothing_is_written(tmp_path: Path) -> None:

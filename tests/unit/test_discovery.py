@@ -378,6 +378,8 @@ def test_what_must_be_true_names_the_condition_under_which_a_mostly_paying_optio
     assert "skill.ceiling" not in line
     (turned,) = what_must_be_true(inputs, -npv)
     assert turned.startswith("It pays in ")
+    assert what_must_be_true(inputs, np.abs(npv)) == ("It pays in all 600 worlds drawn.",)
+    assert what_must_be_true(inputs, -np.abs(npv)) == ("It fails to pay in all 600 worlds drawn.",)
     rare = what_must_be_true(inputs, np.abs(npv) + (np.arange(600) < 3) * -10.0)
     assert rare == (
         "It fails to pay in only 3 of the 600 worlds drawn: too few to say what must be true "

@@ -13,6 +13,7 @@ from sim.optimise.select import (
     most_draws,
     prob_best,
     screen,
+    select_best,
 )
 
 
@@ -31,8 +32,7 @@ def _planted(
 
 
 def _select(x: np.ndarray, n0: int, delta: float, alpha: float) -> int:
-    passed = screen(x, n0, delta, alpha / 2)
-    sel = kn_select(x, np.full(x.shape[1], x.shape[0]), n0, delta, alpha / 2, passed)
+    sel = select_best(x, np.full(x.shape[1], x.shape[0]), n0, delta, alpha, x.shape[0])
     assert sel.finished, "the draws given always suffice here"
     return sel.survivors[0]
 
@@ -135,3 +135,21 @@ def test_refusals() -> None:
         kn_select(x, np.full(3, 10), 16, 1.0, 0.05)
     with pytest.raises(ValueError, match="indifference zone"):
         kn_select(x, np.full(3, 10), 4, 0.0, 0.05)
+
+
+def test_the_last_screen_rules_out_at_the_cap_what_kn_still_keeps() -> None:
+    """At the most draws the search allows, a plan far behind but swinging wildly is still in
+    KN's continuation region; the last screen, on all those draws, drops it. Before the cap it
+    does nothing."""
+    rng = np.random.default_rng(4)  # a seed where the first screen keeps it too
+    best = rng.normal(10.0, 1.0, 128)
+    wild = best - 3.0 + rng.normal(0.0, 8.0, 128)
+    near = best - 0.05 + rng.normal(0.0, 0.1, 128)
+    x = np.column_stack([best, wild, near])
+    kn = kn_select(x, np.full(3, 128), 32, 0.25, 0.05 / 3)
+    assert 1 in kn.survivors
+    early = select_best(x, np.full(3, 100), 32, 0.25, 0.05, 128)
+    assert 1 in early.survivors
+    done = select_best(x, np.full(3, 128), 32, 0.25, 0.05, 128)
+    assert 1 not in done.survivors
+    assert done.eliminated_at[1] == 128
