@@ -10,10 +10,10 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -38,6 +38,9 @@ BASELINE_WEEKS: dict[str, Any] = {
 """The weeks of a pilot's baseline period, as export-crm --pilot-teams, pilot and learn take
 them (the default is sim.pilot.design.BASELINE_WEEKS, held equal by a test; not imported here:
 sim.pilot loads the CRM readers, which most commands never need)."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+"""A click command function, as a decorator of options gets and returns it."""
 
 
 class ScenarioProblems(click.ClickException):
@@ -1132,6 +1135,33 @@ def _whole_list(text: str | None, flag: str) -> tuple[int, ...] | None:
     return values
 
 
+def _output_options(default: str) -> Callable[[F], F]:
+    """-o and --force, for a command whose output folder defaults to ``default``."""
+
+    def add(f: F) -> F:
+        f = click.option(
+            "--force", is_flag=True, help="Replace the output folder if coachsim wrote it."
+        )(f)
+        return click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path),
+            default=None,
+            help=f"Output folder [default: {default}].",
+        )(f)
+
+    return add
+
+
+def _distinct_names(base: Scenario, opt: Scenario, baseline: str, option: str) -> None:
+    """Refuse an option named as its baseline (their runs would be told apart by name)."""
+    if base.name == opt.name:
+        raise ScenarioProblems(
+            f"{option}: has the name {opt.name!r}, as {baseline} does; give it a name of its "
+            "own (name:)"
+        )
+
+
 def _pilot_executor(opts: dict[str, Any], tasks: int) -> Any:
     """The executor pilot and learn run on (-j, --scheduler, --dask-local); one line if none."""
     from sim.experiment.executors import ExecutorError, make_executor
@@ -1237,14 +1267,7 @@ def _pilot_options(f: Any) -> Any:
     show_default=True,
     help="Two-sided significance level of the pilot's test (for power).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder [default: outputs/pilot-<option name>].",
-)
-@click.option("--force", is_flag=True, help="Replace the output folder if coachsim wrote it.")
+@_output_options("outputs/pilot-<option name>")
 @_pilot_options
 def pilot(baseline: str, option: str, **opts: Any) -> None:
     """Design a pilot of OPTION on some of BASELINE's teams and say what it is worth.
@@ -1288,11 +1311,7 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
     base, opt = _load_all([baseline, option])
     if Path(baseline).resolve() == Path(option).resolve():
         raise ScenarioProblems(f"{option}: given as both BASELINE and OPTION; give two files")
-    if base.name == opt.name:
-        raise ScenarioProblems(
-            f"{option}: has the name {opt.name!r}, as {baseline} does; give it a name of its "
-            "own (name:)"
-        )
+    _distinct_names(base, opt, baseline, option)
     sizes = _whole_list(opts["teams"], "--teams") or default_sizes(base.team.managers)
     lengths = _whole_list(opts["weeks"], "--weeks") or default_lengths(base.weeks)
     if not lengths:
@@ -1513,14 +1532,7 @@ def learn(option: str, opportunities: str, **opts: Any) -> None:
     show_default=True,
     help="Paired replications per draw of each plan against the baseline.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder [default: outputs/optimise-<option name>].",
-)
-@click.option("--force", is_flag=True, help="Replace the output folder if coachsim wrote it.")
+@_output_options("outputs/optimise-<option name>")
 @click.option("--resume", is_flag=True, help="Finish a stopped search (its .partial folder).")
 @_worker_options
 def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
@@ -1554,11 +1566,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
     from sim.scenario.uncertain import comparison_block
 
     base, opt = _load_all([baseline, option])
-    if base.name == opt.name:
-        raise ScenarioProblems(
-            f"{option}: has the name {opt.name!r}, as {baseline} does; give it a name of its "
-            "own (name:)"
-        )
+    _distinct_names(base, opt, baseline, option)
     block = comparison_block([base, opt])
     try:
         searched = read_space(space, opt, list(block.inputs))

@@ -159,7 +159,9 @@ class Search:
 
     def table(self) -> pd.DataFrame:
         """plans.csv: every plan with its choices, fee, draws, mean and standard error of its
-        NPV, the draw it was eliminated at, and its standing."""
+        NPV over its draws and over the first ``n0`` (which every plan has, so those compare
+        across plans), how far it is behind the best on the draws they share, how often it was
+        the best in the first draws, the draw it went out at, and its standing."""
         best, near, cheap = self.best, set(self.runners_up), self.cheapest_near_best
         shares = best_by_draw(self.observations, self.n0)
         gone = self.selection.eliminated_at
@@ -180,6 +182,10 @@ class Search:
                     "fee_per_year_usd": self.fee(j),
                     "draws": n,
                     "npv_mean": float(x.mean()),
+                    "npv_first_draws": float(x[: self.n0].mean()),
+                    "npv_first_draws_se": float(x[: self.n0].std(ddof=1) / math.sqrt(self.n0))
+                    if j
+                    else 0.0,
                     "npv_se": float(x.std(ddof=1) / math.sqrt(n)) if n > 1 and j else 0.0,
                     "gap_to_best": 0.0 if j == best else self.gap(j),
                     "best_in_first_draws_share": float(shares[j]),

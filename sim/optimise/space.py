@@ -101,7 +101,7 @@ class Plan:
     @property
     def label(self) -> str:
         """The plan in a few words: each choice's last name and value."""
-        words = ", ".join(f"{p.rsplit('.', 1)[-1]} {_shown(v)}" for p, v in self.choices.items())
+        words = ", ".join(f"{p.rsplit('.', 1)[-1]} {shown(v)}" for p, v in self.choices.items())
         return words + ("; the option as written" if self.as_written else "")
 
 
@@ -115,7 +115,8 @@ class Space:
     budget: float | None
 
 
-def _shown(v: Value) -> str:
+def shown(v: Value) -> str:
+    """A choice's value in words: yes or no, whole numbers without decimals."""
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float) and v.is_integer():

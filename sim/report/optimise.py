@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from sim.optimise.search import Search
+from sim.optimise.space import shown
 from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
 from sim.report.uncertainty import usd
 
@@ -84,13 +86,13 @@ def answer(search: Search, baseline: str) -> list[str]:
 
 def _frontier(t: pd.DataFrame) -> list[int]:
     """Rows on the efficient frontier: no other plan has a lower fee and a higher mean."""
-    order = t.sort_values(["fee_per_year_usd", "npv_mean"], ascending=[True, False]).index
+    order = t.sort_values(["fee_per_year_usd", "npv_first_draws"], ascending=[True, False]).index
     best = -math.inf
     out = []
     for i in order:
-        if t.loc[i, "npv_mean"] > best:
+        if t.loc[i, "npv_first_draws"] > best:
             out.append(int(i))
-            best = float(t.loc[i, "npv_mean"])
+            best = float(t.loc[i, "npv_first_draws"])
     return out
 
 
@@ -110,8 +112,7 @@ def _frontier_figure(search: Search) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=rows["fee_per_year_usd"],
-                y=rows["npv_mean"],
-                error_y={"type": "data", "array": 2 * rows["npv_se"], "visible": True},
+                y=rows["npv_first_draws"],
                 mode="markers",
                 name=name,
                 marker={
@@ -130,7 +131,7 @@ def _frontier_figure(search: Search) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=edge["fee_per_year_usd"],
-            y=edge["npv_mean"],
+            y=edge["npv_first_draws"],
             mode="lines",
             name="Efficient frontier",
             line={"color": "#555", "dash": "dot"},
@@ -143,22 +144,23 @@ def _frontier_figure(search: Search) -> go.Figure:
 
 
 def plans_table(search: Search) -> pd.DataFrame:
-    """The plans as the page shows them, best first."""
-    t = search.table().sort_values("npv_mean", ascending=False, kind="stable")
-    shown = pd.DataFrame(
-        {
-            "Plan": t["plan"],
-            "Standing": t["standing"],
-            "Fee a year": [usd(v) for v in t["fee_per_year_usd"]],
-            "Expected NPV": [usd(v) for v in t["npv_mean"]],
-            "± (2 s.e.)": [usd(2 * v) for v in t["npv_se"]],
-            "Draws": t["draws"].astype(int),
-            "Best in (first draws)": [f"{v:.0%}" for v in t["best_in_first_draws_share"]],
-        }
-    )
+    """The plans as the page shows them, best first, then by how far behind it they are."""
+    t = search.table()
+    t = t.assign(order=np.where(t["standing"] == "best", -np.inf, t["gap_to_best"]))
+    t = t.sort_values("order", kind="stable")
+    shown_t = pd.DataFrame({"Plan": t["plan"], "Standing": t["standing"]})
     for p in search.plans[0].choices if search.plans else ():
-        shown.insert(2, p.rsplit(".", 1)[-1], ["" if pd.isna(v) else str(v) for v in t[p]])
-    return shown
+        shown_t[p.rsplit(".", 1)[-1].replace("_", " ")] = [
+            "" if pd.isna(v) else shown(v) for v in t[p]
+        ]
+    shown_t["Fee/yr"] = [usd(v) for v in t["fee_per_year_usd"]]
+    shown_t[f"NPV (first {search.n0})"] = [usd(v) for v in t["npv_first_draws"]]
+    shown_t["Behind the best"] = [
+        "" if s == "best" else usd(v) for s, v in zip(t["standing"], t["gap_to_best"], strict=True)
+    ]
+    shown_t["Draws"] = t["draws"].astype(int).to_numpy()
+    shown_t["Best in"] = [f"{v:.0%}" for v in t["best_in_first_draws_share"]]
+    return shown_t
 
 
 def optimise_report(
@@ -193,11 +195,14 @@ def optimise_report(
         Figure(
             "optimise-frontier",
             "Expected NPV against the coach's fee a year",
-            "Each dot is a plan (bars: two standard errors over its draws; plans that went out "
-            "early have fewer draws). The star is the best; the dotted line joins the plans no "
-            "cheaper plan beats.",
+            f"Each dot is a plan's expected NPV over the first {search.n0} draws, which every "
+            "plan was run on; the star is the best, chosen on all its draws, and the dotted line "
+            "joins the plans no cheaper plan beats. Each NPV is unsure by millions (what we do "
+            "not know moves every plan), but the plans move together from draw to draw, so how "
+            "far one is behind another is far surer: the table's 'Behind the best'.",
             _frontier_figure(search),
         )
     ]
     title = f"coachsim optimise: the best plan for {option}"
-    return page(title, intro, figures, table_html(plans_table(search)))
+    table = '<h2 id="plans">Every plan</h2>' + table_html(plans_table(search))
+    return page(title, intro, figures, "", table)
