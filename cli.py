@@ -1559,7 +1559,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
     """  # noqa: D301 (click keeps a paragraph after \b as written)
     from sim.experiment.output import OutputError, OutputLock, slug
     from sim.experiment.uncertainty import PlanError, plan
-    from sim.job.optimise import Job, prepare
+    from sim.job.optimise import Job, kept_draws, partial, prepare
     from sim.job.optimise import run as run_job
     from sim.optimise.search import FIRST_STAGE
     from sim.optimise.space import make_plans, read_space
@@ -1608,6 +1608,14 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
                 _, lines = run_job(job, work, executor, lambda done, total: tick(done, total))
     except OutputError as exc:
         raise ScenarioProblems(str(exc)) from None
+    except KeyboardInterrupt:
+        work = partial(out)
+        again = job.command if opts["resume"] else f"{job.command} --resume"
+        click.echo(
+            f"\nstopped: {kept_draws(work)} finished draws kept in {work}; finish with: {again}",
+            err=True,
+        )
+        raise SystemExit(130) from None
     for line in lines:
         click.echo(line)
     click.echo(f"Report: {out / 'report.html'}")

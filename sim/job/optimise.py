@@ -33,6 +33,7 @@ from sim.experiment.output import (
     write_atomic,
     write_json,
 )
+from sim.job.interrupts import interrupts_deferred, interrupts_noted
 from sim.optimise.search import Search, Store, search
 from sim.optimise.space import Plan, plan_file
 from sim.report.optimise import answer, optimise_report
@@ -71,6 +72,11 @@ class Job:
             "baseline": self.baseline.digest(),
             "plans": {p.name: p.scenario.digest() for p in self.plans},
         }
+
+
+def kept_draws(work: Path) -> int:
+    """Finished draws a stopped search left in ``work``."""
+    return len(list((work / "draws").glob("draw-*.parquet")))
 
 
 def partial(out: Path) -> Path:
@@ -135,17 +141,25 @@ def run(
 ) -> tuple[Search, list[str]]:
     """Run the search in ``work``, write its files and move them to the output; the lines for
     the terminal: the answer, then what must be true for the best plan."""
-    found = search(
-        job.baseline,
-        job.plans,
-        job.design,
-        job.seed,
-        job.delta,
-        job.alpha,
-        executor=executor,
-        progress=progress,
-        store=Store(work / "draws"),
-    )
+    with interrupts_noted() as still_running:
+
+        def tick(done: int, total: int) -> None:
+            still_running()  # a Ctrl-C that library code swallowed stops the search here
+            if progress is not None:
+                progress(done, total)
+
+        found = search(
+            job.baseline,
+            job.plans,
+            job.design,
+            job.seed,
+            job.delta,
+            job.alpha,
+            executor=executor,
+            progress=tick,
+            store=Store(work / "draws"),
+        )
+        still_running()
     base, opt = str(job.baseline.name), str(job.option.name)
     lines = answer(found, base)
     discovery = must_be_true(found, job.design)
@@ -176,8 +190,9 @@ def run(
             "plan_files": written,
         },
     )
-    shutil.rmtree(work / "draws", ignore_errors=True)
-    (work / "job.json").unlink(missing_ok=True)
-    replace_dir(work, job.out, True)
+    with interrupts_deferred():
+        shutil.rmtree(work / "draws", ignore_errors=True)
+        (work / "job.json").unlink(missing_ok=True)
+        replace_dir(work, job.out, True)
     heading = ["What must be true for the best plan:"] if discovery else []
     return found, lines + heading + [f"  {line}" for line in discovery]

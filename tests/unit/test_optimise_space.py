@@ -30,7 +30,9 @@ def _space(tmp_path: Path, text: str) -> Path:
 
 def test_the_shipped_space_reads_and_makes_its_plans() -> None:
     option = load_scenario(OPTION)
-    space = read_space(SCENARIOS / "spaces" / "outside_coach.yaml", option, ["outside_coach.quality"])
+    space = read_space(
+        SCENARIOS / "spaces" / "outside_coach.yaml", option, ["outside_coach.quality"]
+    )
     plans, notes = make_plans(option, space, 0)
     assert plans[0].as_written
     assert plans[0].scenario.outside_coach.hours_per_week == 20
