@@ -1594,6 +1594,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
         opts["alpha"],
         out,
         _command_line(),
+        math.prod(len(v) for v in searched.choices.values()),
     )
     for note in notes + more:
         click.echo(f"note: {note}", err=True)

@@ -58,6 +58,8 @@ class Job:
     alpha: float
     out: Path
     command: str
+    combinations: int = 0
+    """How many plans the search space holds (0: not known)."""
 
     def record(self) -> dict[str, Any]:
         """What job.json holds: enough to tell whether a stopped search is this one."""
@@ -161,10 +163,11 @@ def run(
         )
         still_running()
     base, opt = str(job.baseline.name), str(job.option.name)
-    lines = answer(found, base)
+    lines = answer(found, base, job.combinations)
     discovery = must_be_true(found, job.design)
     meta = {"seed": job.seed, "version": VERSION}
-    write_atomic(work / "report.html", optimise_report(found, base, opt, meta, discovery))
+    page = optimise_report(found, base, opt, meta, discovery, job.combinations)
+    write_atomic(work / "report.html", page)
     write_atomic(work / "plans.csv", found.table().to_csv(index=False))
     write_atomic(work / "evaluations.csv", found.rows.to_csv(index=False))
     folder = work / "plans"

@@ -195,7 +195,10 @@ class Search:
                 }
             )
             rows.append(row)
-        return pd.DataFrame(rows)
+        table = pd.DataFrame(rows)
+        choices = list(self.plans[0].choices) if self.plans else []
+        rest = [c for c in table.columns if c != "plan" and c not in choices]
+        return table[["plan", *choices, *rest]]
 
 
 def leading(x: np.ndarray) -> np.ndarray:

@@ -19,9 +19,10 @@ def _plan(search: Search, j: int) -> str:
     return search.label(j)
 
 
-def answer(search: Search, baseline: str) -> list[str]:
+def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     """The answer, one sentence a line: the best plan and how sure we are, the runners-up, the
-    cheapest plan nearly as good, and how the search went."""
+    cheapest plan nearly as good, and how the search went (``combinations``: how many plans the
+    space holds, to say when only some were tried)."""
     s = search
     b = s.best
     zone = usd(s.delta)
@@ -81,6 +82,12 @@ def answer(search: Search, baseline: str) -> list[str]:
         f"the uncertain inputs, the same draws and luck for all; {gone_first} went out there, "
         f"the rest were run on up to {int(s.available.max())} draws."
     )
+    if combinations > len(s.plans):
+        lines.append(
+            f"These plans are {len(s.plans)} of the {combinations} the search space holds (a "
+            "Latin hypercube, less those over budget or without time to coach): one not tried "
+            "may be better. Raise plans: in the space, or narrow its choices, to try more."
+        )
     return lines
 
 
@@ -169,10 +176,11 @@ def optimise_report(
     option: str,
     meta: dict[str, object],
     must_be_true: list[str] | None = None,
+    combinations: int = 0,
 ) -> str:
     """The whole optimise page; ``must_be_true``: the sentences of scenario discovery on the
     best plan's draws."""
-    lines = answer(search, baseline)
+    lines = answer(search, baseline, combinations)
     extra = must_be_true or []
     intro = (
         f'<div class="verdict"><p><b>{esc(lines[0])}</b></p></div>'
