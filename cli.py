@@ -1611,6 +1611,11 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
         raise ScenarioProblems(str(exc)) from None
     except KeyboardInterrupt:
         work = partial(out)
+        if out.is_dir() and not work.exists():
+            click.echo(
+                f"\nstopped as the search finished: its results are complete in {out}", err=True
+            )
+            raise SystemExit(130) from None
         again = job.command if opts["resume"] else f"{job.command} --resume"
         click.echo(
             f"\nstopped: {kept_draws(work)} finished draws kept in {work}; finish with: {again}",

@@ -77,8 +77,8 @@ class Job:
 
 
 def kept_draws(work: Path) -> int:
-    """Finished draws a stopped search left in ``work``."""
-    return len(list((work / "draws").glob("draw-*.parquet")))
+    """Draws a stopped search left in ``work`` with at least one plan's runs finished."""
+    return len({f.name.split("-")[1] for f in (work / "draws").glob("draw-*.parquet")})
 
 
 def partial(out: Path) -> Path:
@@ -193,9 +193,9 @@ def run(
             "plan_files": written,
         },
     )
-    with interrupts_deferred():
-        shutil.rmtree(work / "draws", ignore_errors=True)
-        (work / "job.json").unlink(missing_ok=True)
+    with interrupts_deferred():  # a Ctrl-C now is acted on once the folder is in place
         replace_dir(work, job.out, True)
+        shutil.rmtree(job.out / "draws", ignore_errors=True)
+        (job.out / "job.json").unlink(missing_ok=True)
     heading = ["What must be true for the best plan:"] if discovery else []
     return found, lines + heading + [f"  {line}" for line in discovery]

@@ -84,11 +84,14 @@ class Search:
     n0: int
     draws: int
     """The most draws the search could use."""
+    used: np.ndarray
+    """Draws each column's figures use: those it had when it went out (or the procedure
+    ended), or the best's, for a plan run on to compare with it on the same draws."""
 
     @property
     def available(self) -> np.ndarray:
-        """Draws each column has (a prefix)."""
-        return leading(self.observations)
+        """Draws each column's figures use (a prefix): :attr:`used`."""
+        return self.used
 
     def label(self, j: int) -> str:
         """Column ``j`` in words."""
@@ -292,13 +295,30 @@ def search(
         more = min(draws, sel.needed) - r
         total[0] = max(total[0], done[0] + len(left) * more)
         run(range(r, min(draws, r + STEP)), left)
+    # Each plan's figures use the draws it had when it went out (a step of several draws may
+    # have run it on a few more, and a resumed search on others: they are left out, so the
+    # figures are the same however the search was run). Plans that went out within the zone of
+    # the best (or ahead of it) on fewer draws are then run on the best's draws too, so that
+    # they are compared with it on the same draws.
+    used = np.array([sel.eliminated_at.get(j, r) for j in range(k)])
+    b = max(sel.survivors, key=lambda j: float(x[: used[j], j].mean()))
+    used[0] = used[b]
+    close = [
+        j
+        for j in range(1, k)
+        if used[j] < used[b] and float((x[: used[j], b] - x[: used[j], j]).mean()) < delta
+    ]
+    if close:
+        total[0] = done[0] + sum(int(used[b] - used[j]) for j in close)
+        run(range(int(min(used[j] for j in close)), int(used[b])), close)
+        used[close] = used[b]
     total[0] = done[0]
     tell()
     rows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=["plan", "draw"])
-    rows = rows.drop_duplicates(["plan", "draw", "replication"]).sort_values(
-        ["draw", "plan"], kind="stable"
-    )
-    return Search(list(plans), x, rows.reset_index(drop=True), sel, delta, alpha, n0, draws)
+    rows = rows.drop_duplicates(["plan", "draw", "replication"])
+    limit = rows["plan"].map(lambda p: used[column[str(p)]])
+    rows = rows[rows["draw"] < limit].sort_values(["draw", "plan"], kind="stable")
+    return Search(list(plans), x, rows.reset_index(drop=True), sel, delta, alpha, n0, draws, used)
 
 
 def _run_draws(

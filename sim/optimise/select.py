@@ -76,7 +76,9 @@ class Selection:
     over surviving pairs)."""
 
 
-def screen(observations: np.ndarray, n0: int, delta: float, alpha: float) -> np.ndarray:
+def screen(
+    observations: np.ndarray, n0: int, delta: float, alpha: float, k: int | None = None
+) -> np.ndarray:
     """The plans that pass the screen on the first ``n0`` draws (a mask): plan ``i`` stays
     unless some plan ``l``'s mean beats it by more than ``max(0, t S[i, l] / sqrt(n0) - delta)``,
     ``S[i, l]`` the standard deviation of their paired differences and ``t`` the Student quantile
@@ -85,17 +87,19 @@ def screen(observations: np.ndarray, n0: int, delta: float, alpha: float) -> np.
     system when the number of alternatives is large", Operations Research 49(6); on paired
     differences, so valid with common random numbers). It keeps the best with probability at
     least ``1 - alpha`` and, unlike KN's first look, throws out at once a plan far below the best
-    even when the two differ a lot from draw to draw."""
+    even when the two differ a lot from draw to draw. ``k``: the number of plans the Bonferroni
+    count is over, if more than the columns given (a screen of the plans some earlier step left
+    must count all the plans, as which are left depends on the same draws)."""
     x = np.asarray(observations, dtype=float)[:n0]
-    k = x.shape[1]
-    if k == 1:
+    if x.shape[1] == 1:
         return np.ones(1, dtype=bool)
-    t = float(stats.t.ppf(1.0 - alpha / (k - 1), n0 - 1))
+    count = max(k or 0, x.shape[1])
+    t = float(stats.t.ppf(1.0 - alpha / (count - 1), n0 - 1))
     means = x.mean(axis=0)
     s = (x[:, :, None] - x[:, None, :]).std(axis=0, ddof=1)
     w = np.maximum(0.0, t * s / math.sqrt(n0) - delta)
     gap = means[None, :] - means[:, None]  # [i, l] = mean_l - mean_i
-    beaten = (gap > w) & ~np.eye(k, dtype=bool)
+    beaten = (gap > w) & ~np.eye(x.shape[1], dtype=bool)
     return np.asarray(~beaten.any(axis=1), dtype=bool)
 
 
@@ -129,16 +133,21 @@ def kn_select(
     _, h2 = kn_constants(k, n0, alpha)
     first = x[:n0]
     diffs = first[:, :, None] - first[:, None, :]
-    s2 = np.where(np.isnan(diffs), 0.0, diffs).var(axis=0, ddof=1)
-    sums = np.where(np.isnan(first), 0.0, first).sum(axis=0)
+    s2 = diffs.var(axis=0, ddof=1)
+    sums = first.sum(axis=0)
+    settle = h2 * s2 / delta**2  # past this many draws W is 0 and the higher mean wins
     r = n0
     while True:
         means = sums / r
         w = np.maximum(0.0, delta / (2.0 * r) * (h2 * s2 / delta**2 - r))
         idx = np.flatnonzero(alive)
-        # i goes if, for some surviving l, mean_i < mean_l - W[i, l] (all judged on draw r)
+        # i goes if, for some surviving l, mean_i < mean_l - W[i, l] (all judged on draw r);
+        # a pair past its most draws with equal means (plans that do the same) is settled for
+        # the first of them, so that the procedure ends as its bound says it does
         gap = means[idx][None, :] - means[idx][:, None]  # [i, l] = mean_l - mean_i
-        beaten = (gap > w[np.ix_(idx, idx)]) & ~np.eye(len(idx), dtype=bool)
+        pair = np.ix_(idx, idx)
+        tied = (gap == 0) & (r >= settle[pair]) & (idx[:, None] > idx[None, :])
+        beaten = ((gap > w[pair]) | tied) & ~np.eye(len(idx), dtype=bool)
         gone = idx[beaten.any(axis=1)]
         for i in gone:
             out[int(i)] = r
@@ -177,7 +186,7 @@ def select_best(
     if sel.finished or sel.draws_seen < cap:
         return sel
     left = np.array(sel.survivors)
-    kept = screen(x[:cap, left], cap, delta, alpha / 3)
+    kept = screen(x[:cap, left], cap, delta, alpha / 3, k=x.shape[1])
     out = dict(sel.eliminated_at)
     out.update({int(j): cap for j in left[~kept]})
     survivors = tuple(int(j) for j in left[kept])
@@ -185,9 +194,10 @@ def select_best(
 
 
 def prob_best(observations: np.ndarray, plans: list[int], draws: int, seed: int = 0) -> np.ndarray:
-    """How sure the draws make us that each of ``plans`` has the highest expected net benefit:
-    the share of bootstrap resamples of the first ``draws`` draws (whole draws, so the plans stay
-    paired) in which it has the highest mean. 2000 resamples."""
+    """How often each of ``plans`` has the highest mean in bootstrap resamples of the first
+    ``draws`` draws (whole draws, so the plans stay paired; 2000 resamples, ties shared): a rough
+    measure of how sure the draws make us which is best, optimistic for a plan chosen as the best
+    on the same draws."""
     x = np.asarray(observations, dtype=float)[:draws][:, plans]
     if len(plans) == 1:
         return np.ones(1)
@@ -195,7 +205,9 @@ def prob_best(observations: np.ndarray, plans: list[int], draws: int, seed: int 
     wins = np.zeros(len(plans))
     for _ in range(2000):
         pick = rng.integers(0, draws, draws)
-        wins[int(x[pick].mean(axis=0).argmax())] += 1
+        means = x[pick].mean(axis=0)
+        top = means == means.max()
+        wins += top / top.sum()  # ties shared
     return wins / 2000.0
 
 

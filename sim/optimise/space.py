@@ -190,7 +190,7 @@ def read_space(path: str | os.PathLike[str], option: Scenario, uncertain: Sequen
             problems.append(doc.problem(where, "give at least one value"))
         elif len(values) > MAX_VALUES:
             problems.append(doc.problem(where, f"at most {MAX_VALUES} values"))
-        elif len({repr(v) for v in values}) < len(values):
+        elif len({(type(v) is bool, v) for v in values}) < len(values):
             problems.append(doc.problem(where, "a value is given twice"))
         for i, v in enumerate(values):
             try:
@@ -244,6 +244,7 @@ def make_plans(option: Scenario, space: Space, seed: int) -> tuple[list[Plan], l
     combos = [given, *(c for c in combinations(space, seed) if c != given)]
     plans: list[Plan] = []
     refused: dict[str, int] = {}
+    seen: set[str] = set()
     for combo in combos:
         name = f"plan-{len(plans) + 1:02d}"
         try:
@@ -268,6 +269,11 @@ def make_plans(option: Scenario, space: Space, seed: int) -> tuple[list[Plan], l
             key = f"over the budget of ${space.budget:,.0f} a year"
             refused[key] = refused.get(key, 0) + 1
             continue
+        if s.digest() in seen:
+            key = "the same settings as another plan"
+            refused[key] = refused.get(key, 0) + 1
+            continue
+        seen.add(s.digest())
         plan = Plan(name, combo, s, fee, as_written=combo is given)
         described = f"A plan searched by coachsim optimise: {plan.label}."
         plans.append(replace(plan, scenario=s.model_copy(update={"description": described})))
@@ -282,7 +288,7 @@ def plan_file(plan: Plan, option_file: Path, folder: Path) -> str:
     lines = [
         "# yaml-language-server: $schema=scenario.schema.json",
         "# Written by coachsim optimise.",
-        f"extends: {rel}",
+        f"extends: {_yaml_scalar(Path(rel).as_posix())}",
         f"name: {plan.name}",
         f"description: {_yaml_scalar(plan.scenario.description or '')}",
     ]

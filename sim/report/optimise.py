@@ -19,6 +19,11 @@ def _plan(search: Search, j: int) -> str:
     return search.label(j)
 
 
+def _behind(gap: float) -> str:
+    """How far a plan is behind the best, or ahead of it (a plan within the zone can be)."""
+    return f"{usd(gap)} less" if gap >= 0 else f"{usd(-gap)} more"
+
+
 def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     """The answer, one sentence a line: the best plan and how sure we are, the runners-up, the
     cheapest plan nearly as good, and how the search went (``combinations``: how many plans the
@@ -29,8 +34,8 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     lines = []
     if b == 0:
         lines.append(
-            f"Keep {baseline} as it is: none of the {len(s.plans)} plans tried has a higher "
-            "expected NPV than no change."
+            f"Keep {baseline} as it is: on these draws none of the {len(s.plans)} plans tried "
+            "is expected to do better than no change."
         )
     else:
         lines.append(
@@ -38,8 +43,9 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
             f"is, for {usd(s.fee(b))} a year of the coach."
         )
     sure = (
-        f"The draws make it the best with probability {s.prob_best:.0%} (a bootstrap over the "
-        "draws it shares with the plans nearest to it)."
+        f"Resampling the draws, it has the highest mean of the plans nearest to it in "
+        f"{s.prob_best:.0%} of resamples (a rough measure of how sure: it runs high, as the "
+        "best was picked on the same draws)."
     )
     if s.selection.finished:
         lines.append(
@@ -62,7 +68,7 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     if near:
         lines.append(
             f"Within {zone} of it: "
-            + "; ".join(f"{_plan(s, j)}, {usd(s.gap(j))} less" for j in near[:5])
+            + "; ".join(f"{_plan(s, j)}, {_behind(s.gap(j))}" for j in near[:5])
             + (f"; and {len(near) - 5} more (plans.csv)" if len(near) > 5 else "")
             + "."
         )
@@ -72,7 +78,7 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     if cheap != b:
         lines.append(
             f"Cheapest within {zone} of the best: {_plan(s, cheap)}, {usd(s.fee(cheap))} a year, "
-            f"{usd(s.gap(cheap))} less than the best on the draws they share."
+            f"{_behind(s.gap(cheap))} than the best on the same draws."
         )
     elif near:
         lines.append("None of them costs less than the best.")
@@ -80,13 +86,18 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     lines.append(
         f"{len(s.plans)} plans and keeping {baseline} were each run on the first {s.n0} draws of "
         f"the uncertain inputs, the same draws and luck for all; {gone_first} went out there, "
-        f"the rest were run on up to {int(s.available.max())} draws."
+        f"the rest were run on up to {int(s.available[1:].max())} draws"
+        + (
+            ", the plans close to the best on its draws too, to compare them on the same draws."
+            if s.runners_up
+            else "."
+        )
     )
     if combinations > len(s.plans):
         lines.append(
-            f"These plans are {len(s.plans)} of the {combinations} the search space holds (a "
-            "Latin hypercube, less those over budget or without time to coach): one not tried "
-            "may be better. Raise plans: in the space, or narrow its choices, to try more."
+            f"These plans are a Latin hypercube of {len(s.plans)} of the {combinations} the "
+            "search space holds: one not tried may be better. Raise plans: in the space, or "
+            "narrow its choices, to try more."
         )
     return lines
 
@@ -150,6 +161,12 @@ def _frontier_figure(search: Search) -> go.Figure:
     return fig
 
 
+def _typical_spread(search: Search) -> float:
+    """The median over the plans of their NPV's standard deviation over the first draws."""
+    x = search.observations[: search.n0, 1:]
+    return float(np.median(x.std(axis=0, ddof=1))) if x.size else 0.0
+
+
 def plans_table(search: Search) -> pd.DataFrame:
     """The plans as the page shows them, best first, then by how far behind it they are."""
     t = search.table()
@@ -205,9 +222,10 @@ def optimise_report(
             "Expected NPV against the coach's fee a year",
             f"Each dot is a plan's expected NPV over the first {search.n0} draws, which every "
             "plan was run on; the star is the best, chosen on all its draws, and the dotted line "
-            "joins the plans no cheaper plan beats. Each NPV is unsure by millions (what we do "
-            "not know moves every plan), but the plans move together from draw to draw, so how "
-            "far one is behind another is far surer: the table's 'Behind the best'.",
+            "joins the plans no cheaper plan beats. Each NPV is unsure by about "
+            f"{usd(_typical_spread(search))} (one standard deviation over the draws: what we "
+            "do not know moves every plan), but the plans move together from draw to draw, so "
+            "how far one is behind another is far surer: the table's 'Behind the best'.",
             _frontier_figure(search),
         )
     ]

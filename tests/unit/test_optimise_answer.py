@@ -22,8 +22,11 @@ def _search(tmp_path: Path, x: np.ndarray, available: np.ndarray, cap: int) -> S
     space = tmp_path / "space.yaml"
     space.write_text("choices:\n  outside_coach.hours_per_week: [20, 5, 10]\n")
     plans, _ = make_plans(option, read_space(space, option, []), 0)
+    x = x[:cap]
     sel = select_best(x, available, 8, 100.0, 0.05, cap)
-    return Search(plans, x, pd.DataFrame(), sel, 100.0, 0.05, 8, cap)
+    used = np.array([sel.eliminated_at.get(j, sel.draws_seen) for j in range(x.shape[1])])
+    used[0] = max(used[j] for j in sel.survivors)
+    return Search(plans, x, pd.DataFrame(), sel, 100.0, 0.05, 8, cap, used)
 
 
 def _planted(seed: int = 0, draws: int = 64) -> np.ndarray:
@@ -43,7 +46,8 @@ def test_the_best_the_zone_and_the_cheapest_are_named(tmp_path: Path) -> None:
     assert s.best == 1
     assert lines[0].startswith("Best plan: plan-01 (hours_per_week 20; the option as written).")
     assert s.runners_up == [2]
-    assert lines[2].startswith("Within $100 of it: plan-02 (hours_per_week 5)")
+    assert lines[2].startswith("Within $100 of it: plan-02 (hours_per_week 5), $")
+    assert lines[2].endswith(" less.")
     assert s.cheapest_near_best == 2
     assert lines[3].startswith("Cheapest within $100 of the best: plan-02 (hours_per_week 5)")
     assert not any("search space holds" in line for line in lines)
@@ -57,7 +61,7 @@ def test_the_best_the_zone_and_the_cheapest_are_named(tmp_path: Path) -> None:
 def test_only_some_plans_tried_is_said(tmp_path: Path) -> None:
     s = _search(tmp_path, _planted(), np.full(4, 64), 64)
     said = answer(s, "reference", 192)
-    assert said[-1].startswith("These plans are 3 of the 192 the search space holds")
+    assert said[-1].startswith("These plans are a Latin hypercube of 3 of the 192 the search")
 
 
 def test_draws_run_out_is_said_and_the_survivors_named(tmp_path: Path) -> None:
@@ -66,9 +70,9 @@ def test_draws_run_out_is_said_and_the_survivors_named(tmp_path: Path) -> None:
     s = _search(tmp_path, x, np.full(4, 16), 16)
     lines = answer(s, "reference")
     assert s.selection.survivors == (1, 3)
-    assert lines[1].startswith(
-        "The 16 draws ran out before the procedure could rule out plan-03 (hours_per_week 10)"
-    )
+    (other,) = [j for j in s.selection.survivors if j != s.best]
+    start = f"The 16 draws ran out before the procedure could rule out {s.label(other)}"
+    assert lines[1].startswith(start)
     assert "would let it finish" in lines[1]
     assert "at least 95% of the time" not in lines[1]
 
@@ -78,4 +82,6 @@ def test_keeping_the_baseline_can_be_the_answer(tmp_path: Path) -> None:
     x[:, 0] = 0.0
     s = _search(tmp_path, x, np.full(4, 64), 64)
     assert s.best == 0
-    assert answer(s, "reference")[0].startswith("Keep reference as it is: none of the 3 plans")
+    assert answer(s, "reference")[0].startswith(
+        "Keep reference as it is: on these draws none of the 3 plans"
+    )

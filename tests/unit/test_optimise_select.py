@@ -153,3 +153,15 @@ def test_the_last_screen_rules_out_at_the_cap_what_kn_still_keeps() -> None:
     done = select_best(x, np.full(3, 128), 32, 0.25, 0.05, 128)
     assert 1 not in done.survivors
     assert done.eliminated_at[1] == 128
+
+
+def test_plans_that_do_the_same_are_settled_not_run_to_the_end() -> None:
+    """Two plans with the same result in every draw (a choice that changes nothing there): W is
+    0 at once and their means are equal, so without a rule for ties neither would ever go out
+    and the search would run to its last draw. The first of them is kept."""
+    x = _planted(5, 4, 200, 1.0, 2.0, 0.5, 1)
+    x[:, 2] = x[:, 1]
+    sel = kn_select(x, np.full(4, 200), 16, 1.0, 0.05)
+    assert sel.finished
+    assert sel.survivors == (1,)
+    assert prob_best(x, [1, 2], 200).tolist() == pytest.approx([0.5, 0.5])

@@ -3,6 +3,7 @@ each plan written as a scenario file that loads back to the same scenario."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def test_a_latin_hypercube_tries_each_value_about_equally() -> None:
             "space.yaml:2:37: choices.outside_coach.hours_per_week[1]: -1 cannot be used",
         ),
         ("choices:\n  outside_coach.style: [micro, micro]\n", "given twice"),
+        ("choices:\n  outside_coach.hours_per_week: [5, 5.0]\n", "given twice"),
         ("choices:\n  outside_coach.style: [micro]\nplans: 1\n", "space.yaml:3:8: plans"),
         ("choices: {}\n", "choices"),
         ("choice:\n  outside_coach.style: [micro]\n", "unknown key"),
@@ -113,7 +115,12 @@ def test_the_fee_a_year() -> None:
 
 
 def test_a_plan_file_loads_back_to_the_plan(tmp_path: Path) -> None:
-    option = load_scenario(OPTION)
+    """Even when the option sits in a folder whose name YAML would read as a comment."""
+    odd = tmp_path / "dir #x"
+    odd.mkdir()
+    option_file = odd / "opt.yaml"
+    option_file.write_text(f"extends: {json.dumps(str(OPTION.resolve()))}\n", encoding="utf-8")
+    option = load_scenario(option_file)
     text = (
         "choices:\n  outside_coach.format: [virtual]\n  outside_coach.focus.policy: [tier]\n"
         "  outside_coach.coach_the_coach: [true]\n  managers.coaching_protection: [0.5]\n"
@@ -123,6 +130,6 @@ def test_a_plan_file_loads_back_to_the_plan(tmp_path: Path) -> None:
     folder = tmp_path / "out" / "plans"
     folder.mkdir(parents=True)
     f = folder / f"{plan.name}.yaml"
-    f.write_text(plan_file(plan, OPTION, folder), encoding="utf-8")
+    f.write_text(plan_file(plan, option_file, folder), encoding="utf-8")
     loaded = load_scenario(f)
     assert loaded.model_dump(exclude={"extends"}) == plan.scenario.model_dump(exclude={"extends"})
