@@ -1583,6 +1583,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
         design, more = plan([base, opt], opts["draws"], opts["replications"], opts["seed"])
     except PlanError as exc:
         raise ScenarioProblems(str(exc)) from None
+    grid = math.prod(len(v) for v in searched.choices.values())
     job = Job(
         base,
         opt,
@@ -1594,7 +1595,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
         opts["alpha"],
         out,
         _command_line(),
-        math.prod(len(v) for v in searched.choices.values()),
+        grid if grid > searched.plans else 0,  # sampled: say a plan not tried may be better
     )
     for note in notes + more:
         click.echo(f"note: {note}", err=True)
