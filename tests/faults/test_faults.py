@@ -44,6 +44,7 @@ def _coachsim(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT prints every thread's stack
     )
 
 
@@ -135,7 +136,14 @@ def test_kills_at_random_points_then_resuming_give_identical_files(
             assert not any(_alive(c) for c in children), "workers outlived their parent"
         else:
             os.kill(rng.choice(workers), signal.SIGKILL)
-            _, err = proc.communicate(timeout=120)
+            try:
+                _, err = proc.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                # Seen once in a fresh clone's full run under load (December 2026), as
+                # test_scale's killed-worker test was: say where it hangs.
+                proc.send_signal(signal.SIGABRT)
+                _, err = proc.communicate(timeout=30)
+                pytest.fail(f"the run hung after a worker was killed; its threads:\n{err}")
             assert proc.returncode == 1, err
             assert "a worker process died" in err
             assert "Traceback" not in err
