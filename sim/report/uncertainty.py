@@ -47,6 +47,13 @@ def _listing(paths: list[str]) -> str:
     return f"{', '.join(paths[:MAX_LISTED])} and {len(paths) - MAX_LISTED} more (uncertainty.csv)"
 
 
+_LUCK = ", an upper bound: each world's NPV still holds some of its runs' luck"
+"""Why the EVPI is "at most": it is computed from each draw's NPV, which averages only that
+draw's replications, so luck adds to it. A regression of NPV on the inputs would take the luck
+out, but on the shipped draws it overshoots this bound instead (NPV is skewed, and an additive fit
+invents losses in the tails), so the bound is what is reported."""
+
+
 def _break_even_lines(f: Findings) -> list[str]:
     """Firm break-evens one sentence each; unsure ones and inputs that never decide it, one
     sentence for all. The others vary over their ranges (the regression on the draws)."""
@@ -159,19 +166,21 @@ def verdict(f: Findings) -> list[str]:
     if f.evpi <= 0.01 * max(abs(f.npv), 1.0):
         lines.append(
             f"Little is worth finding out before deciding: knowing every input exactly "
-            f"would be worth {usd(f.evpi)} (EVPI), as the decision is the same in nearly every "
-            "world drawn."
+            f"would be worth at most {usd(f.evpi)} (EVPI{_LUCK}), as the decision is the same in "
+            "nearly every world drawn."
         )
     elif not ranked or ranked[0][1] <= 0:
         lines.append(
-            f"Knowing every input exactly before deciding would be worth {usd(f.evpi)} (EVPI); "
-            "no single input accounts for it: it comes from several together."
+            f"Knowing every input exactly before deciding would be worth at most "
+            f"{usd(f.evpi)} (EVPI{_LUCK}); no single input accounts for it: it comes from "
+            "several together."
         )
     else:
         top, value = ranked[0]
         lines.append(
-            f"Knowing every input exactly before deciding would be worth {usd(f.evpi)} (EVPI); "
-            f"the one most worth finding out first is {top} ({usd(value)})."
+            f"Knowing every input exactly before deciding would be worth at most "
+            f"{usd(f.evpi)} (EVPI{_LUCK}); the one most worth finding out first is {top} "
+            f"({usd(value)})."
         )
     lines.extend(_break_even_lines(f))
     lines.extend(f.must_be_true)
