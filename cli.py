@@ -1561,7 +1561,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
     from sim.experiment.uncertainty import PlanError, plan
     from sim.job.optimise import Job, kept_draws, partial, prepare
     from sim.job.optimise import run as run_job
-    from sim.optimise.search import FIRST_STAGE
+    from sim.optimise.search import FIRST_STAGE, total_runs
     from sim.optimise.space import make_plans, read_space
     from sim.scenario.uncertain import comparison_block
 
@@ -1605,7 +1605,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
             label = f"optimise: {len(plans)} plans"
             with (
                 _pilot_executor(opts, design.draws) as executor,
-                _progress(len(plans) * FIRST_STAGE, label, opts["quiet"]) as tick,
+                _progress(total_runs(len(plans), FIRST_STAGE), label, opts["quiet"]) as tick,
             ):
                 _, lines = run_job(job, work, executor, lambda done, total: tick(done, total))
     except OutputError as exc:

@@ -13,6 +13,7 @@ and it is renamed to ``<output>`` in one step.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,8 +97,6 @@ def prepare(job: Job, resume: bool, force: bool) -> Path:
         if not made_by_coachsim(work):
             raise OutputError(f"{work} was not written by coachsim; move it away or choose -o")
         if resume:
-            import json
-
             try:
                 before = json.loads((work / "job.json").read_text(encoding="utf-8"))
             except (OSError, ValueError):
@@ -129,7 +128,7 @@ def must_be_true(found: Search, design: Design) -> list[str]:
     b = found.best
     if b == 0:
         return []
-    n = int(found.available[b])
+    n = int(found.used[b])
     inputs = pd.DataFrame(design.values[:n], columns=list(design.paths))
     inputs = inputs.loc[:, inputs.nunique() > 1]
     return list(what_must_be_true(inputs, found.observations[:n, b]))
@@ -168,7 +167,8 @@ def run(
     meta = {"seed": job.seed, "version": VERSION}
     page = optimise_report(found, base, opt, meta, discovery, job.combinations)
     write_atomic(work / "report.html", page)
-    write_atomic(work / "plans.csv", found.table().to_csv(index=False))
+    table = found.table()
+    write_atomic(work / "plans.csv", table.to_csv(index=False))
     write_atomic(work / "evaluations.csv", found.rows.to_csv(index=False))
     folder = work / "plans"
     folder.mkdir(exist_ok=True)
@@ -188,8 +188,8 @@ def run(
             "best": "keep" if found.best == 0 else job.plans[found.best - 1].name,
             "finished": found.selection.finished,
             "prob_best": found.prob_best,
-            "runners_up": [found.table().loc[j, "plan"] for j in found.runners_up],
-            "cheapest_near_best": found.table().loc[found.cheapest_near_best, "plan"],
+            "runners_up": [table.loc[j, "plan"] for j in found.runners_up],
+            "cheapest_near_best": table.loc[found.cheapest_near_best, "plan"],
             "plan_files": written,
         },
     )

@@ -88,11 +88,6 @@ class Search:
     """Draws each column's figures use: those it had when it went out (or the procedure
     ended), or the best's, for a plan run on to compare with it on the same draws."""
 
-    @property
-    def available(self) -> np.ndarray:
-        """Draws each column's figures use (a prefix): :attr:`used`."""
-        return self.used
-
     def label(self, j: int) -> str:
         """Column ``j`` in words."""
         return KEEP if j == 0 else f"{self.plans[j - 1].name} ({self.plans[j - 1].label})"
@@ -103,19 +98,18 @@ class Search:
 
     def mean(self, j: int, draws: int | None = None) -> float:
         """Column ``j``'s mean NPV over its draws (or its first ``draws``)."""
-        n = int(self.available[j]) if draws is None else draws
+        n = int(self.used[j]) if draws is None else draws
         return float(self.observations[:n, j].mean())
 
     @property
     def best(self) -> int:
         """The chosen column: the one left, or the highest mean of those left when the draws
         ran out."""
-        left = self.selection.survivors
-        return max(left, key=lambda j: self.mean(j))
+        return highest(self.observations, self.used, self.selection.survivors)
 
     def shared(self, j: int) -> int:
         """Draws column ``j`` shares with the best."""
-        return int(min(self.available[j], self.available[self.best]))
+        return int(min(self.used[j], self.used[self.best]))
 
     def gap(self, j: int) -> float:
         """How far column ``j``'s mean is below the best's, on the draws they share."""
@@ -151,7 +145,7 @@ class Search:
         """How sure the draws make us that the best has the highest expected NPV of the
         contenders (a bootstrap over the draws they share)."""
         cols = self.contenders
-        n = int(min(self.available[j] for j in cols))
+        n = int(min(self.used[j] for j in cols))
         return float(prob_best(self.observations, cols, n)[0])
 
     @property
@@ -170,7 +164,7 @@ class Search:
         gone = self.selection.eliminated_at
         rows = []
         for j in range(self.observations.shape[1]):
-            n = int(self.available[j])
+            n = int(self.used[j])
             x = self.observations[:n, j]
             row: dict[str, object] = {"plan": KEEP if j == 0 else self.plans[j - 1].name}
             if j:
@@ -202,6 +196,11 @@ class Search:
         choices = list(self.plans[0].choices) if self.plans else []
         rest = [c for c in table.columns if c != "plan" and c not in choices]
         return table[["plan", *choices, *rest]]
+
+
+def highest(x: np.ndarray, used: np.ndarray, cols: Sequence[int]) -> int:
+    """The column of ``cols`` with the highest mean over the draws it uses."""
+    return max(cols, key=lambda j: float(x[: used[j], j].mean()))
 
 
 def leading(x: np.ndarray) -> np.ndarray:
@@ -301,7 +300,7 @@ def search(
     # the best (or ahead of it) on fewer draws are then run on the best's draws too, so that
     # they are compared with it on the same draws.
     used = np.array([sel.eliminated_at.get(j, r) for j in range(k)])
-    b = max(sel.survivors, key=lambda j: float(x[: used[j], j].mean()))
+    b = highest(x, used, sel.survivors)
     used[0] = used[b]
     close = [
         j

@@ -15,10 +15,6 @@ from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
 from sim.report.uncertainty import usd
 
 
-def _plan(search: Search, j: int) -> str:
-    return search.label(j)
-
-
 def _behind(gap: float) -> str:
     """How far a plan is behind the best, or ahead of it (a plan within the zone can be)."""
     return f"{usd(gap)} less" if gap >= 0 else f"{usd(-gap)} more"
@@ -39,7 +35,7 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
         )
     else:
         lines.append(
-            f"Best plan: {_plan(s, b)}. Expected NPV {usd(s.mean(b))} against {baseline} as it "
+            f"Best plan: {s.label(b)}. Expected NPV {usd(s.mean(b))} against {baseline} as it "
             f"is, for {usd(s.fee(b))} a year of the coach."
         )
     sure = (
@@ -57,7 +53,7 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
         left = [j for j in s.selection.survivors if j != b]
         lines.append(
             f"The {s.draws} draws ran out before the procedure could rule out "
-            + "; ".join(f"{_plan(s, j)}, {usd(s.gap(j))} behind on average" for j in left[:3])
+            + "; ".join(f"{s.label(j)}, {usd(s.gap(j))} behind on average" for j in left[:3])
             + (f"; and {len(left) - 3} more" if len(left) > 3 else "")
             + (": its" if len(left) == 1 else ": their")
             + " NPV swings too much against the best's from draw to draw for the "
@@ -68,7 +64,7 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     if near:
         lines.append(
             f"Within {zone} of it: "
-            + "; ".join(f"{_plan(s, j)}, {_behind(s.gap(j))}" for j in near[:5])
+            + "; ".join(f"{s.label(j)}, {_behind(s.gap(j))}" for j in near[:5])
             + (f"; and {len(near) - 5} more (plans.csv)" if len(near) > 5 else "")
             + "."
         )
@@ -77,7 +73,7 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     cheap = s.cheapest_near_best
     if cheap != b:
         lines.append(
-            f"Cheapest within {zone} of the best: {_plan(s, cheap)}, {usd(s.fee(cheap))} a year, "
+            f"Cheapest within {zone} of the best: {s.label(cheap)}, {usd(s.fee(cheap))} a year, "
             f"{_behind(s.gap(cheap))} than the best on the same draws."
         )
     elif near:
@@ -86,7 +82,7 @@ def answer(search: Search, baseline: str, combinations: int = 0) -> list[str]:
     lines.append(
         f"{len(s.plans)} plans and keeping {baseline} were each run on the first {s.n0} draws of "
         f"the uncertain inputs, the same draws and luck for all; {gone_first} went out there, "
-        f"the rest were run on up to {int(s.available[1:].max())} draws"
+        f"the rest were run on up to {int(s.used[1:].max())} draws"
         + (
             ", the plans close to the best on its draws too, to compare them on the same draws."
             if s.runners_up
