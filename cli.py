@@ -1372,6 +1372,9 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
             "measure": opts["measure"],
             "alpha": design_plan.alpha,
             "recommendation": study.valuation.recommendation,
+            "expected_npv_usd": study.valuation.expected_npv,
+            "evpi_usd": study.valuation.evpi,
+            "evpi_learnable_usd": study.valuation.evpi_learnable,
             "coachsim": VERSION,
         },
     )

@@ -38,6 +38,7 @@ from sim.analysis.voi import (
     break_even_interval,
     evpi,
     evppi,
+    learnable_evpi,
     sobol,
     variance_split,
 )
@@ -111,6 +112,10 @@ class Findings:
     yardstick of the outside coach's break-even quality."""
     variance: VarianceSplit
     evpi: float
+    """EVPI from each draw's mean NPV: an upper bound, as the mean still holds its runs' luck."""
+    evpi_learnable: float
+    """EVPI with the luck taken out (:func:`sim.analysis.voi.learnable_evpi`): what knowing every
+    uncertain input, not the team's luck, would be worth; nan with one replication a draw."""
     evppi: dict[str, float]
     spearman: dict[str, float]
     break_evens: list[BreakEven]
@@ -251,6 +256,7 @@ def findings(
     rows = table[table["scenario"] == name]
     params = rows.groupby("draw")[list(paths)].first()
     perfect = evpi(net)
+    learnable = learnable_evpi(npv)
     evppis, ranks, evens = {}, {}, []
     for p in paths:
         x = params[p].to_numpy(dtype=float)
@@ -277,6 +283,7 @@ def findings(
         quality_trained=alternative.managers.quality_trained,
         variance=variance_split(npv) if npv.shape[1] > 1 else VarianceSplit(np.nan, np.nan),
         evpi=perfect,
+        evpi_learnable=math.nan if learnable is None else learnable,
         evppi=evppis,
         spearman=ranks,
         break_evens=evens,
@@ -398,6 +405,8 @@ def findings_table(found: Sequence[Findings]) -> pd.DataFrame:
         )
         add(f, "variance_share_inputs", f.variance.share_parameters)
         add(f, "evpi_usd", f.evpi)
+        if math.isfinite(f.evpi_learnable):
+            add(f, "evpi_learnable_usd", f.evpi_learnable)
         for p, v in f.evppi.items():
             add(f, "evppi_usd", v, input_=p)
             add(f, "spearman_npv", f.spearman[p], input_=p)

@@ -74,7 +74,8 @@ def run_study(
     """Run the comparison and the pilots and value every design. ``progress(done)`` counts
     the comparison's replications, then the pilots (:func:`total_runs` in all)."""
     table = run_uncertain([baseline, option], design, seed, executor, progress)
-    npv = by_draw(table, str(option.name), "npv").mean(axis=1)
+    runs = by_draw(table, str(option.name), "npv")
+    npv = runs.mean(axis=1)
     done = design.draws * design.reps_per_draw
 
     def more(n: int) -> None:
@@ -83,7 +84,7 @@ def run_study(
 
     pilots = simulate_pilots(pilot_runs(baseline, option, design, plan, seed), executor, more)
     valuation = value_designs(
-        npv, pilots, plan, baseline.team.managers, baseline.weeks, metric=metric
+        npv, pilots, plan, baseline.team.managers, baseline.weeks, metric=metric, runs=runs
     )
     shown = valuation.top
     rows = pilots[(pilots["teams"] == shown["teams"]) & (pilots["weeks"] == shown["weeks"])]

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.voi import evpi, first_crossing, normal_evpi, smooth
+from sim.analysis.voi import evpi, first_crossing, learnable_evpi, normal_evpi, smooth
 from sim.pilot.design import Plan
 
 NEAR_OPTIMAL = 0.05
@@ -56,11 +56,15 @@ class Valuation:
     expected_npv: float
     """E[N]: rolling out now to everyone, for the whole horizon."""
     evpi: float
-    """Knowing everything before deciding, for the whole horizon (luck included)."""
+    """Knowing everything before deciding, for the whole horizon (luck included: an upper
+    bound)."""
     draws: int
     metric: str
     managers: int
     horizon: int
+    evpi_learnable: float | None = None
+    """The same with the runs' luck taken out (:func:`sim.analysis.voi.learnable_evpi`); None
+    with one replication a draw."""
 
     @property
     def decide_now(self) -> str:
@@ -96,6 +100,7 @@ def value_designs(
     managers: int,
     horizon: int,
     metric: str = "stage_progress",
+    runs: np.ndarray | None = None,
 ) -> Valuation:
     """The figures of every design in ``pilots`` (:func:`sim.pilot.design.simulate_pilots`)
     against ``npv``, the expected NPV of rolling out for the whole horizon in each draw.
@@ -183,6 +188,7 @@ def value_designs(
         metric=metric,
         managers=managers,
         horizon=horizon,
+        evpi_learnable=None if runs is None else learnable_evpi(runs),
     )
 
 

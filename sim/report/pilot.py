@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from sim.pilot.measure import LABELS, in_words
 from sim.pilot.study import Study
+from sim.pilot.value import Valuation
 from sim.report.page import PALETTE, Figure, esc, layout, page, table_html
 from sim.report.uncertainty import usd
 
@@ -67,7 +68,7 @@ def recommendation(study: Study) -> list[str]:
     lines.append(
         f"Deciding now: {option} for all {m} teams for {h} weeks has an expected NPV of "
         f"{usd(v.expected_npv)} and pays in {pays:.0%} of the {v.draws} worlds drawn; knowing "
-        f"everything before deciding would be worth at most {usd(v.evpi)}."
+        f"everything before deciding would be worth {_evpi(v)}."
     )
     s = study.shown
     lines.append(
@@ -240,3 +241,14 @@ def pilot_report(study: Study, meta: dict[str, object]) -> str:
     )
     title = f"coachsim pilot: {study.option.name} on some of {study.baseline.name}'s teams"
     return page(title, intro, figures, table_html(designs_table(study)), end)
+
+
+def _evpi(v: Valuation) -> str:
+    """The EVPI in words: with the runs' luck taken out when there are replications to take it
+    out with, else the upper bound."""
+    if v.evpi_learnable is not None:
+        return (
+            f"about {usd(v.evpi_learnable)} (the runs' luck taken out; at most {usd(v.evpi)} "
+            "with it)"
+        )
+    return f"at most {usd(v.evpi)}"

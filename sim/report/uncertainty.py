@@ -47,11 +47,19 @@ def _listing(paths: list[str]) -> str:
     return f"{', '.join(paths[:MAX_LISTED])} and {len(paths) - MAX_LISTED} more (uncertainty.csv)"
 
 
-_LUCK = ", an upper bound: each world's NPV still holds some of its runs' luck"
-"""Why the EVPI is "at most": it is computed from each draw's NPV, which averages only that
-draw's replications, so luck adds to it. A regression of NPV on the inputs would take the luck
-out, but on the shipped draws it overshoots this bound instead (NPV is skewed, and an additive fit
-invents losses in the tails), so the bound is what is reported."""
+def evpi_words(f: Findings) -> str:
+    """The EVPI as a sentence states it: with two or more replications a draw, the value of
+    knowing the inputs with the runs' luck taken out (:func:`sim.analysis.voi.learnable_evpi`)
+    and the upper bound beside it; with one, only the bound, and why it is one."""
+    if math.isfinite(f.evpi_learnable):
+        return (
+            f"about {usd(f.evpi_learnable)} (EVPI, the runs' luck taken out; at most "
+            f"{usd(f.evpi)} with it)"
+        )
+    return (
+        f"at most {usd(f.evpi)} (EVPI, an upper bound: each world's NPV still holds some of its "
+        "runs' luck; run two or more replications a draw to take it out)"
+    )
 
 
 def _break_even_lines(f: Findings) -> list[str]:
@@ -166,20 +174,20 @@ def verdict(f: Findings) -> list[str]:
     if f.evpi <= 0.01 * max(abs(f.npv), 1.0):
         lines.append(
             f"Little is worth finding out before deciding: knowing every input exactly "
-            f"would be worth at most {usd(f.evpi)} (EVPI{_LUCK}), as the decision is the same in "
+            f"would be worth {evpi_words(f)}, as the decision is the same in "
             "nearly every world drawn."
         )
     elif not ranked or ranked[0][1] <= 0:
         lines.append(
-            f"Knowing every input exactly before deciding would be worth at most "
-            f"{usd(f.evpi)} (EVPI{_LUCK}); no single input accounts for it: it comes from "
+            f"Knowing every input exactly before deciding would be worth {evpi_words(f)}; "
+            "no single input accounts for it: it comes from "
             "several together."
         )
     else:
         top, value = ranked[0]
         lines.append(
-            f"Knowing every input exactly before deciding would be worth at most "
-            f"{usd(f.evpi)} (EVPI{_LUCK}); the one most worth finding out first is {top} "
+            f"Knowing every input exactly before deciding would be worth {evpi_words(f)}; "
+            f"the one most worth finding out first is {top} "
             f"({usd(value)})."
         )
     lines.extend(_break_even_lines(f))

@@ -201,6 +201,10 @@ def test_the_findings_are_in_the_files_the_terminal_and_the_report(tmp_path: Pat
     found = pd.read_csv(out / "uncertainty.csv")
     npv = found[found.measure.str.startswith("expected_npv")].iloc[0]
     assert npv["value"] == pytest.approx(draws["npv [alt]"].mean())
+    # Two replications a draw: the EVPI with the runs' luck taken out, under the bound with it
+    learnt = found[found.measure == "evpi_learnable_usd"]["value"].iloc[0]
+    assert learnt <= found[found.measure == "evpi_usd"]["value"].iloc[0]
+    assert "the runs' luck taken out" in printed
     assert set(found[found.measure == "evppi_usd"]["input"]) == {
         "outside_coach.quality",
         "skill.improvement",

@@ -154,3 +154,33 @@ def test_wilson_interval() -> None:
     assert high == pytest.approx(1.0)
     low, high = wilson(50, 100)
     assert (low, high) == pytest.approx((0.4038, 0.5962), abs=1e-4)
+
+
+@pytest.mark.slow
+def test_one_yardstick_on_the_shipped_unproven_coach() -> None:
+    """On the shipped reference and unproven coach (256 draws of 2 replications, on two cores):
+    what a pilot's result is worth for the whole horizon, and what knowing any one input is
+    worth, are each at most what knowing every input is worth with the runs' luck taken out,
+    which is at most the same with the luck left in. Criterion written before the figures."""
+    from sim.experiment.findings import by_draw
+    from sim.experiment.uncertainty import plan
+    from sim.pilot.design import Plan, pilot_runs, simulate_pilots
+    from sim.pilot.value import value_designs
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    base = load_scenario(str(SCENARIOS / "reference.yaml"))
+    option = load_scenario(str(SCENARIOS / "outside_coach_unproven.yaml"))
+    design, _ = plan([base, option], 256, 2, 0)
+    trial = Plan(sizes=(2, 4), lengths=(8, 26))
+    with make_executor(jobs=2) as ex:
+        table = run_uncertain([base, option], design, 0, ex)
+        pilots = simulate_pilots(pilot_runs(base, option, design, trial, 0), ex)
+    f = findings(table, option, design.paths)
+    runs = by_draw(table, str(option.name), "npv")
+    v = value_designs(runs.mean(axis=1), pilots, trial, base.team.managers, base.weeks, runs=runs)
+    assert v.evpi_learnable == pytest.approx(f.evpi_learnable)
+    assert 0.0 < f.evpi_learnable < f.evpi
+    assert max(f.evppi.values()) <= f.evpi_learnable
+    whole = v.designs["evsi"] / ((base.weeks - v.designs["weeks"]) / base.weeks)
+    assert (whole <= f.evpi_learnable).all()

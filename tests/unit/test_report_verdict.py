@@ -371,6 +371,7 @@ def _with_quality_break_even(value: float | None, pays_above: bool, npv: float) 
         quality_trained=0.75,
         variance=VarianceSplit(float("nan"), float("nan")),
         evpi=0.0,
+        evpi_learnable=float("nan"),
         evppi={},
         spearman={},
         break_evens=[b],

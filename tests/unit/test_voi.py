@@ -13,6 +13,7 @@ from sim.analysis.voi import (
     break_even_interval,
     evpi,
     evppi,
+    learnable_evpi,
     normal_evpi,
     sobol,
     variance_split,
@@ -186,3 +187,57 @@ def test_evsi_is_at_most_evppi_at_most_evpi() -> None:
     sample, partial, perfect = evsi(noisy, summary), evppi(noisy, theta), evpi(noisy)
     assert 0.0 < sample <= partial <= perfect
     assert evsi(noisy, np.random.default_rng(4).random(len(theta))) < 0.05 * sample
+
+
+@pytest.mark.parametrize(
+    ("mean", "sd", "luck", "reps"), [(0.8, 1.0, 0.6, 2), (0.0, 1.0, 1.0, 2), (1.0, 0.8, 0.5, 4)]
+)
+def test_the_learnable_evpi_takes_the_replications_luck_out(
+    mean: float, sd: float, luck: float, reps: int
+) -> None:
+    # Each draw's true net benefit g ~ N(mean, sd); each replication adds luck ~ N(0, luck).
+    rng = np.random.default_rng(5)
+    g = rng.normal(mean, sd, 100_000)
+    values = g[:, None] + rng.normal(0.0, luck, (len(g), reps))
+    truth = normal_evpi(mean, sd)
+    with_luck = evpi(np.column_stack([np.zeros(len(g)), values.mean(axis=1)]))
+    assert with_luck == pytest.approx(
+        normal_evpi(mean, float(np.hypot(sd, luck / np.sqrt(reps)))), rel=0.03, abs=1e-3 * sd
+    )
+    learnt = learnable_evpi(values)
+    assert learnt is not None
+    # Within a fifth of the luck's excess (the jackknife leaves a bias of order 1/reps^2), or 1%
+    # of the truth: the excess itself would fail.
+    assert abs(learnt - truth) <= max(0.2 * (with_luck - truth), 0.01 * truth)
+
+
+def test_the_learnable_evpi_needs_replications_and_is_nothing_when_the_decision_is_sure() -> None:
+    rng = np.random.default_rng(6)
+    assert learnable_evpi(rng.normal(0.0, 1.0, (100, 1))) is None
+    sure = 5.0 + rng.uniform(0.0, 1.0, (2000, 3))
+    assert learnable_evpi(sure) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_evsi_at_most_evppi_of_what_the_study_informs_at_most_the_learnable_evpi() -> None:
+    """One yardstick: a study informs one of two inputs; each draw's net benefit is their sum,
+    plus the luck of two replications. The pilot's estimator (a cubic of NB on the study's
+    result, less what shuffled results give) and the EVPPI sit under the EVPI of what can be
+    learnt, which sits under the EVPI with the luck left in."""
+    from sim.analysis.voi import smooth
+    from sim.pilot.value import _chance, _gain_of_knowing
+
+    rng = np.random.default_rng(7)
+    draws = 20_000
+    informed, other = rng.normal(100.0, 400.0, draws), rng.normal(0.0, 300.0, draws)
+    summary = rng.normal(informed, 800.0 / 2.0)  # the study's mean of 4 observations
+    values = (informed + other)[:, None] + rng.normal(0.0, 300.0, (draws, 2))
+    nb = values.mean(axis=1)
+    net = np.column_stack([np.zeros(draws), nb])
+    chance, _ = _chance(summary, nb)
+    sample = _gain_of_knowing(smooth(summary, nb, 0)) - chance
+    partial = evppi(net, informed)
+    learnt = learnable_evpi(values)
+    assert learnt is not None
+    assert 0.0 < sample <= partial <= learnt <= evpi(net)
+    assert learnt == pytest.approx(normal_evpi(100.0, 500.0), rel=0.05)
+    assert partial == pytest.approx(normal_evpi(100.0, 400.0), rel=0.05)
