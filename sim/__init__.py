@@ -33,18 +33,31 @@ tests/unit/test_layers.py, holds every import to this order):
 The public API for notebooks is :func:`run_scenario` (and :func:`load_scenario` to read a YAML
 file), or :func:`sim.job.run_job` for exactly what a command does; the ``coachsim`` command line
 (cli.py) parses its options into a :class:`sim.job.Job` and prints what came of it.
+
+Importing the package does no work: the names below are imported when first used, so ``import
+sim.clock`` needs only the standard library, and the compiled build is checked by the packages
+that hold compiled modules, before their first import (:func:`sim.compiled.use_current`).
 """
 
-from sim.compiled import use_current
+from __future__ import annotations
 
-use_current()  # before any compiled module is imported (see sim.compiled)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from sim.clock import DAYS_PER_WEEK, DAYS_PER_YEAR  # noqa: E402
-from sim.experiment.batches import RunResult, run_scenario  # noqa: E402
-from sim.scenario import ScenarioError, load_scenario  # noqa: E402
-from sim.version import VERSION  # noqa: E402
+if TYPE_CHECKING:
+    from sim.clock import DAYS_PER_WEEK, DAYS_PER_YEAR
+    from sim.experiment.batches import RunResult, run_scenario
+    from sim.scenario import ScenarioError, load_scenario
 
-__version__ = VERSION
+_WHERE = {
+    "DAYS_PER_WEEK": "sim.clock",
+    "DAYS_PER_YEAR": "sim.clock",
+    "RunResult": "sim.experiment.batches",
+    "run_scenario": "sim.experiment.batches",
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+}
+"""Where each public name lives: imported on first use (PEP 562)."""
 
 __all__ = [
     "DAYS_PER_WEEK",
@@ -55,3 +68,13 @@ __all__ = [
     "load_scenario",
     "run_scenario",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from sim.version import VERSION
+
+        return VERSION
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The compiled build: the engine's hot modules compiled to C with mypyc, optional.
+"""The compiled build: the simulation's hot modules compiled to C with mypyc, optional.
 
 The simulation spends its time in a few modules of plain, fully typed Python (the pipelines, the
 skill lists, the lead tables, the sellers, the draws). ``make fast`` compiles them with mypyc
@@ -9,8 +9,9 @@ the last digit (tests/sim/test_compiled.py runs a comparison both ways when a co
 
 Nothing depends on the build: without it everything runs as plain Python. A compiled module is
 used only while its source is the one it was compiled from: the build records the sources'
-digests (:data:`RECORD`), and :func:`use_current` (run when ``sim`` is imported) falls back to the
-plain sources, with a warning, as soon as any of them has changed since.
+digests (:data:`RECORD`), and :func:`use_current` (run by the packages that hold compiled modules,
+:mod:`sim.random`, :mod:`sim.engine` and :mod:`sim.model`, before their first import) falls back
+to the plain sources, with a warning, as soon as any of them has changed since.
 
     make fast     # build: python -c "from sim.compiled import build; build()"
     make plain    # remove it: python -c "from sim.compiled import clean; clean()"
@@ -129,10 +130,18 @@ def current() -> bool:
     return RECORD.exists() and not stale()
 
 
+_checked = False
+"""Whether :func:`use_current` has run in this process: the check hashes every source once."""
+
+
 def use_current() -> None:
     """Import the plain sources instead of a build that no longer matches them, every compiled
-    module at once (a compiled module beside a plain one would see other classes). Called
-    before any compiled module is imported."""
+    module at once (a compiled module beside a plain one would see other classes). Called by
+    each package holding compiled modules before any of them is imported; checks once."""
+    global _checked
+    if _checked:
+        return
+    _checked = True
     changed = stale()
     if changed and not any(isinstance(f, _Sources) for f in sys.meta_path):
         sys.meta_path.insert(0, _Sources({*changed, *MODULES, *_built_modules()}))

@@ -9,5 +9,5 @@
   parameters and luck, acceptability, break-evens and Sobol indices.
 - :mod:`~sim.analysis.stages`: a stage's conversion and duration from CRM deals, open deals
   counted as censored; :mod:`~sim.analysis.crm`: a team's figures from its deals, with bootstrap
-  intervals (issue 14, library only so far).
+  intervals.
 """

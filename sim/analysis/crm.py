@@ -1,5 +1,5 @@
 """Estimates of a team's own figures from its CRM deals, each with a 95% interval and the number
-of records behind it (issue 14, library only).
+of records behind it.
 
 Every interval is a percentile bootstrap: deals resampled for the figures of deals (a stage's
 conversion and time to advance, the booked deal size), owners resampled for the figures of reps

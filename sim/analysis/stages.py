@@ -1,4 +1,4 @@
-"""What a CRM's deals say about one sales stage, open deals included (issue 14, library only).
+"""What a CRM's deals say about one sales stage, open deals included.
 
 A deal that entered a stage has, by the export's date, either advanced, been lost, or is still
 open in it. The open ones are right-censored: they will advance or be lost, we do not know

@@ -23,3 +23,7 @@ something plainer, says so in its docstring, and a test pins it against that:
 - :mod:`~sim.engine.collector`: **a paused cyclic garbage collector** stands in for Python's
   default collection; results cannot depend on it.
 """
+
+from sim.compiled import use_current
+
+use_current()  # before any of this package's compiled modules is imported

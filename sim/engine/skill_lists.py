@@ -137,7 +137,7 @@ class SkillLists:
             self.reinforce_by(range(n), t, steps)
             return
         # reinforce_by on stage 0 written out once more (it runs for most sessions), and its
-        # state given to every stage, in place: an advance in progress holds these lists.
+        # state given to every stage, in place: an advance under way holds these lists.
         share, step, spacing, ceiling = steps
         f, tl, s = self.fresh, self.refreshed_days, self.stability_days
         kept = f[0]

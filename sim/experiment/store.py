@@ -1,7 +1,7 @@
 """A run on disk: finished batches survive interruption, a resume uses only what it can prove,
 and complete runs appear at once.
 
-While a run is in progress its files live in ``<output>.partial/``:
+While a run is under way its files live in ``<output>.partial/``:
 
 - ``.coachsim-output``: the marker that says coachsim made this folder (see
   :mod:`sim.experiment.output`);

@@ -33,8 +33,8 @@ def interrupts_noted() -> Iterator[Callable[[], None]]:
 
     Ctrl-C raises KeyboardInterrupt wherever the program is, as Python's own handler does, and
     is also noted: library code may swallow the exception (numpy's dtype comparison, called
-    while a batch is saved to Parquet, drops any error, KeyboardInterrupt included, and the run
-    used to finish as if nothing had happened). The yielded check raises it again; the run calls
+    while a batch is saved to Parquet, drops any error, KeyboardInterrupt included, so the run
+    would finish as if nothing had happened). The yielded check raises it again; the run calls
     it at every finished batch and before and after writing the results."""
     caught: list[int] = []
 

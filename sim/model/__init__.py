@@ -18,3 +18,7 @@
   replication and replayed by its twin.
 - :mod:`~sim.model.run`: what these pieces need from the replication they belong to.
 """
+
+from sim.compiled import use_current
+
+use_current()  # before any of this package's compiled modules is imported

@@ -1,5 +1,5 @@
 """Test before you buy: design a pilot of an option on some teams, say what it is worth, and
-learn from its results (issue 27).
+learn from its results.
 
 - :mod:`sim.pilot.measure`: what a pilot measures, from a CRM's deals (simulated or real);
 - :mod:`sim.pilot.design`: the candidate pilots, each simulated on every draw of the uncertain

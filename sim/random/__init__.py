@@ -6,3 +6,7 @@
 - :mod:`~sim.random.draws`: everything an entity will need, drawn at once (arrivals, stage
   durations and uniforms, deal values) and converted to the distributions the model uses.
 """
+
+from sim.compiled import use_current
+
+use_current()  # before any of this package's compiled modules is imported

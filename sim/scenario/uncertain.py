@@ -1,4 +1,4 @@
-"""Distributions of uncertain inputs, and their draws (the ``uncertain:`` block of issue 13).
+"""Distributions of uncertain inputs, and their draws (a scenario's ``uncertain:`` block).
 
 A distribution is written as a one-key mapping, as a scenario file will write it::
 

@@ -98,3 +98,45 @@ def test_no_module_passes_about_six_hundred_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 620
     }
     assert long == {}, long
+
+
+def test_importing_the_package_does_no_work() -> None:
+    """``import sim.clock`` needs only the standard library (no site-packages on the path), and
+    ``import sim`` imports none of the package's modules until a name is used."""
+    import subprocess
+    import sys
+
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); import sim.clock, sim; "
+        "assert sim.clock.DAYS_PER_WEEK == 5; "
+        "print(sorted(m for m in sys.modules if m.startswith(('sim', 'numpy', 'pandas'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['sim', 'sim.clock']"
+    used = subprocess.run(
+        [sys.executable, "-c", "import sim; print(sim.load_scenario.__module__, sim.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert used.returncode == 0, used.stderr
+    assert used.stdout.split()[0].startswith("sim.scenario.")
+
+
+def test_no_docstring_or_comment_tells_history() -> None:
+    """The code says what is, not how it came to be: no issue numbers, nothing "in progress",
+    "not yet" or "used to" (history belongs in the commits and CHANGELOG.md)."""
+    import re
+
+    told = re.compile(r"\bissues? \d+|\bin progress\b|\bnot yet a command\b|\bused to\b", re.I)
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted((ROOT / "sim").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if told.search(line)
+    ]
+    assert found == []
