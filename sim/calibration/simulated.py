@@ -33,6 +33,7 @@ import pandas as pd
 
 from sim.engine.pipeline import Deal
 from sim.model.replication import Replication
+from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario
 from sim.scenario.fields import NAME_PATTERN
 
@@ -187,7 +188,7 @@ def simulated_export(
     keep = np.ones(len(r.hist_deal), dtype=bool)
     if messy:
         amount, keep, close_day, hist_day = _mess(
-            np.random.default_rng([seed, replication, 14]),
+            stream(seed, replication, Purpose.EXPORT_MESS),
             amount,
             is_closed,
             r.hist_deal,

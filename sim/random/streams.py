@@ -39,6 +39,9 @@ class Purpose(IntEnum):
     """Which open deal the outside coach's session centres on, per rep."""
     MANAGER_TRAINED = 10
     """Whether each manager starts trained to coach."""
+    EXPORT_MESS = 11
+    """What a simulated CRM export is given to look real (``export-crm --messy``): blank and
+    mistyped amounts, dropped history rows, moved dates."""
 
 
 def stream(seed: int, replication: int, purpose: Purpose, entity: int = 0) -> np.random.Generator:
