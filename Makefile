@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: fast plain demo test test-fast install install-test lint typecheck pytest bench schema docs screenshots validate-model calibrate fuzz clean
+.PHONY: fast plain demo test test-fast install install-test lint typecheck pytest bench schema docs screenshots validate-model derive-improvement fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,8 +83,8 @@ validate-model: install
 	$(BIN)/python validation/run.py
 
 # Re-derive skill.improvement, the one default calibrated rather than read from a source.
-calibrate: install
-	$(BIN)/python validation/calibrate.py
+derive-improvement: install
+	$(BIN)/python validation/improvement.py
 
 # The generated files: docs/evidence.md, docs/cli.md (every command's --help),
 # scenarios/reference.yaml, the JSON schema (tests check each is current).

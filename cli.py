@@ -801,7 +801,7 @@ def calibrate(opportunities: str, **opts: Any) -> None:
         write_atomic,
         write_json,
     )
-    from sim.report.calibration import fit_report
+    from sim.report.fit import fit_report
 
     out = _team_file(opts["output"], opts["force"])
     report = Path(opts["report"]) if opts["report"] else None

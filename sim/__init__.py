@@ -10,7 +10,7 @@ tests/unit/test_layers.py, holds every import to this order):
    and the optional compiled build of the hot modules (``make fast``).
 2. :mod:`sim.random`: the tree of random streams and the block draws taken from them.
 3. :mod:`sim.scenario`: what a scenario is (the schema), reading it from YAML with positions,
-   the checks that need several fields, and the calibration of ability to a concentration.
+   the checks that need several fields, and the spread of ability that gives a concentration.
 4. :mod:`sim.engine`: the speed machinery, each shortcut a named thing that says what plainer
    mechanism it stands in for and which test pins it: agendas, pipelines of lazy stage ends,
    written-out skill maths, the quarterly lead table. Like SimPy, it knows no sales.

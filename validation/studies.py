@@ -184,7 +184,7 @@ def dose_response() -> Row:
         "best_3h and best_5h against base: 3 and 5 hours per rep per month; B players, months 7-12",
         f"3 h: {three}%, 5 h: {five}%; 3 h reach {share:.0%} of 5 h",
         [share],
-        "skill.improvement was calibrated to this (validation/calibrate.py).",
+        "skill.improvement was calibrated to this (validation/improvement.py).",
     )
 
 

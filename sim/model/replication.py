@@ -6,7 +6,7 @@ concerns one seller in the seller's pipeline (:class:`sim.engine.pipeline.Pipeli
 processed, in time order, when the week turns.
 
 * **Building the team**: reps' abilities (normal, scaled to the scenario's concentration of
-  revenue, :mod:`sim.scenario.calibration`), readiness (beta), tiers; managers (trained or not);
+  revenue, :mod:`sim.scenario.ability`), readiness (beta), tiers; managers (trained or not);
   the outside coach; the candidate leads of reps and managers (:mod:`sim.engine.leads`), reps'
   at rates that rise with ability (:func:`sim.model.rules.lead_rates_per_day`).
 * **Each week** (:meth:`Replication._turn_week`): the calendars close (admin and selling fill
@@ -52,7 +52,7 @@ from sim.model.sellers import Rep
 from sim.model.twins import Calendars, CalendarTape
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario, Training
-from sim.scenario.calibration import ability_sigma
+from sim.scenario.ability import ability_sigma
 
 _OTHER_TALLIES = tuple(c for c in MANAGER_TALLIES if c not in REP_HOURS)
 

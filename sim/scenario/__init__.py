@@ -9,7 +9,7 @@
 - :mod:`~sim.scenario.loader`: reading YAML safely (regular files only, no tags, no deep
   nesting), ``extends:``, and the positions that let every problem name file:line:column;
   :mod:`~sim.scenario.problems` and :mod:`~sim.scenario.concepts`: each problem in plain words.
-- :mod:`~sim.scenario.calibration`: the spread of rep ability that gives the revenue
+- :mod:`~sim.scenario.ability`: the spread of rep ability that gives the revenue
   concentration a scenario asks for.
 - :mod:`~sim.scenario.evidence`: each decisive default's likely value, range and sources;
   :mod:`~sim.scenario.template`: the reference scenario written out from the defaults.

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.clock import DAYS_PER_WEEK
-from sim.scenario.calibration import CalibrationError, ability_sigma
+from sim.scenario.ability import SpreadError, ability_sigma
 from sim.scenario.fields import label_key
 from sim.scenario.loader import load_mapping
 from sim.scenario.problems import Document, ScenarioError
@@ -65,7 +65,7 @@ def semantic_problems(s: Scenario, calibration: bool = True) -> list[tuple[Loc, 
                 [st.base_conversion for st in s.stages],
                 s.team.ability_lead_elasticity,
             )
-        except CalibrationError as exc:
+        except SpreadError as exc:
             out.append((("team", "top20_revenue_share"), str(exc)))
     m = s.managers
     if free_coaching_hours(m) < -1e-9:

@@ -3,7 +3,7 @@
 Each record (in ``evidence.yaml`` beside this module, one per parameter path such as
 ``skill.ceiling``) gives the likely value, a plausible low and high, whether it rests on
 ``evidence``, on ``conflicting`` evidence, is ``calibrated`` (set by a stated rule so the model
-reproduces a published pattern, validation/calibrate.py) or is an ``assumption``, how the number
+reproduces a published pattern, validation/improvement.py) or is an ``assumption``, how the number
 was derived,
 and the sources: citation, where the text was read, a quote, and whether it is peer-reviewed or
 was read only as quoted by someone else. The schema attaches each record to its field's

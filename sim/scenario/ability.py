@@ -1,4 +1,4 @@
-"""Calibration of the spread of rep ability to a target revenue concentration.
+"""The spread of rep ability that gives a team its revenue concentration.
 
 Rep ability ``a`` is normal on the logit scale with mean 0 (the average rep converts each stage at
 its base rate) and a spread ``sigma``. A rep's expected revenue is proportional to its lead rate,
@@ -40,7 +40,7 @@ MAX_SIGMA = 20.0
 """The widest ability spread searched, logit units."""
 
 
-class CalibrationError(ValueError):
+class SpreadError(ValueError):
     """No ability spread gives the requested revenue concentration."""
 
 
@@ -67,13 +67,13 @@ def _ability_sigma(target: float, base: tuple[float, ...], eps: float) -> float:
     if not np.isfinite(shares).all():
         # The revenue weights under- or overflow: stages that almost never convert, or a spread
         # so wide that the best reps' pipelines are beyond floating point.
-        raise CalibrationError(
+        raise SpreadError(
             f"no ability spread can be calibrated to a top-20% revenue share of {target:g} "
             "with these stages: their win chances are too small to compute with"
         )
     best = int(np.argmax(shares))
     if shares[best] < target:
-        raise CalibrationError(
+        raise SpreadError(
             f"no ability spread gives a top-20% revenue share of {target:g}: the most these "
             f"stages reach is {shares[best]:.2f}; raise team.ability_lead_elasticity"
         )

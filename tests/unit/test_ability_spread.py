@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario.calibration import CalibrationError, ability_sigma, top20_share
+from sim.scenario.ability import SpreadError, ability_sigma, top20_share
 
 BASE = [0.45, 0.70, 0.72, 0.72]
 
@@ -26,5 +26,5 @@ def test_share_rises_with_spread_when_pipeline_scales() -> None:
 
 
 def test_conversion_alone_cannot_reach_pareto() -> None:
-    with pytest.raises(CalibrationError, match="most these stages reach"):
+    with pytest.raises(SpreadError, match="most these stages reach"):
         ability_sigma(0.8, BASE, 0.0)

@@ -5,7 +5,7 @@ Association): the gains of coaching level off at three to five hours per rep per
 fixed before running: the smallest improvement at which three hours a month of the best coaching
 (scenarios/validation/best_3h.yaml) give at least 90% of what five hours give
 (best_5h.yaml), in the revenue of core performers (B players) in months 7-12 against no coaching.
-``make calibrate`` prints the table; the chosen value goes into sim/scenario/evidence.yaml.
+``make derive-improvement`` prints the table; the chosen value goes into sim/scenario/evidence.yaml.
 """
 
 from __future__ import annotations
