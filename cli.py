@@ -9,22 +9,15 @@ import os
 import shlex
 import shutil
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from sim.analysis.intervals import mean_ci
-from sim.clock import WEEKS_PER_YEAR
-from sim.experiment.batches import RunResult
 from sim.job import Executor, Job, JobInvalid, JobRefused, JobStopped, run_job
 from sim.job.spec import Kind
-from sim.report.compare import headline
-from sim.report.sweep import summary_lines
-from sim.report.uncertainty import verdict
+from sim.job.terminal import done_lines, progress
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_json_schema
 from sim.scenario.fields import as_share, not_a_share
 from sim.scenario.uncertain import is_share_path
@@ -51,118 +44,6 @@ class ScenarioProblems(click.ClickException):
     def show(self, file: Any = None) -> None:
         """Print the problems as they are, one per line, without click's prefix."""
         click.echo(self.message, err=True)
-
-
-def _clock(seconds: float) -> str:
-    """h:mm:ss."""
-    s = max(0, round(seconds))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
-def _times(elapsed_s: float | None, remaining_s: float | None, done: int) -> str:
-    """The progress bar's times in words: elapsed, and the time left once there is a rate."""
-    text = f"elapsed {_clock(elapsed_s or 0.0)}"
-    if done and remaining_s is not None:
-        text += f", about {_clock(remaining_s)} left"
-    return text
-
-
-def _bar(console: Any) -> Any:
-    """The rich progress bar: what runs, replications done, rate, elapsed and time left, or
-    what happens before the first replication finishes (workers starting)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-    )
-    from rich.table import Column
-    from rich.text import Text
-
-    class Times(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            if task.fields.get("status"):
-                return Text(f"{task.fields['status']}...")
-            return Text(_times(task.elapsed, task.time_remaining, int(task.completed)))
-
-    return Progress(  # the bar takes what the words leave: they fit in 80 columns
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=None, table_column=Column(ratio=1)),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
-        TextColumn("{task.fields[rate]}"),
-        Times(),
-        console=console,
-        transient=True,
-        expand=True,
-    )
-
-
-@contextmanager
-def _progress(total: int, label: str, quiet: bool, console: Any = None) -> Iterator[Any]:
-    """A rich progress bar on a terminal (or ``console``), one closing line otherwise, nothing
-    with ``quiet``.
-
-    Yields ``tick(done, new_total=None, status=None)``; a new total (``--precision``) resizes
-    the bar, a status shows until the first replication finishes.
-    """
-    start = time.perf_counter()
-    state = {"done": 0}
-
-    def count(done: int, new_total: int | None = None, status: str | None = None) -> None:
-        state["done"] = done
-
-    if quiet:
-        yield count
-        return
-    if console is not None or sys.stderr.isatty():
-        from rich.console import Console
-
-        with _bar(console or Console(stderr=True)) as bar:
-            task = bar.add_task(label, total=total, rate="", status="")
-
-            def tick(done: int, new_total: int | None = None, status: str | None = None) -> None:
-                count(done)
-                rate = done / max(time.perf_counter() - start, 1e-9)
-                bar.update(
-                    task,
-                    completed=done,
-                    total=new_total or bar.tasks[0].total,
-                    rate=f"{rate:.1f}/s" if done else "",
-                    status=status if status and not done else "",
-                )
-
-            yield tick
-    else:
-        yield count
-    wall = time.perf_counter() - start
-    click.echo(f"{label}: {state['done']} replications in {wall:.1f} s", err=True)
-
-
-def _print_run_summary(result: RunResult, out: Path) -> None:
-    """A few lines of results for the terminal."""
-    sm = result.summary
-    years = result.scenario.weeks / WEEKS_PER_YEAR
-    m, lo, hi = mean_ci(sm["revenue"] / years)
-    click.echo(
-        f"Scenario {result.scenario.name}: {result.replications} replications, "
-        f"{result.scenario.weeks} weeks"
-    )
-    if math.isfinite(lo) and math.isfinite(hi):
-        click.echo(f"  revenue per year   {m:,.0f} USD (95% CI {lo:,.0f} to {hi:,.0f})")
-    else:
-        click.echo(f"  revenue per year   {m:,.0f} USD (one run: no interval)")
-    click.echo(
-        f"  sessions held      {sm['sessions_held'].mean() / result.scenario.weeks:.1f} "
-        f"per week; cancelled by meetings {sm['sessions_cancelled'].mean():,.0f}, "
-        f"unscheduled {sm['sessions_unscheduled'].mean():,.0f} over the horizon"
-    )
-    click.echo(
-        f"  top-20% share      {sm['top20_revenue_share'].mean():.1%} of rep revenue; "
-        f"headroom {sm['headroom_multiple'].mean():.2f}x"
-    )
-    click.echo(f"Report: {out / 'report.html'}")
 
 
 MAX_REPLICATIONS = 1_000_000_000
@@ -406,7 +287,7 @@ def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
             click.echo(f"note: {line}", err=True)
 
     try:
-        done = run_job(job, lambda total, label: _progress(total, label, quiet), note)
+        done = run_job(job, lambda total, label: progress(total, label, quiet), note)
     except ScenarioError as exc:
         raise ScenarioProblems(str(exc)) from None
     except JobInvalid as exc:
@@ -432,34 +313,9 @@ def _execute(kind: Kind, files: list[str], opts: dict[str, Any]) -> None:
         raise SystemExit(stop.code) from None
     for line in done.warnings:  # with --quiet too: they say the figures are weaker than asked
         click.echo(f"warning: {line}", err=True)
-    if quiet:
-        return
-    if done.written.sweep is not None:
-        assert done.engine.design is not None
-        click.echo(
-            f"Against {done.scenarios[0].name}, {done.engine.design.draws} settings of "
-            f"{' x '.join(done.engine.design.paths)}, {done.engine.design.reps_per_draw} paired "
-            "replications each on the same random numbers:"
-        )
-        for name, text in summary_lines(done.written.sweep, done.engine.design.paths):
-            click.echo(f"  {name}: {text}")
-        click.echo(f"Table: {done.target / 'sweep.csv'}")
-        click.echo(f"Report: {done.target / 'report.html'}")
-    elif done.comparison is not None:
-        weeks = done.scenarios[0].weeks
-        click.echo(
-            f"Against {done.scenarios[0].name}, {done.engine.done} paired replications, "
-            f"{weeks} weeks:"
-        )
-        for s in done.scenarios[1:]:
-            click.echo(f"  {s.name}: {headline(done.comparison.table, s.name or '', weeks)}")
-        for f in done.written.sure:
-            click.echo(f"How sure are we? {f.name}, over {f.draws} draws of the uncertain inputs:")
-            for line in verdict(f):
-                click.echo(f"  {line}")
-        click.echo(f"Report: {done.target / 'report.html'}")
-    else:
-        _print_run_summary(done.engine.result(0), done.target)
+    if not quiet:
+        for line in done_lines(done):
+            click.echo(line)
 
 
 def _parse_set(text: str) -> tuple[str, tuple[float, ...]]:
@@ -1343,7 +1199,7 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
     label = f"pilot: {len(sizes) * len(lengths)} designs x {design.draws} draws"
     with (
         _pilot_executor(opts, design.draws) as executor,
-        _progress(total, label, opts["quiet"]) as tick,
+        progress(total, label, opts["quiet"]) as tick,
     ):
         study = run_study(
             base, opt, design, design_plan, opts["seed"], opts["measure"], executor, tick
@@ -1477,7 +1333,7 @@ def learn(option: str, opportunities: str, **opts: Any) -> None:
     label = f"learn: {design.draws} simulated pilots"
     with (
         _pilot_executor(opts, design.draws) as executor,
-        _progress(design.draws, label, opts["quiet"]) as tick,
+        progress(design.draws, label, opts["quiet"]) as tick,
     ):
         result = learn_from(
             opt,
@@ -1608,7 +1464,7 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
             label = f"optimise: {len(plans)} plans"
             with (
                 _pilot_executor(opts, design.draws) as executor,
-                _progress(total_runs(len(plans), FIRST_STAGE), label, opts["quiet"]) as tick,
+                progress(total_runs(len(plans), FIRST_STAGE), label, opts["quiet"]) as tick,
             ):
                 _, lines = run_job(job, work, executor, lambda done, total: tick(done, total))
     except OutputError as exc:

@@ -25,7 +25,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from cli import _progress, _times, main
+from cli import main
+from sim.job.terminal import progress as _progress
+from sim.job.terminal import times as _times
 from tests.conftest import ROOT, SCENARIOS
 
 TINY = "extends: {ref}\nname: {name}\nweeks: 6\nwarmup_weeks: 2\nteam:\n  managers: 2\n{extra}"
