@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import gc
 import json
-import math
 import os
 import shlex
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from sim.job import Executor, Job, JobInvalid, JobRefused, JobStopped, run_job
-from sim.job.spec import Kind
+from sim.job.spec import JobProblems, Kind, PoorFit, Terminal
 from sim.job.terminal import done_lines, progress
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_json_schema
 from sim.scenario.fields import as_share, not_a_share
@@ -218,6 +218,44 @@ class Invalid(click.ClickException):
     """Settings that do not make sense together: one line, exit code 2."""
 
     exit_code = 2
+
+
+class PoorFitExit(ScenarioProblems):
+    """A fit that does not reproduce the export: the table of what it missed, exit code 3."""
+
+    exit_code = 3
+
+
+@contextmanager
+def _answered() -> Iterator[None]:
+    """A job's refusals as the command line ends: one line per problem and exit status 2 for
+    bad input (3 for a poor fit), 1 for a job that may not go ahead; never a traceback."""
+    try:
+        yield
+    except PoorFit as exc:
+        raise PoorFitExit(str(exc)) from None
+    except (JobProblems, ScenarioError) as exc:
+        raise ScenarioProblems(str(exc)) from None
+    except JobInvalid as exc:
+        raise Invalid(str(exc)) from None
+    except JobRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    except JobStopped as stop:
+        click.echo(stop.why, err=True)
+        raise SystemExit(stop.code) from None
+
+
+def _terminal(opts: dict[str, Any]) -> Terminal:
+    """What a job may do at the terminal: print, note, show progress (none with -q), and run
+    on the workers the options ask for."""
+    quiet = bool(opts.get("quiet"))
+    return Terminal(
+        say=click.echo,
+        note=lambda line: click.echo(line, err=True),
+        progress=lambda total, label: progress(total, label, quiet),
+        workers=lambda tasks: _pilot_executor(opts, tasks),
+        command=_command_line(),
+    )
 
 
 def _resume_command(kind: str, where: Path, opts: dict[str, Any]) -> str:
@@ -487,25 +525,6 @@ def _team_file_options(f: Any) -> Any:
     return f
 
 
-def _team_file(path: str, force: bool) -> Path:
-    """The scenario file a team command writes, refused before any work if it cannot be."""
-    out = Path(path)
-    if out.suffix not in (".yaml", ".yml"):
-        raise ScenarioProblems(f"-o {out}: a scenario file ends in .yaml")
-    if out.exists() and not force:
-        raise ScenarioProblems(f"{out} already exists; use --force to replace it")
-    if not out.parent.exists():
-        raise ScenarioProblems(f"-o {out}: the folder {out.parent} does not exist")
-    return out
-
-
-class PoorFit(ScenarioProblems):
-    """A fit that does not reproduce the export: the table of what it missed, as it is, exit
-    code 3."""
-
-    exit_code = 3
-
-
 def _names(text: str | None) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip()) if text else ()
 
@@ -641,125 +660,43 @@ def calibrate(opportunities: str, **opts: Any) -> None:
         coachsim calibrate export.csv --history changes.csv --encoding cp1252 \\
             --date-order dmy --as-of 2026-03-31
     """  # noqa: D301 (click keeps a paragraph after \b as written)
-    import tempfile
-
-    from sim.calibration.backtest import backtest
-    from sim.calibration.command import calibrate as run_calibration
-    from sim.calibration.command import fit_lines, read_columns
+    from sim.calibration.command import read_columns
     from sim.calibration.exports import ExportError, Options, read_rates
-    from sim.calibration.fit import miss_table
-    from sim.experiment.output import (
-        MARKER,
-        OutputError,
-        check_replaceable,
-        identity,
-        replace_dir,
-        write_atomic,
-        write_json,
-    )
-    from sim.report.fit import fit_report
+    from sim.job.team import Calibration, calibrate_team, team_file
 
-    out = _team_file(opts["output"], opts["force"])
-    report = Path(opts["report"]) if opts["report"] else None
-    if report is not None:
+    with _answered():
+        out = team_file(opts["output"], opts["force"])
         try:
-            check_replaceable(report, opts["force"], "use --force to replace it")
-        except OutputError as exc:
-            raise ScenarioProblems(f"--report {exc}") from None
-    base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
-    stages = _names(opts["stages"]) or None
-    quiet = opts["quiet"]
-    try:
-        options = Options(
-            shape=opts["shape"],
-            columns=read_columns(opts["columns"]) if opts["columns"] else None,
-            encoding=opts["encoding"],
-            date_order=opts["date_order"],
-            won_stages=_names(opts["won_stages"]),
-            lost_stages=_names(opts["lost_stages"]),
-            currency=opts["currency"],
-            rates=read_rates(opts["rates"]) if opts["rates"] else None,
-            pipeline=opts["pipeline"],
-            strict=opts["strict"],
-        )
-        result = run_calibration(
+            options = Options(
+                shape=opts["shape"],
+                columns=read_columns(opts["columns"]) if opts["columns"] else None,
+                encoding=opts["encoding"],
+                date_order=opts["date_order"],
+                won_stages=_names(opts["won_stages"]),
+                lost_stages=_names(opts["lost_stages"]),
+                currency=opts["currency"],
+                rates=read_rates(opts["rates"]) if opts["rates"] else None,
+                pipeline=opts["pipeline"],
+                strict=opts["strict"],
+            )
+        except ExportError as exc:
+            raise JobProblems("\n".join(exc.problems)) from None
+        job = Calibration(
             opportunities,
             opts["history"],
-            base,
-            opts["name"] or out.stem,
             options,
-            stages,
+            _load_all([opts["base"]])[0] if opts["base"] else Scenario(),
+            opts["name"] or out.stem,
+            _names(opts["stages"]) or None,
             opts["as_of"].date() if opts["as_of"] else None,
             opts["seed"],
-            note=(lambda line: None) if quiet else click.echo,
+            out,
+            Path(opts["report"]) if opts["report"] else None,
+            opts["force"],
+            opts["accept_poor_fit"],
+            opts["quiet"],
         )
-    except ExportError as exc:
-        raise ScenarioProblems("\n".join(exc.problems)) from None
-    if not quiet:
-        for line in result.ledger.notes:
-            click.echo(f"note: {line}")
-        for line in result.ledger.table():
-            click.echo(line)
-        for line in fit_lines(result):
-            click.echo(line)
-    tmp = None
-    if report is not None:
-        if not quiet:
-            click.echo("Backtest: fitting without the last quarter, then predicting it ...")
-        bt = backtest(
-            result.deals,
-            result.history,
-            result.stages,
-            result.as_of,
-            base,
-            opts["name"] or out.stem,
-            opts["seed"],
-        )
-        html = fit_report(
-            result.deals,
-            result.fitted,
-            bt,
-            Path(opportunities).name,
-            str(out),
-            result.ledger,
-        )
-        report.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(
-            tempfile.mkdtemp(prefix=f".{report.name}.", suffix=".partial", dir=report.parent)
-        )
-        tmp.chmod(0o755)
-        write_atomic(tmp / "report.html", html)
-        write_atomic(tmp / "data_quality.csv", result.ledger.frame().to_csv(index=False))
-        if bt is not None:
-            write_atomic(tmp / "backtest.csv", bt.table().to_csv(index=False))
-        write_json(tmp / MARKER, identity("calibrate", f"seed-{opts['seed']}", scenario=str(out)))
-        if not quiet and bt is not None:
-            for row in bt.table().itertuples():
-                click.echo(f"  {row.label:<52} {row.verdict}")
-    poor = bool(result.fitted.misses) and not opts["accept_poor_fit"]
-    if not poor:
-        write_atomic(out, result.text)
-        click.echo(f"Scenario: {out}")
-    if tmp is not None and report is not None:
-        try:
-            replace_dir(tmp, report, opts["force"])
-        except OutputError as exc:
-            raise ScenarioProblems(f"--report {exc}") from None
-        click.echo(f"Report: {report / 'report.html'}")
-    if poor:
-        raise PoorFit(
-            "\n".join(
-                [
-                    f"The fitted team does not show {len(result.fitted.misses)} figure(s) of the "
-                    "export within their 95% intervals; no scenario was written:",
-                    *(f"  {line}" for line in miss_table(result.fitted)),
-                    "Check the export (the ledger above), give --stages, or write it anyway "
-                    "with --accept-poor-fit (the table goes at the top of the file).",
-                ]
-            )
-        )
-    if not quiet:
-        click.echo(f"Next: coachsim compare {out} <a scenario that extends it>")
+        calibrate_team(job, _terminal(opts))
 
 
 def _init_options(f: Any) -> Any:
@@ -800,56 +737,43 @@ def init(**opts: Any) -> None:
             --win-rate 20% --cycle-days 90 --opportunities-per-month 10 \\
             --coaching-share 10% --months 24 -o acme.yaml
     """  # noqa: D301 (click keeps a paragraph after \b as written)
-    from sim.calibration.init import (
-        QUESTIONS,
-        answer,
-        business,
-        comparison,
-        init_scenario,
-        init_text,
-    )
-    from sim.experiment.output import write_atomic
+    from sim.calibration.init import QUESTIONS, answer
+    from sim.job.team import init_team, team_file
 
-    out = _team_file(opts["output"], opts["force"])
-    ask = opts["ask"] or (not opts["yes"] and sys.stdin.isatty())
-    values: dict[str, float] = {}
-    problems = []
-    missing = False
-    for name, q in QUESTIONS.items():
-        given = opts[name]
-        if given is None and ask:
-            while True:
-                text = click.prompt(q.prompt, default=f"{q.default:g}")
-                try:
-                    values[name] = answer(name, text)
-                    break
-                except ValueError as exc:
-                    click.echo(str(exc), err=True)
-            continue
-        if given is None and not opts["yes"]:
-            what = q.prompt[0].lower() + q.prompt[1:]
-            problems.append(f"--{name.replace('_', '-')}: not given ({what})")
-            missing = True
-            continue
-        try:
-            values[name] = answer(name, given) if given is not None else q.default
-        except ValueError as exc:
-            problems.append(f"--{name.replace('_', '-')}: {str(exc).split(': ', 1)[1]}")
-    if problems:
-        if missing:
-            problems.append("give them, use -y for the defaults, or run in a terminal to be asked")
-        raise ScenarioProblems("\n".join(problems))
-    base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
-    b = business(values)
-    fitted, warnings = init_scenario(b, base, out.stem, opts["seed"])
-    click.echo(f"{'':<36}{'yours':>12}{'simulated':>12}")
-    for label, yours, simulated in comparison(fitted, b):
-        click.echo(f"{label:<36}{yours:>12}{simulated:>12}")
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
-    write_atomic(out, init_text(fitted, b))
-    click.echo(f"Scenario: {out}")
-    click.echo(f"Check it: coachsim validate {out}")
+    with _answered():
+        out = team_file(opts["output"], opts["force"])
+        ask = opts["ask"] or (not opts["yes"] and sys.stdin.isatty())
+        values: dict[str, float] = {}
+        problems = []
+        missing = False
+        for name, q in QUESTIONS.items():
+            given = opts[name]
+            if given is None and ask:
+                while True:
+                    text = click.prompt(q.prompt, default=f"{q.default:g}")
+                    try:
+                        values[name] = answer(name, text)
+                        break
+                    except ValueError as exc:
+                        click.echo(str(exc), err=True)
+                continue
+            if given is None and not opts["yes"]:
+                what = q.prompt[0].lower() + q.prompt[1:]
+                problems.append(f"--{name.replace('_', '-')}: not given ({what})")
+                missing = True
+                continue
+            try:
+                values[name] = answer(name, given) if given is not None else q.default
+            except ValueError as exc:
+                problems.append(f"--{name.replace('_', '-')}: {str(exc).split(': ', 1)[1]}")
+        if problems:
+            if missing:
+                problems.append(
+                    "give them, use -y for the defaults, or run in a terminal to be asked"
+                )
+            raise JobProblems("\n".join(problems))
+        base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
+        init_team(values, base, out, opts["seed"], _terminal(opts))
 
 
 @main.command(name="export-crm")
@@ -915,67 +839,22 @@ def export_crm(scenario: str, **opts: Any) -> None:
         coachsim export-crm scenarios/reference.yaml --messy --seed 7 \\
             -o outputs/messy --force
     """  # noqa: D301 (click keeps a paragraph after \b as written)
-    import tempfile
+    from sim.job.team import CrmExport, export_crm
 
-    from sim.calibration.simulated import START, simulated_export, write_export
-    from sim.experiment.budget import one_replication_refusal
-    from sim.experiment.output import (
-        MARKER,
-        OutputError,
-        check_replaceable,
-        identity,
-        replace_dir,
-        slug,
-        write_json,
+    job = CrmExport(
+        _load_all([scenario])[0],
+        Path(opts["output"]) if opts["output"] else None,
+        opts["force"],
+        opts["seed"],
+        opts["replication"],
+        opts["start"].date() if opts["start"] else None,
+        opts["messy"],
+        opts["pilot_teams"],
+        opts["pilot_weeks"],
+        opts["baseline_weeks"],
     )
-
-    s = _load_all([scenario])[0]
-    out = Path(opts["output"] or Path("outputs") / f"{slug(s.name)}-crm")
-    try:
-        check_replaceable(out, opts["force"], "use --force to replace it")
-    except OutputError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    too_big = one_replication_refusal(s)
-    if too_big:
-        raise click.ClickException(too_big)
-    start = opts["start"].date() if opts["start"] else START
-    if start.weekday() >= 5:
-        raise ScenarioProblems(f"--start {start}: a working day (Monday to Friday)")
-    coached = None
-    if opts["pilot_teams"] is not None:
-        from sim.pilot.design import Plan, option_problems, pilot_export
-
-        if start != START or opts["messy"]:
-            raise ScenarioProblems("--pilot-teams: --start and --messy are not for pilots yet")
-        base = s.model_copy(update={"outside_coach": None, "name": f"{s.name}-without-coach"})
-        plan_ = Plan((opts["pilot_teams"],), (opts["pilot_weeks"],), opts["baseline_weeks"])
-        problems = option_problems(base, s, plan_)
-        if problems:
-            raise ScenarioProblems("\n".join(problems))
-        export, coached = pilot_export(
-            base, s, opts["pilot_teams"], plan_, opts["seed"], opts["replication"]
-        )
-    else:
-        export = simulated_export(s, opts["seed"], opts["replication"], start, opts["messy"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    tmp.chmod(0o755)
-    write_export(export, str(tmp))
-    if coached is not None:
-        coached.to_csv(tmp / "coached.csv", index=False)
-    write_json(tmp / MARKER, identity("export-crm", f"seed-{opts['seed']}", scenario=s.name))
-    try:
-        replace_dir(tmp, out, opts["force"])
-    except OutputError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    o = export.opportunities
-    click.echo(
-        f"{len(o)} opportunities ({int(o['IsWon'].sum())} won, {int((~o['IsClosed']).sum())} "
-        f"open on {export.as_of}) of {o['OwnerId'].nunique()} owners"
-    )
-    click.echo(f"Export: {out / 'opportunities.csv'} and {out / 'history.csv'}")
-    if coached is not None:
-        click.echo(f"Who was in the pilot: {out / 'coached.csv'}")
+    with _answered():
+        export_crm(job, _terminal(opts))
 
 
 def _whole_list(text: str | None, flag: str) -> tuple[int, ...] | None:
@@ -1007,15 +886,6 @@ def _output_options(default: str) -> Callable[[F], F]:
         )(f)
 
     return add
-
-
-def _distinct_names(base: Scenario, opt: Scenario, baseline: str, option: str) -> None:
-    """Refuse an option named as its baseline (their runs would be told apart by name)."""
-    if base.name == opt.name:
-        raise ScenarioProblems(
-            f"{option}: has the name {opt.name!r}, as {baseline} does; give it a name of its "
-            "own (name:)"
-        )
 
 
 def _pilot_executor(opts: dict[str, Any], tasks: int) -> Any:
@@ -1145,103 +1015,28 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
         coachsim pilot scenarios/reference.yaml \\
             scenarios/outside_coach_evidence.yaml --teams 2,4 --weeks 13,26
     """  # noqa: D301 (click keeps a paragraph after \b as written)
-    import tempfile
-
-    from sim.experiment.budget import one_replication_refusal
-    from sim.experiment.output import (
-        MARKER,
-        OutputError,
-        check_replaceable,
-        identity,
-        replace_dir,
-        slug,
-        write_atomic,
-        write_json,
-    )
-    from sim.experiment.uncertainty import PlanError, plan
-    from sim.pilot.design import Plan, default_lengths, default_sizes, option_problems
-    from sim.pilot.study import run_study, total_runs
-    from sim.report.pilot import pilot_report, recommendation
-    from sim.scenario.uncertain import comparison_block
+    from sim.job.pilot import PilotStudy
+    from sim.job.pilot import pilot as run_pilot
 
     base, opt = _load_all([baseline, option])
-    if Path(baseline).resolve() == Path(option).resolve():
-        raise ScenarioProblems(f"{option}: given as both BASELINE and OPTION; give two files")
-    _distinct_names(base, opt, baseline, option)
-    sizes = _whole_list(opts["teams"], "--teams") or default_sizes(base.team.managers)
-    lengths = _whole_list(opts["weeks"], "--weeks") or default_lengths(base.weeks)
-    if not lengths:
-        raise ScenarioProblems(
-            f"{baseline}: a {base.weeks}-week horizon leaves no room for the default pilot "
-            "lengths; give --weeks"
+    with _answered():
+        job = PilotStudy(
+            base,
+            opt,
+            baseline,
+            option,
+            _whole_list(opts["teams"], "--teams"),
+            _whole_list(opts["weeks"], "--weeks"),
+            opts["baseline_weeks"],
+            opts["alpha"],
+            opts["measure"],
+            opts["draws"],
+            opts["replications"],
+            opts["seed"],
+            opts["output"],
+            opts["force"],
         )
-    design_plan = Plan(sizes, lengths, opts["baseline_weeks"], opts["alpha"])
-    problems = option_problems(base, opt, design_plan)
-    if not comparison_block([base, opt]).inputs and not comparison_block([base, opt]).problems:
-        problems.append(
-            f"{option}: no uncertain inputs; a pilot is worth something only when something is "
-            "unknown: add uncertain: defaults (or an uncertain: block)"
-        )
-    if problems:
-        raise ScenarioProblems("\n".join(problems))
-    out = Path(opts["output"] or Path("outputs") / f"pilot-{slug(opt.name)}")
-    try:
-        check_replaceable(out, opts["force"], "use --force to replace it, or -o elsewhere")
-        design, notes = plan([base, opt], opts["draws"], opts["replications"], opts["seed"])
-    except (OutputError, PlanError) as exc:
-        raise ScenarioProblems(str(exc)) from None
-    too_big = one_replication_refusal(opt)
-    if too_big:
-        raise click.ClickException(too_big)
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
-    total = total_runs(design, design_plan)
-    label = f"pilot: {len(sizes) * len(lengths)} designs x {design.draws} draws"
-    with (
-        _pilot_executor(opts, design.draws) as executor,
-        progress(total, label, opts["quiet"]) as tick,
-    ):
-        study = run_study(
-            base, opt, design, design_plan, opts["seed"], opts["measure"], executor, tick
-        )
-    meta = {"seed": opts["seed"], "version": VERSION}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    tmp.chmod(0o755)
-    write_atomic(tmp / "report.html", pilot_report(study, meta))
-    write_atomic(tmp / "designs.csv", study.valuation.designs.to_csv(index=False))
-    write_atomic(tmp / "pilots.csv", study.pilots.to_csv(index=False))
-    write_atomic(tmp / "teaches.csv", study.teaches.to_csv(index=False))
-    write_atomic(tmp / "draws.csv", study.draws_table().to_csv(index=False))
-    write_json(
-        tmp / "pilot.json",
-        {
-            "command": _command_line(),
-            "seed": opts["seed"],
-            "baseline": base.name,
-            "option": opt.name,
-            "draws": design.draws,
-            "replications_per_draw": design.reps_per_draw,
-            "teams": list(sizes),
-            "weeks": list(lengths),
-            "baseline_weeks": design_plan.baseline_weeks,
-            "measure": opts["measure"],
-            "alpha": design_plan.alpha,
-            "recommendation": study.valuation.recommendation,
-            "expected_npv_usd": study.valuation.expected_npv,
-            "evpi_usd": study.valuation.evpi,
-            "evpi_learnable_usd": study.valuation.evpi_learnable,
-            "coachsim": VERSION,
-        },
-    )
-    write_json(tmp / MARKER, identity("pilot", f"seed-{opts['seed']}", scenario=opt.name))
-    try:
-        replace_dir(tmp, out, opts["force"])
-    except OutputError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    for line in recommendation(study):
-        click.echo(line)
-    click.echo(f"Report: {out / 'report.html'}")
+        run_pilot(job, _terminal(opts))
 
 
 @main.command()
@@ -1298,62 +1093,25 @@ def learn(option: str, opportunities: str, **opts: Any) -> None:
             --history outputs/pilot-crm/history.csv \\
             --coached outputs/pilot-crm/coached.csv
     """  # noqa: D301 (click keeps a paragraph after \b as written)
-    from datetime import date as date_type
+    from sim.job.pilot import Learning
+    from sim.job.pilot import learn as learn_from_pilot
 
-    from sim.calibration.exports import ExportError, Options
-    from sim.experiment.output import write_atomic
-    from sim.experiment.uncertainty import PlanError, plan
-    from sim.pilot.learn import findings_lines, read_pilot, scenario_text
-    from sim.pilot.learn import learn as learn_from
-
-    opt = _load_all([option])[0]
-    if opt.outside_coach is None:
-        raise ScenarioProblems(f"{option}: has no outside_coach; learn updates a piloted coach")
-    default = Path(f"{Path(option).stem}_after_pilot.yaml")
-    out = _team_file(opts["output"] or str(default), opts["force"])
-    end = opts["end"].date() if opts["end"] else None
-    try:
-        data = read_pilot(
-            opportunities,
-            opts["history"],
-            opts["coached"],
-            Options(encoding=opts["encoding"]),
-            opts["baseline_weeks"],
-            end,
-        )
-        design, notes = plan([opt], opts["draws"], 1, opts["seed"])
-    except ExportError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    except PlanError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    for note in [*data.notes, *notes, *data.ledger.notes]:
-        click.echo(f"note: {note}", err=True)
-    for line in data.ledger.table():
-        click.echo(line, err=True)
-    label = f"learn: {design.draws} simulated pilots"
-    with (
-        _pilot_executor(opts, design.draws) as executor,
-        progress(design.draws, label, opts["quiet"]) as tick,
-    ):
-        result = learn_from(
-            opt,
-            data.deals,
-            data.history,
-            data.coached,
-            opts["baseline_weeks"],
-            data.end,
-            design,
-            opts["seed"],
-            executor,
-            tick,
-        )
-    extends = os.path.relpath(Path(option).resolve(), out.resolve().parent)
-    text = scenario_text(result, extends, data.export_name, data.ledger.table(), date_type.today())
-    write_atomic(out, text)
-    for line in findings_lines(result):
-        click.echo(line)
-    click.echo(f"Scenario: {out}")
-    click.echo(f"Next: coachsim compare BASELINE {out} --uncertainty {design.draws}")
+    job = Learning(
+        _load_all([option])[0],
+        option,
+        opportunities,
+        opts["history"],
+        opts["coached"],
+        opts["encoding"],
+        opts["end"].date() if opts["end"] else None,
+        opts["baseline_weeks"],
+        opts["draws"],
+        opts["seed"],
+        Path(opts["output"]) if opts["output"] else None,
+        opts["force"],
+    )
+    with _answered():
+        learn_from_pilot(job, _terminal(opts))
 
 
 @main.command()
@@ -1416,75 +1174,27 @@ def optimise(baseline: str, option: str, space: str, **opts: Any) -> None:
             scenarios/outside_coach_evidence.yaml \\
             scenarios/spaces/outside_coach.yaml --zone 100000 --draws 256
     """  # noqa: D301 (click keeps a paragraph after \b as written)
-    from sim.experiment.output import OutputError, OutputLock, slug
-    from sim.experiment.uncertainty import PlanError, plan
-    from sim.job.optimise import Job, kept_draws, partial, prepare
-    from sim.job.optimise import run as run_job
-    from sim.optimise.search import FIRST_STAGE, total_runs
-    from sim.optimise.space import make_plans, read_space
-    from sim.scenario.uncertain import comparison_block
+    from sim.job.optimise import Asked
+    from sim.job.optimise import optimise as search
 
     base, opt = _load_all([baseline, option])
-    _distinct_names(base, opt, baseline, option)
-    block = comparison_block([base, opt])
-    try:
-        searched = read_space(space, opt, list(block.inputs))
-    except ScenarioError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    plans, notes = make_plans(opt, searched, opts["seed"])
-    if not plans:
-        raise ScenarioProblems(f"{space}: no plan is left to try: " + "; ".join(notes))
-    clash = [p.name for p in plans if p.name == base.name]
-    if clash:
-        raise ScenarioProblems(f"{baseline}: the name {base.name!r} is a plan's; rename it")
-    out = Path(opts["output"] or Path("outputs") / f"optimise-{slug(opt.name)}")
-    try:
-        design, more = plan([base, opt], opts["draws"], opts["replications"], opts["seed"])
-    except PlanError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    grid = math.prod(len(v) for v in searched.choices.values())
-    job = Job(
+    job = Asked(
         base,
         opt,
-        Path(option),
-        plans,
-        design,
-        opts["seed"],
+        baseline,
+        option,
+        space,
         opts["zone"],
         opts["alpha"],
-        out,
-        _command_line(),
-        grid if grid > searched.plans else 0,  # sampled: say a plan not tried may be better
+        opts["draws"],
+        opts["replications"],
+        opts["seed"],
+        opts["output"],
+        opts["force"],
+        opts["resume"],
     )
-    for note in notes + more:
-        click.echo(f"note: {note}", err=True)
-    try:
-        with OutputLock(out, job.command):
-            work = prepare(job, opts["resume"], opts["force"])
-            label = f"optimise: {len(plans)} plans"
-            with (
-                _pilot_executor(opts, design.draws) as executor,
-                progress(total_runs(len(plans), FIRST_STAGE), label, opts["quiet"]) as tick,
-            ):
-                _, lines = run_job(job, work, executor, lambda done, total: tick(done, total))
-    except OutputError as exc:
-        raise ScenarioProblems(str(exc)) from None
-    except KeyboardInterrupt:
-        work = partial(out)
-        if out.is_dir() and not work.exists():
-            click.echo(
-                f"\nstopped as the search finished: its results are complete in {out}", err=True
-            )
-            raise SystemExit(130) from None
-        again = job.command if opts["resume"] else f"{job.command} --resume"
-        click.echo(
-            f"\nstopped: {kept_draws(work)} finished draws kept in {work}; finish with: {again}",
-            err=True,
-        )
-        raise SystemExit(130) from None
-    for line in lines:
-        click.echo(line)
-    click.echo(f"Report: {out / 'report.html'}")
+    with _answered():
+        search(job, _terminal(opts))
 
 
 @main.command()

@@ -35,6 +35,7 @@ from sim.experiment.output import (
     write_json,
 )
 from sim.job.interrupts import interrupts_deferred, interrupts_noted
+from sim.job.spec import JobProblems, JobStopped, Terminal
 from sim.optimise.search import Search, Store, search
 from sim.optimise.space import Plan, plan_file
 from sim.report.optimise import answer, optimise_report
@@ -199,3 +200,92 @@ def run(
         (job.out / "job.json").unlink(missing_ok=True)
     heading = ["What must be true for the best plan:"] if discovery else []
     return found, lines + heading + [f"  {line}" for line in discovery]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What ``coachsim optimise`` was asked for."""
+
+    baseline: Scenario
+    option: Scenario
+    baseline_file: str
+    option_file: str
+    space_file: str
+    zone: float
+    alpha: float
+    draws: int
+    replications: int
+    seed: int
+    out: Path | None
+    force: bool
+    resume: bool
+
+
+def optimise(a: Asked, t: Terminal) -> None:
+    """Read the space, make its plans, and search them (:func:`run`), resuming a stopped search
+    if asked; say the answer. Ctrl-C ends in :class:`~sim.job.spec.JobStopped` saying how many
+    draws are kept and the command that finishes the search."""
+    import math
+
+    from sim.experiment.output import OutputLock, slug
+    from sim.experiment.uncertainty import PlanError, plan
+    from sim.job.pilot import distinct_names
+    from sim.optimise.search import FIRST_STAGE, total_runs
+    from sim.optimise.space import make_plans, read_space
+    from sim.scenario import ScenarioError
+    from sim.scenario.uncertain import comparison_block
+
+    base, opt = a.baseline, a.option
+    distinct_names(base, opt, a.baseline_file, a.option_file)
+    try:
+        searched = read_space(a.space_file, opt, list(comparison_block([base, opt]).inputs))
+    except ScenarioError as exc:
+        raise JobProblems(str(exc)) from None
+    plans, notes = make_plans(opt, searched, a.seed)
+    if not plans:
+        raise JobProblems(f"{a.space_file}: no plan is left to try: " + "; ".join(notes))
+    if any(p.name == base.name for p in plans):
+        raise JobProblems(f"{a.baseline_file}: the name {base.name!r} is a plan's; rename it")
+    out = a.out or Path("outputs") / f"optimise-{slug(opt.name)}"
+    try:
+        design, more = plan([base, opt], a.draws, a.replications, a.seed)
+    except PlanError as exc:
+        raise JobProblems(str(exc)) from None
+    grid = math.prod(len(v) for v in searched.choices.values())
+    job = Job(
+        base,
+        opt,
+        Path(a.option_file),
+        plans,
+        design,
+        a.seed,
+        a.zone,
+        a.alpha,
+        out,
+        t.command,
+        grid if grid > searched.plans else 0,  # sampled: say a plan not tried may be better
+    )
+    for note in notes + more:
+        t.note(f"note: {note}")
+    try:
+        with OutputLock(out, job.command):
+            work = prepare(job, a.resume, a.force)
+            label = f"optimise: {len(plans)} plans"
+            with (
+                t.workers(design.draws) as executor,
+                t.progress(total_runs(len(plans), FIRST_STAGE), label) as tick,
+            ):
+                _, lines = run(job, work, executor, lambda done, total: tick(done, total))
+    except OutputError as exc:
+        raise JobProblems(str(exc)) from None
+    except KeyboardInterrupt:
+        work = partial(out)
+        if out.is_dir() and not work.exists():
+            why = f"stopped as the search finished: its results are complete in {out}"
+        else:
+            again = job.command if a.resume else f"{job.command} --resume"
+            why = f"stopped: {kept_draws(work)} finished draws kept in {work}; finish with: {again}"
+        raise JobStopped(f"\n{why}", 130) from None
+    for line in lines:
+        t.say(line)
+    t.say(f"Report: {out / 'report.html'}")

@@ -18,9 +18,11 @@ per problem) for the user:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sim.scenario import Scenario
 
@@ -90,6 +92,33 @@ class JobInvalid(ValueError):
 
 class JobRefused(Exception):
     """The job may not go ahead as asked; nothing was written. One line."""
+
+
+class JobProblems(ValueError):
+    """What the command was given has problems, one line each (``file:line:column: field: what
+    is wrong`` where there is a file); nothing was written. Exit status 2."""
+
+
+class PoorFit(JobProblems):
+    """A fitted team that does not show the export's figures: the table of what it missed, as
+    it is; no scenario was written. Exit status 3."""
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """What a command's job may do at the terminal, as the command line gives it: the job
+    itself neither prints nor parses."""
+
+    say: Callable[[str], None]
+    """A line of results (standard output)."""
+    note: Callable[[str], None]
+    """A note, a ledger or a warning (standard error)."""
+    progress: Callable[[int, str], AbstractContextManager[Callable[..., None]]]
+    """``progress(total, label)`` yields ``tick(done, new_total=None, status=None)``."""
+    workers: Callable[[int], AbstractContextManager[Any]]
+    """``workers(tasks)``: the executor (-j, --scheduler, --dask-local) for that many tasks."""
+    command: str
+    """The command line as typed, for the files that record it."""
 
 
 class JobStopped(Exception):
