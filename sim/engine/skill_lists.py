@@ -21,6 +21,9 @@ from collections.abc import Sequence
 SkillState = tuple[float, float, float, float]
 """(consolidated, fresh, last refresh in days, stability in days), as in sim.model.skill."""
 
+ONE = (0,)
+"""The first stage alone, which stands for every stage while they are alike."""
+
 SessionSteps = tuple[float, float, float, float]
 """What a session does to each stage it covers: see :func:`session_steps`."""
 
@@ -136,23 +139,15 @@ class SkillLists:
         if not self.alike:  # once parted, stages stay apart in practice: not checked again
             self.reinforce_by(range(n), t, steps)
             return
-        # reinforce_by on stage 0 written out once more (it runs for most sessions), and its
-        # state given to every stage, in place: an advance under way holds these lists.
-        share, step, spacing, ceiling = steps
+        # The session on stage 0, its state given to every stage, in place: an advance under way
+        # holds these lists.
+        self.reinforce_by(ONE, t, steps)
         f, tl, s = self.fresh, self.refreshed_days, self.stability_days
-        kept = f[0]
-        if kept != 0.0 and t > tl[0]:
-            kept *= math.exp((tl[0] - t) / s[0])
-        moved = 0.0 if kept <= 0.0 else kept if share >= 1.0 else share * kept
-        consolidated = c[0] + moved
-        kept -= moved
-        gap = ceiling - consolidated - kept
-        if gap > 0.0:
-            kept += gap if step >= 1.0 else step * gap
-        c[:] = [consolidated] * n
-        f[:] = [kept] * n
-        tl[:] = [t] * n
-        s[:] = [s[0] * spacing] * n
+        c[:] = [c[0]] * n
+        f[:] = [f[0]] * n
+        tl[:] = [tl[0]] * n
+        s[:] = [s[0]] * n
+        self.alike = True
 
     def harm(self, stages: Sequence[int], t: float, step: float, floor: float) -> None:
         """A harmful session on each of ``stages`` at ``t``: ``sim.model.skill.harm`` with

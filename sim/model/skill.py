@@ -105,21 +105,16 @@ def coach(
     * spacing: ``stability *= 1 + spacing_gain * e``;
     * improvement: ``fresh += improvement * e * (ceiling - learned)`` (at most the whole gap).
     """
-    consolidated, kept, t_last_days, stability_days = state
+    consolidated, fresh, t_last_days, stability_days = state
     if effect <= 0.0:
         return state
-    # Written out (no helper calls, no min/max) because it runs for every session and stage.
-    if kept != 0.0 and t > t_last_days:
-        kept *= math.exp((t_last_days - t) / stability_days)
-    share = consolidation * effect
+    kept = retained_fresh(fresh, t_last_days, stability_days, t)
     # Only skill consolidates: the harm of poor coaching (fresh below zero) is never made lasting.
-    moved = 0.0 if kept <= 0.0 else kept if share >= 1.0 else share * kept
+    moved = min(consolidation * effect, 1.0) * max(kept, 0.0)
     consolidated += moved
     kept -= moved
-    gap = ceiling - consolidated - kept
-    if gap > 0.0:
-        step = improvement * effect
-        kept += gap if step >= 1.0 else step * gap
+    gap = max(ceiling - consolidated - kept, 0.0)
+    kept += min(improvement * effect, 1.0) * gap
     return (consolidated, kept, t, stability_days * (1.0 + spacing_gain * effect))
 
 
