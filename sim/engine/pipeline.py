@@ -336,15 +336,7 @@ class Pipeline(SkillLists):
         exits, advances, qualified = rec.exits, rec.advances, rec.qualified
         base_logits, last = run.base_logits, run.last_stage
         open_deals = self.open_deals
-        ability, c, f, tl, s = (
-            self.ability,
-            self.consolidated,
-            self.fresh,
-            self.refreshed_days,
-            self.stability_days,
-        )
-        # Training happens only between advances, so the dip is fixed for this one.
-        depth, t_train, recovery = self.dip_depth, self.t_train_days, self.dip_recovery_days
+        ability = self.ability
         n = 0
         while pending and pending[0][0] < until:
             t, key, item = heappop(pending)
@@ -359,12 +351,7 @@ class Pipeline(SkillLists):
             i = deal.base + k
             w = int(t // DAYS)
             exits[w] += 1.0
-            x = ability + c[k]
-            fk = f[k]
-            if fk != 0.0:
-                x += fk * math.exp((tl[k] - t) / s[k])
-            if depth != 0.0 and t >= t_train:
-                x -= depth * math.exp((t_train - t) / recovery)
+            x = ability + self.learned(k, t) - self.dip(t)
             if not deal.logit_u[i] < base_logits[k] + x + deal.boost:
                 if open_deals is not None:
                     open_deals.remove(deal)
@@ -385,6 +372,13 @@ class Pipeline(SkillLists):
         doomed = self._doomed
         if doomed and doomed[0][0] < until:
             self._drop_doomed(until)
+
+    def dip(self, t: float) -> float:
+        """The post-training dip at ``t`` (``sim.model.skill.dip``)."""
+        depth = self.dip_depth
+        if depth == 0.0 or t < self.t_train_days:
+            return 0.0
+        return depth * math.exp((self.t_train_days - t) / self.dip_recovery_days)
 
     def won(self, list_value_usd: float, t: float) -> float:
         """A deal of list value ``list_value_usd`` won at ``t``: book it, return what it

@@ -32,9 +32,14 @@ def test_a_failure_part_way_leaves_the_target_as_it_was_and_nothing_behind(
 ) -> None:
     target = tmp_path / "out"
     _write(target, "one")
-    with pytest.raises(RuntimeError), staged(target, True, "test", 0) as d:
-        (d / "a.txt").write_text("half")
-        raise RuntimeError("disk full")
+
+    def fail_part_way() -> None:
+        with staged(target, True, "test", 0) as d:
+            (d / "a.txt").write_text("half")
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        fail_part_way()
     assert (target / "a.txt").read_text() == "one"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 

@@ -50,7 +50,8 @@ def test_a_stage_end_advances_exactly_when_the_score_beats_the_uniform(
     duration: float,
     margin: float,
 ) -> None:
-    """The stage-end decision written out in Pipeline.advance_to is sim.model.skill' probability."""
+    """The stage-end decision in Pipeline.advance_to (learned skill from SkillLists.learned, the
+    dip from Pipeline.dip) is sim.model.skill's probability."""
     rep = Replication(small(), 0, 0, settle=False).reps[0]
     rep.set_state(1, (cons, fresh, t_last, stability))
     rep.t_train_days, rep.dip_depth, rep.dip_recovery_days = t_train, depth, recovery
