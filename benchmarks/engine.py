@@ -4,8 +4,8 @@ Both are timed in this one run on this machine, in CPU seconds of this one proce
 ratio is meaningful on a shared, noisy machine where absolute seconds are not. The event count
 is every discrete event of the model: SimPy's (the week turns), the managers' calendar events
 (each manager's own agenda), the stage ends decided in the sellers' pipelines, the stage ends
-settled when scheduled because no skill could change their outcome (sim.engine.leads,
-sim.engine.pipeline.Pipeline.schedule), and the sessions settled when planned because nothing could
+settled when scheduled because no skill could change their outcome (sim.model.leads,
+sim.model.pipeline.Pipeline.schedule), and the sessions settled when planned because nothing could
 disturb them; bare SimPy would need an event for each. Processed and settled events are
 reported apart, and the model is timed against bare SimPy processing all of them (the target:
 ``overhead_vs_bare_simpy`` at most 2.0, the last line) and only the processed ones.

@@ -11,12 +11,13 @@ tests/unit/test_layers.py, holds every import to this order):
 2. :mod:`sim.random`: the tree of random streams and the block draws taken from them.
 3. :mod:`sim.scenario`: what a scenario is (the schema), reading it from YAML with positions,
    the checks that need several fields, and the spread of ability that gives a concentration.
-4. :mod:`sim.engine`: the speed machinery, each shortcut a named thing that says what plainer
-   mechanism it stands in for and which test pins it: agendas, pipelines of lazy stage ends,
-   written-out skill maths, the quarterly lead table. Like SimPy, it knows no sales.
-5. :mod:`sim.model`: the domain, built on the engine: skill (training, forgetting, coaching),
-   focus policies, coaches and their sessions, the manager's calendar, sellers, the weekly
-   recorder, and the replication (team building and the week turn).
+4. :mod:`sim.engine`: event machinery that knows no sales, as SimPy knows none: a resource's own
+   agenda (which settles what nothing can disturb) and the paused garbage collector.
+5. :mod:`sim.model`: the domain, built on the engine: skill (training, forgetting, coaching) and
+   its maths written out over lists, deals and a seller's pipeline of lazy stage ends, the
+   quarterly lead table, focus policies, coaches and their sessions, the manager's calendar and
+   the twins' shared calendars, sellers, the weekly recorder, and the replication (team building
+   and the week turn). Each fast form sits beside the plain reference a test pins it to.
 6. :mod:`sim.analysis`: pure functions of result tables: intervals, economics, paired metrics.
 7. :mod:`sim.experiment`: many replications: batches, executors (serial, processes, Dask),
    streaming statistics, the store and resume, safe outputs, memory and time estimates.

@@ -39,9 +39,9 @@ PACKAGE = Path(__file__).resolve().parent
 
 MODULES = (
     "sim.engine.agenda",
-    "sim.engine.pipeline",
-    "sim.engine.skill_lists",
-    "sim.engine.leads",
+    "sim.model.pipeline",
+    "sim.model.skill_lists",
+    "sim.model.leads",
     "sim.model.calendar",
     "sim.model.coaches",
     "sim.model.sellers",

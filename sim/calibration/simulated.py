@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sim.engine.pipeline import Deal
+from sim.model.pipeline import Deal
 from sim.model.replication import Replication
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario

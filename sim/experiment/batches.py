@@ -23,7 +23,6 @@ import pandas as pd
 
 from sim.analysis.intervals import t_halfwidth
 from sim.analysis.paired import replication_metrics
-from sim.engine.candidates import LeadShelf
 from sim.engine.collector import gc_paused
 from sim.experiment.executors import Executor, SerialExecutor
 from sim.experiment.streaming import (
@@ -33,6 +32,7 @@ from sim.experiment.streaming import (
     matrix,
     tracked_columns,
 )
+from sim.model.candidates import LeadShelf
 from sim.model.recorder import check_finite
 from sim.model.replication import Replication
 from sim.model.twins import Calendars, calendar_key

@@ -22,14 +22,14 @@ from typing import Any
 
 from sim.clock import DAYS
 from sim.engine.agenda import Agenda
-from sim.engine.pipeline import Deal
-from sim.engine.skill_lists import SessionSteps, session_steps
 from sim.model import skill as dyn
 from sim.model.focus import FocusParams, RepView, allocate, capped_shares, focus_weights
+from sim.model.pipeline import Deal
 from sim.model.recorder import Recorder, Tallies
 from sim.model.rules import coach_the_coach_hours, outside_fee_usd
 from sim.model.run import Run
 from sim.model.sellers import Rep
+from sim.model.skill_lists import SessionSteps, session_steps
 from sim.random.streams import Purpose, UniformBlock
 from sim.scenario import Programme
 
@@ -221,7 +221,7 @@ class Coach(Agenda):
     def _formal_steps(
         self, quality: float, pos: int, held_share: float
     ) -> SessionSteps | tuple[()]:
-        """The :func:`~sim.engine.skill_lists.session_steps` of a formal session with rep
+        """The :func:`~sim.model.skill_lists.session_steps` of a formal session with rep
         ``pos`` (or none)."""
         e = dyn.session_effect(
             quality, self.reps[pos].readiness, self.fit, held_share * self._formal_dose

@@ -2,12 +2,12 @@
 
 SimPy's environment keeps the clock: the weeks are a SimPy process. What concerns one manager's
 calendar waits in the manager's own agenda (:class:`sim.model.calendar.Manager`), and what
-concerns one seller in the seller's pipeline (:class:`sim.engine.pipeline.Pipeline`); both are
+concerns one seller in the seller's pipeline (:class:`sim.model.pipeline.Pipeline`); both are
 processed, in time order, when the week turns.
 
 * **Building the team**: reps' abilities (normal, scaled to the scenario's concentration of
   revenue, :mod:`sim.scenario.ability`), readiness (beta), tiers; managers (trained or not);
-  the outside coach; the candidate leads of reps and managers (:mod:`sim.engine.leads`), reps'
+  the outside coach; the candidate leads of reps and managers (:mod:`sim.model.leads`), reps'
   at rates that rise with ability (:func:`sim.model.rules.lead_rates_per_day`).
 * **Each week** (:meth:`Replication._turn_week`): the calendars close (admin and selling fill
   what meetings and coaching left) and every coach plans the next week's sessions; then each rep
@@ -19,7 +19,7 @@ processed, in time order, when the week turns.
   them and the second replays what they did to the reps, the selling hours and the tallies, in
   the same order, so its tables are the same to the bit as if it had run them. Their candidate
   leads, drawn from the same streams, are drawn and prepared once too (``leads``,
-  :data:`~sim.engine.candidates.LeadShelf`).
+  :data:`~sim.model.candidates.LeadShelf`).
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ import simpy
 from simpy.events import Event
 
 from sim.clock import DAYS
-from sim.engine.candidates import LeadShelf
 from sim.engine.collector import gc_paused
-from sim.engine.leads import LeadTable
-from sim.engine.pipeline import Pipeline
 from sim.model import skill as dyn
 from sim.model.calendar import Manager
+from sim.model.candidates import LeadShelf
 from sim.model.coaches import OutsideCoach
+from sim.model.leads import LeadTable
+from sim.model.pipeline import Pipeline
 from sim.model.recorder import MANAGER_TALLIES, REP_HOURS, Recorder, summary_row, weekly_frame
 from sim.model.rules import (
     correlated_readiness,
@@ -87,7 +87,7 @@ class Replication:
         """``calendars``: replay the managers' calendars recorded there by the same replication
         of a scenario with the same :func:`~sim.model.twins.calendar_key`, or record them
         there. ``leads``: take the lead tables' draws from there when a twin left the same
-        ones, or leave them there (:data:`~sim.engine.candidates.LeadShelf`)."""
+        ones, or leave them there (:data:`~sim.model.candidates.LeadShelf`)."""
         # A stage uniform of exactly 0 has logit -inf (it always advances): not an error.
         with gc_paused(), np.errstate(divide="ignore"):
             self._build(scenario, seed, replication, settle, leads)
@@ -114,11 +114,11 @@ class Replication:
         """Events of the managers' calendars (each processed by its own agenda, Manager.step)."""
         self.lazy_events = 0
         """Stage ends decided in the sellers' pipelines: discrete events that never needed
-        SimPy's heap (see sim.engine.pipeline.Pipeline)."""
+        SimPy's heap (see sim.model.pipeline.Pipeline)."""
         self.events = 0
         self.settled_events = 0
         """Discrete events of the model settled without a queue: stage ends no skill could
-        decide otherwise (sim.engine.pipeline.Pipeline.schedule), and sessions nothing could disturb
+        decide otherwise (sim.model.pipeline.Pipeline.schedule), and sessions nothing could disturb
         (settled when planned, their effect waiting in the rep's pipeline)."""
         self.settle = settle
         """Settle events nothing can change when they are scheduled: sure stage ends, sessions

@@ -1,12 +1,12 @@
 """The sellers: reps with skills that fade and grow, and managers who sell too.
 
-A seller's deals move through the stages in its :class:`~sim.engine.pipeline.Pipeline`: a deal
+A seller's deals move through the stages in its :class:`~sim.model.pipeline.Pipeline`: a deal
 advances at the end of each stage when ``u < sigmoid(logit(base) + ability + learned skill - dip
 + boost)`` (:func:`sim.model.skill.conversion_probability`), its uniform ``u`` drawn when it was
 created, the seller's skill taken *at that moment*. A won deal books its list value less the
 discount the seller's closing skill leaves (:func:`sim.model.skill.discount_share`). A rep's skill
 state per stage fades and grows by :mod:`sim.model.skill`; the engine keeps it as lists
-(:class:`~sim.engine.skill_lists.SkillLists`). Managers' own skills are not modelled: theirs stay
+(:class:`~sim.model.skill_lists.SkillLists`). Managers' own skills are not modelled: theirs stay
 at zero.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import cast
 
-from sim.engine.pipeline import Pipeline, SureBounds, sure_bounds
 from sim.model import skill as dyn
+from sim.model.pipeline import Pipeline, SureBounds, sure_bounds
 from sim.model.recorder import Tier
 from sim.model.rules import lowest_quality
 from sim.model.run import Run
@@ -28,7 +28,7 @@ def _sure(run: Run, ability: float, ceiling: float, trains: bool) -> SureBounds 
     ceiling, nothing lowers skill but time), or in [harm floor, ceiling] if some coach of the
     scenario may coach below ``skill.harm_threshold``; the dip stays in [0, deepest training
     dip]. Micro-coaching boosts single deals by a logit >= 0 without limit, so its sure falls
-    are only doomed (see :mod:`sim.engine.pipeline`)."""
+    are only doomed (see :mod:`sim.model.pipeline`)."""
     if not run.settle:
         return None
     s = run.scenario

@@ -47,12 +47,12 @@ def test_a_build_is_current_until_one_of_its_sources_changes(tmp_path: Path) -> 
     assert compiled.stale(record, built=built) == sorted(built)  # a build without its record
     record.write_text(json.dumps(compiled._digests()))
     assert compiled.stale(record, built=built) == []
-    record.write_text(json.dumps({**compiled._digests(), "sim.engine.leads": "0" * 64}))
-    assert compiled.stale(record, built=built) == ["sim.engine.leads"]
+    record.write_text(json.dumps({**compiled._digests(), "sim.model.leads": "0" * 64}))
+    assert compiled.stale(record, built=built) == ["sim.model.leads"]
     # An extension module the build did not record (left by another build) is not current.
     record.write_text(json.dumps(compiled._digests()))
-    assert compiled.stale(record, built=[*built, "sim.engine.candidates"]) == [
-        "sim.engine.candidates"
+    assert compiled.stale(record, built=[*built, "sim.model.candidates"]) == [
+        "sim.model.candidates"
     ]
     record.write_text("{cut short")
     assert compiled.stale(record, built=built) == sorted(compiled.MODULES)
@@ -63,21 +63,21 @@ def test_a_stale_build_is_passed_over_for_the_sources(tmp_path: Path) -> None:
     here it is not even a valid extension, so only the fallback lets the import work."""
     root = _copy_project(tmp_path)
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    (root / "sim" / "engine" / f"pipeline{suffix}").write_bytes(b"not a compiled module")
+    (root / "sim" / "model" / f"pipeline{suffix}").write_bytes(b"not a compiled module")
     digests = {m: "0" * 64 for m in compiled.MODULES}
     (root / "sim" / "compiled.json").write_text(json.dumps(digests))
-    done = _python(root, "import sim.engine.pipeline as p; print(p.__file__)")
+    done = _python(root, "import sim.model.pipeline as p; print(p.__file__)")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(root / "sim" / "engine" / "pipeline.py")
+    assert done.stdout.strip() == str(root / "sim" / "model" / "pipeline.py")
     assert "changed since `make fast` compiled it: running plain Python" in done.stderr
     # A current record does not cover an extension module it does not list: the one a build
     # of other modules left behind is passed over too (it once shadowed a moved function).
-    (root / "sim" / "engine" / f"pipeline{suffix}").unlink()
-    (root / "sim" / "engine" / f"candidates{suffix}").write_bytes(b"not a compiled module")
+    (root / "sim" / "model" / f"pipeline{suffix}").unlink()
+    (root / "sim" / "model" / f"candidates{suffix}").write_bytes(b"not a compiled module")
     (root / "sim" / "compiled.json").write_text(json.dumps(compiled._digests()))
-    done = _python(root, "import sim.engine.candidates as c; print(c.__file__)")
+    done = _python(root, "import sim.model.candidates as c; print(c.__file__)")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(root / "sim" / "engine" / "candidates.py")
+    assert done.stdout.strip() == str(root / "sim" / "model" / "candidates.py")
 
 
 def _can_compile() -> str | None:
@@ -98,7 +98,7 @@ def test_the_compiled_build_gives_the_same_files(tmp_path: Path) -> None:
     fast = _copy_project(tmp_path / "fast")
     built = _python(fast, "from sim.compiled import build; build()")
     assert built.returncode == 0, built.stdout + built.stderr
-    where = _python(fast, "import sim.engine.pipeline as p; print(p.__file__)")
+    where = _python(fast, "import sim.model.pipeline as p; print(p.__file__)")
     assert where.stdout.strip().endswith(importlib.machinery.EXTENSION_SUFFIXES[0]), where
     args = [
         "compare",

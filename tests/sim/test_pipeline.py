@@ -1,7 +1,7 @@
 """Stage ends processed lazily per seller give the results of processing them on the global clock.
 
 The engine keeps each seller's stage ends in the seller's own heap and each manager's calendar in
-its own agenda, and processes them week by week (sim.engine.pipeline.Pipeline,
+its own agenda, and processes them week by week (sim.model.pipeline.Pipeline,
 sim.model.calendar.Manager). The reference here is the plain discrete-event order: every event of
 every calendar and of SimPy in one time order, and before each, every seller's stage ends due before
 it, so each happens at its own time with the whole team as it is then.
@@ -14,7 +14,7 @@ from typing import Any
 import pandas.testing as pdt
 import pytest
 
-from sim.engine.candidates import LeadShelf
+from sim.model.candidates import LeadShelf
 from sim.model.replication import Replication
 from sim.model.twins import Calendars, calendar_key
 from tests.sim.helpers import small

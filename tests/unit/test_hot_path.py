@@ -7,10 +7,10 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.engine.pipeline import Deal
-from sim.engine.skill_lists import session_steps
 from sim.model import skill as dyn
+from sim.model.pipeline import Deal
 from sim.model.replication import Replication
+from sim.model.skill_lists import session_steps
 from tests.sim.helpers import small
 
 REP = Replication(small(), 0, 0).reps[0]

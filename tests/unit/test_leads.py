@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.engine.candidates import week_major
+from sim.model.candidates import week_major
 
 
 @given(st.lists(st.lists(st.integers(0, 12), max_size=30), min_size=1, max_size=20))

@@ -15,7 +15,8 @@ Three shortcuts live here, each pinned by a test:
   clock`` in tests/sim/test_pipeline.py processes every stage end on one global clock instead.
 - **The decision written out**: a deal advances when the logit of its uniform is below
   ``logit(base) + ability + learned - dip + boost``, the same decision as ``u < sigmoid(...)``
-  without an ``exp``, with ``learned`` and ``dip`` written out: tests/unit/test_hot_path.py.
+  without an ``exp``, ``learned`` from :class:`~sim.model.skill_lists.SkillLists` and ``dip``
+  from :meth:`Pipeline.dip`: tests/unit/test_hot_path.py.
 - **Settling sure stage ends** (:meth:`Pipeline.schedule`): a stage end whose outcome no skill
   of the seller's can change (the uniform is beyond :func:`sure_bounds`) is tallied when the deal
   reaches the stage; ``test_settling_events_early_changes_nothing`` runs replications with
@@ -38,7 +39,7 @@ from heapq import heappop, heappush
 from typing import Any, Protocol
 
 from sim.clock import DAYS
-from sim.engine.skill_lists import SkillLists
+from sim.model.skill_lists import SkillLists
 
 SURE_MARGIN = 1e-9
 """Logits kept between a sure outcome and the knife edge, far above rounding error."""
@@ -97,7 +98,7 @@ class Deal:
     ``booked`` (USD) is set when the deal is won, to what it booked; it is not set before, so
     making a deal costs nothing for it.
 
-    Made by :class:`sim.engine.leads.LeadTable` and queued in its seller's pipeline, whose
+    Made by :class:`sim.model.leads.LeadTable` and queued in its seller's pipeline, whose
     :meth:`Pipeline.advance_to` decides each stage end.
     """
 

@@ -8,17 +8,17 @@ then seller:
 * the draws are converted (lognormal durations and values, logits of the stage uniforms) in
   one call per column instead of one per seller;
 * a quarter's candidates are turned into Python floats at once, for the event loop;
-* the stage ends no skill can decide (see :meth:`sim.engine.pipeline.Pipeline.schedule`) are walked
+* the stage ends no skill can decide (see :meth:`sim.model.pipeline.Pipeline.schedule`) are walked
   for every candidate at once: where each candidate's deal would first need its seller's skill (or
   surely falls, or runs past the horizon), and the weeks of the stage ends before that.
 
 Each week, :meth:`LeadTable.open_week` keeps each candidate with the probability of the share of its
-seller's selling time left (thinning) and makes a :class:`~sim.engine.pipeline.Deal` only for a kept
+seller's selling time left (thinning) and makes a :class:`~sim.model.pipeline.Deal` only for a kept
 candidate whose walk ends waiting for the seller's skill. The tallies of the stage ends settled on
 the way, and the count of kept leads, are added for the quarter in one go when it is done
 (:meth:`LeadTable.flush`): they are weekly counts, read only after the run.
 
-**What it stands in for**: a :class:`~sim.engine.pipeline.Deal` made for every kept lead and
+**What it stands in for**: a :class:`~sim.model.pipeline.Deal` made for every kept lead and
 walked one stage end at a time. **Pinned by** tests/sim/test_pipeline.py (replications with
 ``settle=False``, where every kept candidate becomes a deal) and tests/unit/test_leads.py.
 """
@@ -32,8 +32,8 @@ from typing import Protocol
 import numpy as np
 
 from sim.clock import DAYS
-from sim.engine.candidates import Base, Chunk, LeadDraws, LeadShelf, Walk, week_major
-from sim.engine.pipeline import Deal, Pipeline
+from sim.model.candidates import Base, Chunk, LeadDraws, LeadShelf, Walk, week_major
+from sim.model.pipeline import Deal, Pipeline
 from sim.random.draws import deal_uniforms, deals_from_uniforms, poisson_arrivals
 from sim.random.streams import Purpose, stream
 from sim.scenario import Scenario

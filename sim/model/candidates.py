@@ -1,5 +1,5 @@
 """Candidate leads as drawn: the order the lead tables take them in, and what twin tables share
-(see :mod:`sim.engine.leads`)."""
+(see :mod:`sim.model.leads`)."""
 
 from __future__ import annotations
 
