@@ -15,6 +15,25 @@ to the plain sources, with a warning, as soon as any of them has changed since.
 
     make fast     # build: python -c "from sim.compiled import build; build()"
     make plain    # remove it: python -c "from sim.compiled import clean; clean()"
+
+**Where the compiler shapes the code.** mypyc compiles classes to C structs and checks the types
+mypy infers, so the compiled modules (:data:`MODULES`, most of :mod:`sim.model`: a session, a
+stage end and a week turn cross all of them) follow a few rules plain Python would not need.
+Each place says so where it is; this is the whole list:
+
+- single inheritance where two would read as well: a manager is a coach with a calendar
+  (:class:`sim.model.calendar.Manager` < :class:`sim.model.coaches.Coach` <
+  :class:`sim.engine.agenda.Agenda`), and a seller is a pipeline
+  (:class:`sim.model.sellers.Seller` < :class:`sim.model.pipeline.Pipeline`), whose ``run`` a
+  subclass may not retype;
+- ``__deletable__`` on the classes whose attributes are deleted to free memory
+  (:class:`sim.model.replication.Replication`, :class:`sim.model.leads.LeadTable`);
+- :mod:`sim.model.finite`, a plain module, holds the one exception class: a compiled class cannot
+  subclass a built-in exception;
+- a typed local (``deal: Deal``) where the stage-end loop reads a deal's fields, a method where
+  two assignments would leave mypy's narrowing of ``_holder`` wrong
+  (``Manager._free``), and session ends told apart by their names, as a compiled method has no
+  ``__func__``.
 """
 
 from __future__ import annotations

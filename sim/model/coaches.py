@@ -11,7 +11,7 @@ bills its hours (:class:`OutsideCoach`).
 
 A coach is an :class:`~sim.engine.agenda.Agenda`, the calendar's engine: a manager's runs its
 meetings and sessions, an outside coach's stays empty. (A manager is a coach with a calendar; one
-line of inheritance instead of two lets the compiled build, :mod:`sim.compiled`, compile both.)
+line of inheritance instead of two lets the compiled build compile both: see :mod:`sim.compiled`.)
 """
 
 from __future__ import annotations
