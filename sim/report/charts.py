@@ -10,8 +10,9 @@ of the sessions take :data:`ACTIVITY_COLOURS`, a fixed palette that shares no co
 
 from __future__ import annotations
 
+import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,9 @@ from plotly.subplots import make_subplots
 from scipy.special import expit, logit
 
 from sim.experiment.streaming import WeeklyStats
-from sim.report.page import PALETTE, esc, layout, rgba
+from sim.model.recorder import TIERS
+from sim.report.measures import table_metric
+from sim.report.page import BASELINE_COLOUR, PALETTE, esc, layout, rgba
 
 ACTIVITY_COLOURS = {
     "admin": "#c5b0e6",
@@ -266,4 +269,77 @@ def skill_figure(
     fig.update_layout(margin={"t": 60})
     for j in range(len(stages)):
         fig.update_xaxes(title_text="Week", row=1, col=j + 1)
+    return fig
+
+
+def uplift_figure(options: Sequence[tuple[str, str, pd.DataFrame]]) -> go.Figure:
+    """Each option's rolling revenue uplift week by week, with its band: ``options`` are
+    (label, colour, band) in the legend's order."""
+    fig = go.Figure()
+    for label, colour, band in options:
+        band_traces(fig, band, esc(label), colour)
+    fig.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
+    layout(fig, "Revenue uplift (%)")
+    return fig
+
+
+def roi_figure(
+    per_replication: pd.DataFrame,
+    names: Sequence[str],
+    labels: Sequence[str],
+    colours: Mapping[str, str],
+) -> go.Figure:
+    """Each run's ROI, a box per option with every run's dot."""
+    fig = go.Figure()
+    for name, label in zip(names, labels, strict=True):
+        vals = per_replication.loc[per_replication.scenario == name, "roi_pct"].dropna()
+        fig.add_trace(
+            go.Box(
+                y=vals,
+                name=axis_label(label),
+                marker_color=colours[label],
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                boxmean=True,
+            )
+        )
+    fig.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
+    layout(fig, "ROI (%) of each run", "")
+    fig.update_layout(showlegend=False, hovermode="closest")
+    return fig
+
+
+TIER_NAMES = ("A-players (top 20%)", "B-players (middle 60%)", "C-players (bottom 20%)")
+"""How the tiers of :data:`sim.model.recorder.TIERS` are named on a chart."""
+
+
+def tiers_figure(
+    table: pd.DataFrame,
+    names: Sequence[str],
+    labels: Sequence[str],
+    colours: Mapping[str, str],
+) -> go.Figure:
+    """Each option's revenue change of A-, B- and C-players against the baseline, with the
+    intervals of the comparison table."""
+    fig = go.Figure()
+    for name, label in zip(names, labels, strict=True):
+        ys, lo, hi = [], [], []
+        for tier in TIERS:
+            m, a, b, _ = table_metric(table, name, f"revenue_uplift_pct_{tier}")
+            ys.append(m)
+            lo.append(m - a if math.isfinite(a) else 0.0)
+            hi.append(b - m if math.isfinite(b) else 0.0)
+        fig.add_trace(
+            go.Bar(
+                x=list(TIER_NAMES),
+                y=ys,
+                name=esc(label),
+                marker_color=colours[label],
+                error_y={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
+            )
+        )
+    fig.update_layout(barmode="group")
+    layout(fig, "Revenue against the baseline (%)", "Tier")
+    fig.update_layout(hovermode="closest")
     return fig

@@ -23,14 +23,14 @@ from sim.clock import WEEKS_PER_YEAR
 from sim.experiment.comparison import Comparison
 from sim.experiment.findings import Findings
 from sim.experiment.streaming import ROLL_WEEKS
-from sim.model.recorder import TIERS
 from sim.report.assumptions import assumptions, baseline_panel
 from sim.report.charts import (
-    axis_label,
-    band_traces,
+    roi_figure,
     sessions_figure,
     skill_figure,
+    tiers_figure,
     time_split_figure,
+    uplift_figure,
 )
 from sim.report.measures import key_measures, payback_figure, payback_mark, table_metric
 from sim.report.page import (
@@ -39,7 +39,6 @@ from sim.report.page import (
     Figure,
     caveats,
     esc,
-    layout,
     page,
     table_html,
 )
@@ -128,15 +127,18 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
     weeks = cmp.baseline.scenario.weeks
     table = cmp.table
 
-    uplift = go.Figure()
-    rising = {}
-    for alt, label in zip(cmp.alternatives, alts, strict=True):
-        band_traces(uplift, alt.stats.band("uplift_roll_pct"), esc(label), colours[label])
-        rising[label] = still_rising(
+    uplift = uplift_figure(
+        [
+            (label, colours[label], alt.stats.band("uplift_roll_pct"))
+            for alt, label in zip(cmp.alternatives, alts, strict=True)
+        ]
+    )
+    rising = {
+        label: still_rising(
             alt.stats.weekly_mean("uplift_roll_pct"), weekly_se(alt.stats, "uplift_roll_pct")
         )
-    uplift.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
-    layout(uplift, "Revenue uplift (%)")
+        for alt, label in zip(cmp.alternatives, alts, strict=True)
+    }
 
     lines = []
     for alt, name, label in zip(cmp.alternatives, alt_names, alts, strict=True):
@@ -144,44 +146,8 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
         lines.append((label, colours[label], net, payback_mark(table, name)))
     payback, shown_weeks = payback_figure(lines, weeks)
 
-    roi = go.Figure()
-    for name, label in zip(alt_names, alts, strict=True):
-        vals = cmp.per_replication.loc[cmp.per_replication.scenario == name, "roi_pct"].dropna()
-        roi.add_trace(
-            go.Box(
-                y=vals,
-                name=axis_label(label),
-                marker_color=colours[label],
-                boxpoints="all",
-                jitter=0.4,
-                pointpos=0,
-                boxmean=True,
-            )
-        )
-    roi.add_hline(y=0, line={"color": BASELINE_COLOUR, "dash": "dot"})
-    layout(roi, "ROI (%) of each run", "")
-    roi.update_layout(showlegend=False, hovermode="closest")
-
-    tiers = go.Figure()
-    for name, label in zip(alt_names, alts, strict=True):
-        ys, lo, hi = [], [], []
-        for tier in TIERS:
-            m, a, b, _ = table_metric(table, name, f"revenue_uplift_pct_{tier}")
-            ys.append(m)
-            lo.append(m - a if math.isfinite(a) else 0.0)
-            hi.append(b - m if math.isfinite(b) else 0.0)
-        tiers.add_trace(
-            go.Bar(
-                x=["A-players (top 20%)", "B-players (middle 60%)", "C-players (bottom 20%)"],
-                y=ys,
-                name=esc(label),
-                marker_color=colours[label],
-                error_y={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
-            )
-        )
-    tiers.update_layout(barmode="group")
-    layout(tiers, "Revenue against the baseline (%)", "Tier")
-    tiers.update_layout(hovermode="closest")
+    roi = roi_figure(cmp.per_replication, alt_names, alts, colours)
+    tiers = tiers_figure(table, alt_names, alts, colours)
 
     stats = {label: r.stats for label, r in zip(labels, everyone, strict=True)}
     time_fig = time_split_figure(
@@ -193,77 +159,9 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
         stats, {st.name: st.base_conversion for st in cmp.baseline.scenario.stages}, colours
     )
 
-    figures = [
-        Figure(
-            "fig-uplift",
-            "Revenue uplift week by week",
-            f"Each line is an option's revenue against {base_label}, as a {ROLL_WEEKS}-week "
-            "rolling percentage; the shaded band shows how precisely the runs pin down the "
-            "average. A line still climbing at the right-hand end means the programme has not "
-            "reached its full effect by the horizon.",
-            uplift,
-        ),
-        Figure(
-            "fig-payback",
-            "Payback",
-            "Cumulative net gain of each option: the extra gross profit so far less the extra "
-            "cost so far (cash plus salaried time). It starts below zero while the costs come "
-            "first; payback is where it crosses zero for good. The dotted vertical lines mark "
-            "each option's average payback week over the runs that pay back."
-            + (
-                f" The chart shows the first {shown_weeks} of {weeks} weeks, around the "
-                "crossing; zoom out to see them all."
-                if shown_weeks < weeks
-                else ""
-            ),
-            payback,
-        ),
-        Figure(
-            "fig-roi",
-            "ROI across runs",
-            "Each dot is one run's ROI: extra gross profit less extra cost, over extra cost. "
-            "The box spans the middle half of the runs and the dashed line is the average: one "
-            "team's result can land anywhere in this spread.",
-            roi,
-        ),
-        Figure(
-            "fig-tiers",
-            "Uplift by tier",
-            "Revenue change of A-, B- and C-players against the baseline; the whiskers show "
-            "how precisely the runs pin down each average. It shows who the programme helps.",
-            tiers,
-        ),
-        Figure(
-            "fig-time",
-            "Manager time",
-            "Average hours per week by activity: under each scenario, one manager's week and, "
-            "beside it, the outside coach's (its sessions, travel and any hours training the "
-            "managers). A manager's bar is the whole working week: other work is forecasting, "
-            "hiring, deal reviews and email, the hours meetings, coaching, admin and own "
-            "selling leave; no hour is counted as idle.",
-            time_fig,
-        ),
-        Figure(
-            "fig-sessions",
-            "Coaching sessions",
-            "Sessions per week across the team: held (whole, or shortened by a meeting), "
-            "cancelled because a meeting took the time, and unscheduled: planned, but the "
-            "coach's week had no free hours left for them (a manager's free hours are what "
-            "admin, own selling and the expected meetings leave). Hover over a bar for its "
-            "numbers.",
-            sessions,
-        ),
-        Figure(
-            "fig-skill",
-            "Skill per stage",
-            "How much the reps' learned skill adds to the chance that an average rep's deal "
-            "passes each stage, in percentage points, one line per scenario (own colour and "
-            "line style). Skill adds to the odds of passing on a log scale, so it is converted "
-            "at the stage's base conversion p: points = 100 x (sigmoid(logit(p) + mean skill) "
-            "- p); the same skill is worth fewer points on a stage most deals pass anyway.",
-            skill,
-        ),
-    ]
+    figures = _figures(
+        base_label, weeks, shown_weeks, uplift, payback, roi, tiers, time_fig, sessions, skill
+    )
     found = {f.name: f for f in sure}
     reps = [a.scenario.team.managers * a.scenario.team.reps_per_manager for a in cmp.alternatives]
     options = [
@@ -335,3 +233,89 @@ def compare_report(cmp: Comparison, meta: dict[str, object], sure: Sequence[Find
         tables,
         how_to_read(base_label, ROLL_WEEKS, bool(sure)),
     )
+
+
+def _figures(
+    base_label: str,
+    weeks: int,
+    shown_weeks: int,
+    uplift: go.Figure,
+    payback: go.Figure,
+    roi: go.Figure,
+    tiers: go.Figure,
+    time_fig: go.Figure,
+    sessions: go.Figure,
+    skill: go.Figure,
+) -> list[Figure]:
+    """The comparison's charts, each with its title and what it shows in plain words."""
+    return [
+        Figure(
+            "fig-uplift",
+            "Revenue uplift week by week",
+            f"Each line is an option's revenue against {base_label}, as a {ROLL_WEEKS}-week "
+            "rolling percentage; the shaded band shows how precisely the runs pin down the "
+            "average. A line still climbing at the right-hand end means the programme has not "
+            "reached its full effect by the horizon.",
+            uplift,
+        ),
+        Figure(
+            "fig-payback",
+            "Payback",
+            "Cumulative net gain of each option: the extra gross profit so far less the extra "
+            "cost so far (cash plus salaried time). It starts below zero while the costs come "
+            "first; payback is where it crosses zero for good. The dotted vertical lines mark "
+            "each option's average payback week over the runs that pay back."
+            + (
+                f" The chart shows the first {shown_weeks} of {weeks} weeks, around the "
+                "crossing; zoom out to see them all."
+                if shown_weeks < weeks
+                else ""
+            ),
+            payback,
+        ),
+        Figure(
+            "fig-roi",
+            "ROI across runs",
+            "Each dot is one run's ROI: extra gross profit less extra cost, over extra cost. "
+            "The box spans the middle half of the runs and the dashed line is the average: one "
+            "team's result can land anywhere in this spread.",
+            roi,
+        ),
+        Figure(
+            "fig-tiers",
+            "Uplift by tier",
+            "Revenue change of A-, B- and C-players against the baseline; the whiskers show "
+            "how precisely the runs pin down each average. It shows who the programme helps.",
+            tiers,
+        ),
+        Figure(
+            "fig-time",
+            "Manager time",
+            "Average hours per week by activity: under each scenario, one manager's week and, "
+            "beside it, the outside coach's (its sessions, travel and any hours training the "
+            "managers). A manager's bar is the whole working week: other work is forecasting, "
+            "hiring, deal reviews and email, the hours meetings, coaching, admin and own "
+            "selling leave; no hour is counted as idle.",
+            time_fig,
+        ),
+        Figure(
+            "fig-sessions",
+            "Coaching sessions",
+            "Sessions per week across the team: held (whole, or shortened by a meeting), "
+            "cancelled because a meeting took the time, and unscheduled: planned, but the "
+            "coach's week had no free hours left for them (a manager's free hours are what "
+            "admin, own selling and the expected meetings leave). Hover over a bar for its "
+            "numbers.",
+            sessions,
+        ),
+        Figure(
+            "fig-skill",
+            "Skill per stage",
+            "How much the reps' learned skill adds to the chance that an average rep's deal "
+            "passes each stage, in percentage points, one line per scenario (own colour and "
+            "line style). Skill adds to the odds of passing on a log scale, so it is converted "
+            "at the stage's base conversion p: points = 100 x (sigmoid(logit(p) + mean skill) "
+            "- p); the same skill is worth fewer points on a stage most deals pass anyway.",
+            skill,
+        ),
+    ]
