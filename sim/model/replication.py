@@ -147,11 +147,33 @@ class Replication:
             s.team.ability_lead_elasticity,
         )
         self.reps = self._build_reps()
-        n_mgr = s.team.managers
-        trained_u = stream(seed, replication, Purpose.MANAGER_TRAINED).random(n_mgr).tolist()
+        self.managers = self._build_managers()
+        oc = s.outside_coach
         per = s.team.reps_per_manager
+        coached = self.reps if oc is None or oc.teams is None else self.reps[: oc.teams * per]
+        self.outside = OutsideCoach(self, coached) if oc is not None else None
+        self.sellers: list[Pipeline] = [*self.reps, *(m.seller for m in self.managers)]
+        """Everyone who owns deals."""
+        self.rep_leads, self.manager_leads = self._lead_tables(leads)
+        self.training_hours = training_hours_lost(
+            s.training, s.team.selling_hours_per_week, self.warmup, self.sim_weeks
+        )
+        self._training_by_week: dict[int, list[tuple[Training, Sequence[int]]]] = {}
+        """Trainings by the simulation week they start, with the stages they cover."""
+        for tr in s.training:
+            ks = [names.index(n) for n in tr.stages] if tr.stages else range(len(names))
+            self._training_by_week.setdefault(tr.start_week + self.warmup, []).append((tr, ks))
+        self._weeks_done = self.env.process(self._weeks())
+
+    def _build_managers(self) -> list[Manager]:
+        """The managers, each with its reps, trained or not, in its group."""
+        s = self.scenario
+        n_mgr, per = s.team.managers, s.team.reps_per_manager
+        trained_u = (
+            stream(self.seed, self.replication, Purpose.MANAGER_TRAINED).random(n_mgr).tolist()
+        )
         groups = manager_groups(s.manager_groups, n_mgr)
-        self.managers = [
+        return [
             Manager(
                 self,
                 m,
@@ -161,14 +183,14 @@ class Replication:
             )
             for m in range(n_mgr)
         ]
-        oc = s.outside_coach
-        coached = self.reps if oc is None or oc.teams is None else self.reps[: oc.teams * per]
-        self.outside = OutsideCoach(self, coached) if oc is not None else None
-        self.sellers: list[Pipeline] = [*self.reps, *(m.seller for m in self.managers)]
-        """Everyone who owns deals."""
+
+    def _lead_tables(self, leads: LeadShelf | None) -> tuple[LeadTable, LeadTable]:
+        """The reps' lead table and the managers' (their own deals)."""
+        s = self.scenario
+        n_mgr = s.team.managers
         # Better sellers build more pipeline; the lognormal factor keeps the team mean rate.
         eps = s.team.ability_lead_elasticity
-        self.rep_leads = LeadTable(
+        reps = LeadTable(
             self,
             self.reps,
             [r.index for r in self.reps],
@@ -180,7 +202,7 @@ class Replication:
             count_leads=True,
             shelf=leads,
         )
-        self.manager_leads = LeadTable(
+        managers = LeadTable(
             self,
             [m.seller for m in self.managers],
             range(n_mgr),
@@ -190,15 +212,7 @@ class Replication:
             open_at_week_end=True,
             shelf=leads,
         )
-        self.training_hours = training_hours_lost(
-            s.training, s.team.selling_hours_per_week, self.warmup, self.sim_weeks
-        )
-        self._training_by_week: dict[int, list[tuple[Training, Sequence[int]]]] = {}
-        """Trainings by the simulation week they start, with the stages they cover."""
-        for tr in s.training:
-            ks = [names.index(n) for n in tr.stages] if tr.stages else range(len(names))
-            self._training_by_week.setdefault(tr.start_week + self.warmup, []).append((tr, ks))
-        self._weeks_done = self.env.process(self._weeks())
+        return reps, managers
 
     def _build_reps(self) -> list[Rep]:
         s = self.scenario
