@@ -50,28 +50,6 @@ def run_report(
     rev = go.Figure()
     band_traces(rev, stats.band("revenue"), esc(scenario_name), colour, 1e-3)
     layout(rev, "Revenue per week (thousand USD)")
-
-    tiers = go.Figure()
-    labels = {
-        "revenue_A": "A-players (top 20%)",
-        "revenue_B": "B-players (middle 60%)",
-        "revenue_C": "C-players (bottom 20%)",
-        "revenue_managers": "managers' own deals",
-    }
-    total = float(summary["revenue"].mean())
-    shares = [float(summary[c].mean()) / total * 100 if total else 0.0 for c in labels]
-    tiers.add_trace(
-        go.Bar(
-            x=list(labels.values()),
-            y=shares,
-            marker_color=["#1f77b4", "#7fa7d0", "#c6d7ea", "#aaaaaa"],
-            text=[f"{s:.1f}%" for s in shares],
-            textposition="outside",
-        )
-    )
-    layout(tiers, "Share of revenue (%)", "Who sold it")
-    tiers.update_layout(hovermode="closest", showlegend=False)
-
     figures = [
         Figure(
             "fig-revenue",
@@ -107,11 +85,23 @@ def run_report(
             "Revenue concentration",
             "Share of revenue by who sold it; tiers are by ability (A top 20%, B middle 60%, "
             "C bottom 20%).",
-            tiers,
+            _concentration_figure(summary),
         ),
     ]
+    kpis = _key_measures(summary, weeks)
+    intro = (f"<p>{esc(description)}</p>" if description else "") + (
+        f'<p class="meta">{esc(meta.get("replications"))} replications, seed '
+        f"{esc(meta.get('seed'))}, {esc(weeks)} weeks; coachsim "
+        f"{esc(meta.get('version'))}. Scenario hash {esc(str(meta.get('scenario_hash'))[:12])}."
+        f"</p>"
+    )
+    return page(f"coachsim: {scenario_name}", intro, figures, table_html(kpis))
+
+
+def _key_measures(summary: pd.DataFrame, weeks: int) -> pd.DataFrame:
+    """The run's key measures, formatted, over its replications."""
     years = weeks / WEEKS_PER_YEAR
-    kpis = pd.DataFrame(
+    return pd.DataFrame(
         {
             "measure": [
                 "Revenue per year (USD)",
@@ -135,13 +125,34 @@ def run_report(
             ],
         }
     )
-    intro = (f"<p>{esc(description)}</p>" if description else "") + (
-        f'<p class="meta">{esc(meta.get("replications"))} replications, seed '
-        f"{esc(meta.get('seed'))}, {esc(weeks)} weeks; coachsim "
-        f"{esc(meta.get('version'))}. Scenario hash {esc(str(meta.get('scenario_hash'))[:12])}."
-        f"</p>"
+
+
+SELLERS = {
+    "revenue_A": "A-players (top 20%)",
+    "revenue_B": "B-players (middle 60%)",
+    "revenue_C": "C-players (bottom 20%)",
+    "revenue_managers": "managers' own deals",
+}
+"""Who sold the revenue, by summary column."""
+
+
+def _concentration_figure(summary: pd.DataFrame) -> go.Figure:
+    """Each group of sellers' share of the revenue."""
+    fig = go.Figure()
+    total = float(summary["revenue"].mean())
+    shares = [float(summary[c].mean()) / total * 100 if total else 0.0 for c in SELLERS]
+    fig.add_trace(
+        go.Bar(
+            x=list(SELLERS.values()),
+            y=shares,
+            marker_color=["#1f77b4", "#7fa7d0", "#c6d7ea", "#aaaaaa"],
+            text=[f"{s:.1f}%" for s in shares],
+            textposition="outside",
+        )
     )
-    return page(f"coachsim: {scenario_name}", intro, figures, table_html(kpis))
+    layout(fig, "Share of revenue (%)", "Who sold it")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig
 
 
 def _pct(part: float, whole: float) -> str:
