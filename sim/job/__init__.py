@@ -7,6 +7,11 @@
   refused).
 - :mod:`~sim.job.interrupts`: Ctrl-C never lost during a run, and held off while the finished
   folder moves into place.
+- :mod:`~sim.job.team`: ``init``, ``calibrate`` and ``export-crm``; :mod:`~sim.job.pilot`:
+  ``pilot`` and ``learn``; :mod:`~sim.job.optimise`: ``optimise``. Each takes a typed request and
+  a :class:`~sim.job.spec.Terminal` (print, note, progress, workers) from the command line.
+- :mod:`~sim.job.folder`: the one way a command writes its output folder: whole, or not at all.
+- :mod:`~sim.job.terminal`: what the commands print: the progress bar and the closing lines.
 """
 
 from sim.job.run import JobDone, run_job
