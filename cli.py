@@ -662,10 +662,13 @@ def calibrate(opportunities: str, **opts: Any) -> None:
     """  # noqa: D301 (click keeps a paragraph after \b as written)
     from sim.calibration.command import read_columns
     from sim.calibration.exports import ExportError, Options, read_rates
+    from sim.job.folder import check_folder
     from sim.job.team import Calibration, calibrate_team, team_file
 
     with _answered():
         out = team_file(opts["output"], opts["force"])
+        if opts["report"]:
+            check_folder(Path(opts["report"]), opts["force"], "--report ")
         try:
             options = Options(
                 shape=opts["shape"],
@@ -857,19 +860,6 @@ def export_crm(scenario: str, **opts: Any) -> None:
         export_crm(job, _terminal(opts))
 
 
-def _whole_list(text: str | None, flag: str) -> tuple[int, ...] | None:
-    """``2,4,6`` as whole numbers, or None if not given; a bad list is one line, exit 2."""
-    if text is None:
-        return None
-    try:
-        values = tuple(sorted({int(x) for x in text.replace(" ", "").split(",") if x}))
-    except ValueError:
-        raise ScenarioProblems(f"{flag} {text}: whole numbers separated by commas") from None
-    if not values:
-        raise ScenarioProblems(f"{flag}: give at least one number")
-    return values
-
-
 def _output_options(default: str) -> Callable[[F], F]:
     """-o and --force, for a command whose output folder defaults to ``default``."""
 
@@ -1025,8 +1015,8 @@ def pilot(baseline: str, option: str, **opts: Any) -> None:
             opt,
             baseline,
             option,
-            _whole_list(opts["teams"], "--teams"),
-            _whole_list(opts["weeks"], "--weeks"),
+            opts["teams"],
+            opts["weeks"],
             opts["baseline_weeks"],
             opts["alpha"],
             opts["measure"],

@@ -43,6 +43,7 @@ that hold compiled modules, before their first import (:func:`sim.compiled.use_c
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -71,11 +72,29 @@ __all__ = [
 ]
 
 
+_PACKAGE = Path(__file__).parent
+
+
+def _parts() -> list[str]:
+    """The package's modules and subpackages, which ``sim.<name>`` imports on first use."""
+    return sorted(
+        p.stem if p.suffix == ".py" else p.name
+        for p in _PACKAGE.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    )
+
+
 def __getattr__(name: str) -> Any:
-    if name == "__version__":
+    if name in ("__version__", "VERSION"):
         from sim.version import VERSION
 
         return VERSION
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
+    if name in _parts():
+        return importlib.import_module(f"sim.{name}")
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_parts()})

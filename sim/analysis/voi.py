@@ -76,7 +76,9 @@ def learnable_evpi(values: np.ndarray) -> float | None:
     left_out = np.mean(
         [np.maximum((total - v[:, k]) / (reps - 1), 0.0).mean() for k in range(reps)]
     )
-    return float(reps * full - (reps - 1) * left_out - max(0.0, total.mean() / reps))
+    # The jackknife can overshoot below 0 when the luck is as large as the draws' spread and the
+    # decision nearly sure; the value of information never is.
+    return max(0.0, float(reps * full - (reps - 1) * left_out - max(0.0, total.mean() / reps)))
 
 
 def normal_evpi(mean: float, sd: float) -> float:

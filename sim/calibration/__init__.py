@@ -11,6 +11,6 @@
   beside its setting.
 - :mod:`~sim.calibration.init`: ``coachsim init``, a scenario from a few business figures;
   :mod:`~sim.calibration.simulated`: a run's deals exported as a CRM would, to try all of this
-  on a team whose every parameter is known; :mod:`~sim.calibration.command`: ``calibrate`` and
-  ``export-crm``, files in and files out.
+  on a team whose every parameter is known; :mod:`~sim.calibration.command`: ``calibrate`` from the
+  files to the fitted scenario (``coachsim export-crm`` and the writing are :mod:`sim.job.team`'s).
 """

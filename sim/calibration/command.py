@@ -1,8 +1,8 @@
-"""``coachsim calibrate`` and ``coachsim export-crm``: the files in, the files out.
+"""``coachsim calibrate`` from the files in to the fitted scenario's text.
 
 Everything a user can get wrong in the files is found before anything is fitted and reported
-at once, one line per problem (:class:`~sim.calibration.exports.ExportError`); nothing is
-written unless the whole calibration succeeds.
+at once, one line per problem (:class:`~sim.calibration.exports.ExportError`). Nothing here
+writes a file: :mod:`sim.job.team` writes the scenario only when the whole calibration succeeds.
 """
 
 from __future__ import annotations

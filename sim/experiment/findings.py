@@ -257,13 +257,15 @@ def findings(
     params = rows.groupby("draw")[list(paths)].first()
     perfect = evpi(net)
     learnable = learnable_evpi(npv)
+    bound = perfect if learnable is None else learnable
     evppis, ranks, evens = {}, {}, []
     for p in paths:
         x = params[p].to_numpy(dtype=float)
         if np.ptp(x) == 0:
             continue
-        # EVPPI cannot exceed EVPI; a regression on few draws can overshoot it
-        evppis[p] = min(evppi(net, x), perfect)
+        # EVPPI cannot exceed EVPI (the learnable one where there is one: the regression takes
+        # the luck out too); a regression on few draws can overshoot it
+        evppis[p] = min(evppi(net, x), bound)
         ranks[p] = float(pd.Series(x).corr(pd.Series(mean_npv), method="spearman"))
         evens.append(_break_even(mean_npv, x, p, seed))
     finite_roi = roi[np.isfinite(roi)]

@@ -75,7 +75,7 @@ def draw_problems(design: Design, scenarios: Sequence[Scenario]) -> tuple[list[s
 
     Every draw gets the checks of a scenario file but two: a week too full for coaching is a
     world the model runs (the managers then have no time to coach), so it is counted in a note;
-    and the ability calibration, which takes about 0.1 s a value, is checked at the draws with
+    and the ability spread's solve, which takes about 0.1 s a value, is checked at the draws with
     the smallest and largest value of each input it depends on."""
     problems: dict[str, str] = {}
     overfull = 0
@@ -87,7 +87,7 @@ def draw_problems(design: Design, scenarios: Sequence[Scenario]) -> tuple[list[s
         drawn = design.scenarios(scenarios, d)
         full = False
         for s in drawn:
-            for loc, msg in semantic_problems(s, calibration=d in extremes):
+            for loc, msg in semantic_problems(s, spread=d in extremes):
                 if loc == OVERFULL_WEEK:
                     full = True
                     continue

@@ -49,8 +49,8 @@ def staged(
     check_folder(target, force, flag)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
-    tmp.chmod(0o755)
     try:
+        tmp.chmod(0o755)
         yield tmp
         write_json(tmp / MARKER, identity(kind, f"seed-{seed}", **record))
         replace_dir(tmp, target, force)

@@ -68,7 +68,7 @@ def paired(
         cut = Scenario.model_validate({**s.model_dump(), "weeks": weeks})
         after = [
             ".".join(str(x) for x in loc[:-1])
-            for loc, msg in semantic_problems(cut, calibration=False)
+            for loc, msg in semantic_problems(cut, spread=False)
             if "-week horizon" in msg
         ]
         if after:

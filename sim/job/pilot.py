@@ -32,6 +32,19 @@ def distinct_names(base: Scenario, opt: Scenario, baseline: str, option: str) ->
         )
 
 
+def whole_list(text: str | None, flag: str) -> tuple[int, ...] | None:
+    """``2,4,6`` as whole numbers, or None if not given; a bad list is one line, exit 2."""
+    if text is None:
+        return None
+    try:
+        values = tuple(sorted({int(x) for x in text.replace(" ", "").split(",") if x}))
+    except ValueError:
+        raise JobProblems(f"{flag} {text}: whole numbers separated by commas") from None
+    if not values:
+        raise JobProblems(f"{flag}: give at least one number")
+    return values
+
+
 @dataclass(frozen=True)
 class PilotStudy:
     """What ``coachsim pilot`` was asked for."""
@@ -40,10 +53,11 @@ class PilotStudy:
     option: Scenario
     baseline_file: str
     option_file: str
-    sizes: tuple[int, ...] | None
-    """Teams given the option in a pilot; None: a quarter, half and three quarters."""
-    lengths: tuple[int, ...] | None
-    """Pilot lengths in weeks; None: those of 8, 13, 26 and 39 within the horizon."""
+    sizes: str | None
+    """Teams given the option in a pilot, as typed (``2,4,6``); None: a quarter, half and three
+    quarters of the managers' teams."""
+    lengths: str | None
+    """Pilot lengths in weeks, as typed; None: those of 8, 13, 26 and 39 within the horizon."""
     baseline_weeks: int
     alpha: float
     measure: str
@@ -66,8 +80,8 @@ def pilot(p: PilotStudy, t: Terminal) -> None:
     if Path(p.baseline_file).resolve() == Path(p.option_file).resolve():
         raise JobProblems(f"{p.option_file}: given as both BASELINE and OPTION; give two files")
     distinct_names(base, opt, p.baseline_file, p.option_file)
-    sizes = p.sizes or default_sizes(base.team.managers)
-    lengths = p.lengths or default_lengths(base.weeks)
+    sizes = whole_list(p.sizes, "--teams") or default_sizes(base.team.managers)
+    lengths = whole_list(p.lengths, "--weeks") or default_lengths(base.weeks)
     if not lengths:
         raise JobProblems(
             f"{p.baseline_file}: a {base.weeks}-week horizon leaves no room for the default "

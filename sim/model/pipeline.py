@@ -9,11 +9,11 @@ sessions the seller has had (which change only the seller), and :meth:`Pipeline.
 processes them, in time order and each at its own time, when each week closes. The cost per stage
 end does not grow with the team.
 
-Three shortcuts live here, each pinned by a test:
+Four shortcuts live here, each pinned by a test:
 
 - **Lazy stage ends** (:meth:`Pipeline.advance_to`): ``test_lazy_stage_ends_match_the_global_
   clock`` in tests/sim/test_pipeline.py processes every stage end on one global clock instead.
-- **The decision written out**: a deal advances when the logit of its uniform is below
+- **The decision without an exp**: a deal advances when the logit of its uniform is below
   ``logit(base) + ability + learned - dip + boost``, the same decision as ``u < sigmoid(...)``
   without an ``exp``, ``learned`` from :class:`~sim.model.skill_lists.SkillLists` and ``dip``
   from :meth:`Pipeline.dip`: tests/unit/test_hot_path.py.
@@ -352,7 +352,7 @@ class Pipeline(SkillLists):
             i = deal.base + k
             w = int(t // DAYS)
             exits[w] += 1.0
-            x = ability + self.learned(k, t) - self.dip(t)
+            x = self.learned(k, t, ability) - self.dip(t)
             if not deal.logit_u[i] < base_logits[k] + x + deal.boost:
                 if open_deals is not None:
                     open_deals.remove(deal)

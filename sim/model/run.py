@@ -38,7 +38,8 @@ class Run(Protocol):
     micro_coaching: bool
     """Whether any coach centres sessions on open deals (sellers then list them)."""
     settle: bool
-    """Whether events nothing can change are settled when scheduled (see the engine)."""
+    """Whether events nothing can change are settled when scheduled (see
+    :mod:`sim.model.pipeline` and :mod:`sim.engine.agenda`)."""
     trace: list[tuple[str, int, float]] | None
     """(event, manager, time) of every calendar event, when tracing."""
     calendar_events: int

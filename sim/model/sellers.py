@@ -5,7 +5,7 @@ advances at the end of each stage when ``u < sigmoid(logit(base) + ability + lea
 + boost)`` (:func:`sim.model.skill.conversion_probability`), its uniform ``u`` drawn when it was
 created, the seller's skill taken *at that moment*. A won deal books its list value less the
 discount the seller's closing skill leaves (:func:`sim.model.skill.discount_share`). A rep's skill
-state per stage fades and grows by :mod:`sim.model.skill`; the engine keeps it as lists
+state per stage fades and grows by :mod:`sim.model.skill`, kept as lists
 (:class:`~sim.model.skill_lists.SkillLists`). Managers' own skills are not modelled: theirs stay
 at zero.
 """

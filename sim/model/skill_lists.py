@@ -70,14 +70,15 @@ class SkillLists:
             for x in (self.consolidated, self.fresh, self.refreshed_days, self.stability_days)
         )
 
-    def learned(self, k: int, t: float) -> float:
-        """Learned skill on stage ``k`` at ``t`` (``sim.model.skill.learned``)."""
+    def learned(self, k: int, t: float, plus: float = 0.0) -> float:
+        """``plus`` and the learned skill on stage ``k`` at ``t`` (``sim.model.skill.learned``),
+        added in that order: consolidated to ``plus``, then the fresh skill retained (a stage
+        end adds the seller's ability so)."""
+        x = plus + self.consolidated[k]
         f = self.fresh[k]
-        if f == 0.0:
-            return self.consolidated[k]
-        return self.consolidated[k] + f * math.exp(
-            -(t - self.refreshed_days[k]) / self.stability_days[k]
-        )
+        if f != 0.0:
+            x += f * math.exp(-(t - self.refreshed_days[k]) / self.stability_days[k])
+        return x
 
     def add_learned(self, total: list[float], t: float) -> None:
         """Add the learned skill of each stage at ``t`` to ``total[stage]``.

@@ -255,7 +255,7 @@ def make_plans(option: Scenario, space: Space, seed: int) -> tuple[list[Plan], l
                 refused.get(f"refused by the scenario's checks ({why})", 0) + 1
             )
             continue
-        problems = semantic_problems(s, calibration=False)
+        problems = semantic_problems(s, spread=False)
         if any(loc == OVERFULL_WEEK for loc, _ in problems):
             key = "the managers' week leaves no time to coach"
             refused[key] = refused.get(key, 0) + 1

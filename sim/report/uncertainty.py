@@ -171,7 +171,8 @@ def verdict(f: Findings) -> list[str]:
             f"(the uncertain inputs) and {1 - share:.0%} from the team's luck."
         )
     ranked = sorted(f.evppi.items(), key=lambda kv: -kv[1])
-    if f.evpi <= 0.01 * max(abs(f.npv), 1.0):
+    worth = f.evpi_learnable if math.isfinite(f.evpi_learnable) else f.evpi
+    if worth <= 0.01 * max(abs(f.npv), 1.0):
         lines.append(
             f"Little is worth finding out before deciding: knowing every input exactly "
             f"would be worth {evpi_words(f)}, as the decision is the same in "

@@ -27,20 +27,20 @@ Loc = tuple[str | int, ...]
 OVERFULL_WEEK: Loc = ("managers", "admin_hours_per_week")
 """Where a week too full for its admin, selling, other work and meetings is reported."""
 CALIBRATED = ("team.top20_revenue_share", "team.ability_lead_elasticity", "stages")
-"""Inputs of the ability calibration (the one check that takes long: about 0.1 s a value)."""
+"""Inputs of the ability spread's solve (the one check that takes long: about 0.1 s a value)."""
 
 
 Found = list[tuple[Loc, str]]
 """Problems a check found, as (location, message) pairs."""
 
 
-def semantic_problems(s: Scenario, calibration: bool = True) -> Found:
-    """Checks that need several fields at once, as (location, message) pairs, in the order of
-    the file; ``calibration`` False leaves out the one that solves for the ability spread."""
+def semantic_problems(s: Scenario, spread: bool = True) -> Found:
+    """Checks that need several fields at once, as (location, message) pairs, always in the same
+    order; ``spread`` False leaves out the one that solves for the ability spread."""
     return [
         *_stage_names(s),
         *_listed_stages(s, ("coaching", "scope"), s.coaching.scope),
-        *(_ability_spread(s) if calibration else []),
+        *(_ability_spread(s) if spread else []),
         *_week_has_room(s),
         *_programme_dates(s),
         *_outside_coach(s),

@@ -19,7 +19,8 @@ from pydantic.fields import FieldInfo
 MAX_WEEKS = 2000
 """The longest horizon, weeks (about 38 years); programme weeks are bounded by it too."""
 MIN_CONVERSION = 1e-4
-"""Base conversions stay this far from 0 and 1, so logits and the ability calibration are finite."""
+"""Base conversions stay this far from 0 and 1, so logits and the ability spread's solve are
+finite."""
 MIN_HOURS = 1.0 / 60.0
 """The shortest meeting and the fewest outside-coach hours: one minute."""
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"

@@ -218,3 +218,26 @@ def test_ambiguous_columns_and_unknown_stages_are_named(crm: Path, tmp_path: Pat
     r = CliRunner().invoke(main, [*args, "--stages", "Prospecting,Proposal", "-o", "a.yaml"])
     assert r.exit_code == 2
     assert "--stages: the history has stages not in the order given: Discovery" in r.output
+
+
+def test_a_report_folder_it_may_not_replace_is_refused_before_the_files_are_read(
+    tmp_path: Path,
+) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    r = CliRunner().invoke(
+        main,
+        [
+            "calibrate",
+            str(tmp_path / "missing.csv"),
+            "--rates",
+            str(tmp_path / "no_rates.csv"),
+            "-o",
+            str(tmp_path / "team.yaml"),
+            "--report",
+            str(theirs),
+        ],
+    )
+    assert r.exit_code == 2
+    assert r.output.startswith("--report ")
+    assert not (tmp_path / "team.yaml").exists()

@@ -68,6 +68,8 @@ def test_a_small_pilot_study_recommends_and_writes_every_table(tmp_path: Path) -
         ([REFERENCE, UNPROVEN, "--teams", "9"], "--teams 9: between 1 and 7"),
         ([REFERENCE, UNPROVEN, "--teams", "two"], "--teams two: whole numbers"),
         ([REFERENCE, UNPROVEN, "--weeks", "104"], "--weeks 104: between 1 and 103"),
+        # the files are checked before the lists that go with them
+        ([UNPROVEN, UNPROVEN, "--teams", "x"], "given as both BASELINE and OPTION"),
     ],
 )
 def test_a_pilot_that_cannot_be_run_is_refused_in_one_line(
