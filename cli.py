@@ -1205,27 +1205,9 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
         coachsim validate scenarios/*.yaml
         coachsim validate my_team.yaml -q
     """  # noqa: D301 (click keeps a paragraph after \b as written)
-    from sim.analysis.workload import figures, warnings
-    from sim.experiment.budget import one_replication_refusal
+    from sim.job.team import check_files
 
-    bad = 0
-    for f in files:
-        try:
-            s = load_scenario(f)
-        except ScenarioError as exc:
-            bad += 1
-            click.echo(str(exc), err=True)
-        else:
-            click.echo(f"{f}: ok")
-            if not quiet:
-                for line in figures(s):
-                    click.echo(f"  {line}")
-            for line in warnings(s):
-                click.echo(f"{f}: warning: {line}", err=True)
-            too_big = one_replication_refusal(s)
-            if too_big:
-                click.echo(f"{f}: warning: will not run on this machine: {too_big}", err=True)
-    if bad:
+    if check_files(list(files), quiet, _terminal({"quiet": quiet})):
         raise SystemExit(2)
 
 

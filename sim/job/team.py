@@ -1,5 +1,6 @@
-"""Your team as a scenario, and a simulated team as a CRM export: what ``coachsim init``,
-``coachsim calibrate`` and ``coachsim export-crm`` do once their options are read.
+"""Your team as a scenario, a simulated team as a CRM export, and scenario files checked: what
+``coachsim init``, ``coachsim calibrate``, ``coachsim export-crm`` and ``coachsim validate`` do
+once their options are read.
 
 Each takes what was asked for and a :class:`~sim.job.spec.Terminal`, refuses bad input before
 any work (:class:`~sim.job.spec.JobProblems`, one line per problem), and writes its file or
@@ -202,3 +203,30 @@ def export_crm(e: CrmExport, t: Terminal) -> None:
     t.say(f"Export: {out / 'opportunities.csv'} and {out / 'history.csv'}")
     if coached is not None:
         t.say(f"Who was in the pilot: {out / 'coached.csv'}")
+
+
+def check_files(files: list[str], quiet: bool, t: Terminal) -> int:
+    """``FILE: ok`` for each valid scenario file with the figures a sales leader would check
+    (none with ``quiet``) and warnings of workloads the model will cut; each problem of an
+    invalid one on its own line. Returns how many files have problems."""
+    from sim.analysis.workload import figures, warnings
+    from sim.scenario import ScenarioError, load_scenario
+
+    bad = 0
+    for f in files:
+        try:
+            s = load_scenario(f)
+        except ScenarioError as exc:
+            bad += 1
+            t.note(str(exc))
+            continue
+        t.say(f"{f}: ok")
+        if not quiet:
+            for line in figures(s):
+                t.say(f"  {line}")
+        for line in warnings(s):
+            t.note(f"{f}: warning: {line}")
+        too_big = one_replication_refusal(s)
+        if too_big:
+            t.note(f"{f}: warning: will not run on this machine: {too_big}")
+    return bad
