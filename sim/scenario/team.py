@@ -227,7 +227,7 @@ class Skill(Strict):
         description="Share of the gap to the ceiling learned in a session of effect 1 (quality x "
         "readiness x fit x dose; the step is at most the whole gap). Calibrated so coaching's "
         "gains level off at 3-5 hours per rep per month, as practitioner studies find (make "
-        "calibrate). See docs/evidence.md.",
+        "derive-improvement). See docs/evidence.md.",
         json_schema_extra=cited("skill.improvement"),
     )
     generic_fit: float = Field(
