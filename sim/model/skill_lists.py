@@ -81,21 +81,10 @@ class SkillLists:
         return x
 
     def add_learned(self, total: list[float], t: float) -> None:
-        """Add the learned skill of each stage at ``t`` to ``total[stage]``.
-
-        :meth:`learned` written out for every stage, as it runs for every rep and week; stages
-        with the same last refresh and stability share the decay."""
-        c, f, tl, s = self.consolidated, self.fresh, self.refreshed_days, self.stability_days
-        decay_tl = decay_s = decay = math.nan
-        for k in range(len(c)):
-            fk = f[k]
-            if fk == 0.0:
-                total[k] += c[k]
-                continue
-            if tl[k] != decay_tl or s[k] != decay_s:
-                decay_tl, decay_s = tl[k], s[k]
-                decay = math.exp(-(t - decay_tl) / decay_s)
-            total[k] += c[k] + fk * decay
+        """Add the learned skill of each stage at ``t`` to ``total[stage]`` (the weekly record:
+        once a rep and week, so nothing is shared between stages)."""
+        for k in range(len(self.consolidated)):
+            total[k] += self.learned(k, t)
 
     def reinforce(
         self,
