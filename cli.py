@@ -669,6 +669,7 @@ def calibrate(opportunities: str, **opts: Any) -> None:
         out = team_file(opts["output"], opts["force"])
         if opts["report"]:
             check_folder(Path(opts["report"]), opts["force"], "--report ")
+        base = _load_all([opts["base"]])[0] if opts["base"] else Scenario()
         try:
             options = Options(
                 shape=opts["shape"],
@@ -688,7 +689,7 @@ def calibrate(opportunities: str, **opts: Any) -> None:
             opportunities,
             opts["history"],
             options,
-            _load_all([opts["base"]])[0] if opts["base"] else Scenario(),
+            base,
             opts["name"] or out.stem,
             _names(opts["stages"]) or None,
             opts["as_of"].date() if opts["as_of"] else None,

@@ -14,6 +14,7 @@ and it is renamed to ``<output>`` in one step.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,20 +28,25 @@ from sim.experiment.findings import what_must_be_true
 from sim.experiment.output import (
     MARKER,
     OutputError,
+    OutputLock,
     check_replaceable,
     identity,
     made_by_coachsim,
     replace_dir,
+    slug,
     write_atomic,
     write_json,
 )
+from sim.experiment.uncertainty import PlanError, plan
 from sim.job.interrupts import interrupts_deferred, interrupts_noted
+from sim.job.pilot import distinct_names
 from sim.job.spec import JobProblems, JobStopped, Terminal
-from sim.optimise.search import Search, Store, search
-from sim.optimise.space import Plan, plan_file
+from sim.optimise.search import FIRST_STAGE, Search, Store, search, total_runs
+from sim.optimise.space import Plan, make_plans, plan_file, read_space
 from sim.report.optimise import answer, optimise_report
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError
 from sim.scenario.designs import Design
+from sim.scenario.uncertain import comparison_block
 from sim.version import VERSION
 
 PARTIAL = ".partial"
@@ -225,16 +231,6 @@ def optimise(a: Asked, t: Terminal) -> None:
     """Read the space, make its plans, and search them (:func:`run`), resuming a stopped search
     if asked; say the answer. Ctrl-C ends in :class:`~sim.job.spec.JobStopped` saying how many
     draws are kept and the command that finishes the search."""
-    import math
-
-    from sim.experiment.output import OutputLock, slug
-    from sim.experiment.uncertainty import PlanError, plan
-    from sim.job.pilot import distinct_names
-    from sim.optimise.search import FIRST_STAGE, total_runs
-    from sim.optimise.space import make_plans, read_space
-    from sim.scenario import ScenarioError
-    from sim.scenario.uncertain import comparison_block
-
     base, opt = a.baseline, a.option
     distinct_names(base, opt, a.baseline_file, a.option_file)
     try:
